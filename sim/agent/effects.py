@@ -1,0 +1,31 @@
+"""What the agent asks its shell to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sim.protocol.messages import PollRequest, TrustRequest, TrustSyncRequest, UsageReportRequest
+from sim.syslog import Message
+
+AgentRequest = TrustRequest | UsageReportRequest | PollRequest | TrustSyncRequest
+
+
+@dataclass(frozen=True)
+class Send:
+    """Deliver `request` to `url`; answer with Agent.response() or Agent.failure()."""
+
+    request_id: int
+    url: str
+    peer: str  # the peer's name as COMM_FAILED prints it
+    request: AgentRequest
+
+
+@dataclass(frozen=True)
+class Log:
+    at: datetime  # switch clock
+    message: Message
+    args: tuple[object, ...]
+
+
+Effect = Send | Log

@@ -1,0 +1,594 @@
+"""The licensing agent: a pure state machine (see sim/agent/states.py for the theory)."""
+
+from __future__ import annotations
+
+import base64
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+
+from sim.agent.effects import AgentRequest, Effect, Log, Send
+from sim.agent.policy import NEXUS_DEFAULT_POLICY, Policy, ack_deadline
+from sim.agent.states import Channel, PushPhase, ReportState, Transport
+from sim.protocol.errors import CommError, Refusal
+from sim.protocol.messages import (
+    AckBody,
+    PolicyBody,
+    PollRequest,
+    Reply,
+    Sudi,
+    TrustCodeBody,
+    TrustRequest,
+    TrustSyncRequest,
+    UsageReportRequest,
+)
+from sim.protocol.rum import RumMeasurement, sign_report
+from sim.protocol.signing import SignatureError, SignedDocument, TrustStore
+from sim.syslog import CSLU_PEER, CSSM_PEER, Message
+from sim.timing import DEFAULT_TIMING, TimingProfile
+
+DEFAULT_SMART_URL = "https://smartreceiver.cisco.com/licservice/license"
+CALLHOME_URL = "https://tools.cisco.com/its/service/oddce/services/DDCEService"
+CSLU_LOCAL_URL = "http://cslu-local:8182/cslu/v1/pi"
+
+
+@dataclass(frozen=True)
+class LicensingConfig:
+    """The `license smart ...` configuration the agent acts on."""
+
+    transport: Transport = Transport.SMART
+    smart_url: str = DEFAULT_SMART_URL
+    cslu_url: str | None = None  # None: discover `cslu-local`
+    usage_interval_days: int | None = None  # None: the timing profile's default
+    vrf: str | None = None
+    proxy_address: str | None = None
+    proxy_port: int | None = None
+
+    @property
+    def url(self) -> str | None:
+        if self.transport is Transport.SMART:
+            return self.smart_url
+        if self.transport is Transport.CSLU:
+            return self.cslu_url or CSLU_LOCAL_URL
+        if self.transport is Transport.CALLHOME:
+            return CALLHOME_URL
+        return None
+
+    @property
+    def peer(self) -> str:
+        return CSLU_PEER if self.transport is Transport.CSLU else CSSM_PEER
+
+
+@dataclass
+class RumReport:
+    report_id: int
+    feature: str
+    count: int
+    start: datetime
+    end: datetime | None = None
+    state: ReportState = ReportState.OPEN
+    sent: bool = False
+
+
+@dataclass(frozen=True)
+class TrustCode:
+    trust_id: str
+    installed_at: datetime
+    smart_account: str
+    virtual_account: str
+    secret: bytes
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    channel: Channel
+    outcome: str
+
+
+@dataclass(frozen=True)
+class _Pending:
+    channel: Channel
+    scheduled: bool = False  # a usage push from the schedule (not `license smart sync`)
+    report_ids: tuple[int, ...] = ()
+
+
+@dataclass
+class Agent:
+    """One switch's licensing agent. All times are the switch's clock."""
+
+    sudi: Sudi
+    hostname: str
+    trust_store: TrustStore
+    timing: TimingProfile = DEFAULT_TIMING
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+    config: LicensingConfig = field(default_factory=LicensingConfig)
+
+    licenses: dict[str, int] = field(default_factory=dict)
+    policy: Policy = NEXUS_DEFAULT_POLICY
+    trust: TrustCode | None = None
+    reports: list[RumReport] = field(default_factory=list)
+    usage_start: datetime | None = None
+    last_change: datetime | None = None
+    last_ack: datetime | None = None
+    last_push: datetime | None = None
+    last_file_write: datetime | None = None
+    next_push: datetime | None = None
+    next_ack_check: datetime | None = None
+    pending_poll: int | None = None
+    deadline: datetime | None = None
+    phase: PushPhase = PushPhase.NORMAL
+    retry_until: datetime | None = None
+    comm_failing: bool = False
+    history: list[HistoryEntry] = field(default_factory=list)
+    events: list[tuple[datetime, str]] = field(default_factory=list)
+
+    _effects: list[Effect] = field(default_factory=list)
+    _in_flight: dict[int, _Pending] = field(default_factory=dict)
+    _next_request_id: int = 1
+    _next_report_id: int = 0
+    _next_notice: datetime | None = None
+    _started: bool = False
+
+    # ------------------------------------------------------------------ outputs
+
+    def drain_effects(self) -> list[Effect]:
+        effects, self._effects = self._effects, []
+        return effects
+
+    def next_wakeup(self) -> datetime | None:
+        # A timer whose exchange is still in flight is not due yet: its reply re-arms it.
+        times = [self._next_notice]
+        if not self._push_in_flight():
+            times.append(self.next_push)
+        if not self._in_flight_on(Channel.RESULT_POLLING):
+            times.append(self.next_ack_check)
+        due = [t for t in times if t is not None]
+        return min(due) if due else None
+
+    @property
+    def push_interval(self) -> timedelta:
+        if self.phase is PushPhase.FALLBACK:
+            return self.timing.fallback_interval
+        return self.configured_interval
+
+    @property
+    def configured_interval(self) -> timedelta:
+        days = self.config.usage_interval_days
+        return timedelta(days=days) if days is not None else self.timing.usage_interval
+
+    @property
+    def pushes_enabled(self) -> bool:
+        """Whether this switch sends usage on its own (transport and trust permitting)."""
+        if self.config.transport is Transport.OFF:
+            return False
+        # Direct connection to CSSM needs a trust code (seed FAQ 6 and 8).
+        return not (self.config.transport is Transport.SMART and self.trust is None)
+
+    # ------------------------------------------------------------------ inputs
+
+    def start(self, now: datetime, licenses: dict[str, int]) -> None:
+        """Licensing starts (boot) with these licenses in use."""
+        self._started = True
+        self._event(now, "Smart licensing using policy started")
+        self.set_usage(now, licenses, initial=True)
+
+    def configure(self, now: datetime, config: LicensingConfig) -> None:
+        old, self.config = self.config, config
+        if old.usage_interval_days != config.usage_interval_days and self.phase is PushPhase.NORMAL:
+            self.next_push = None
+        if old.transport != config.transport:
+            self._event(now, f"Transport changed to {config.transport.value}")
+        self._reschedule_push(now)
+
+    def set_hostname(self, hostname: str) -> None:
+        self.hostname = hostname
+
+    def set_usage(self, now: datetime, licenses: dict[str, int], *, initial: bool = False) -> None:
+        licenses = {name: count for name, count in licenses.items() if count > 0}
+        if licenses == self.licenses and not initial:
+            return
+        changed = set(licenses.items()) ^ set(self.licenses.items())
+        for report in self.reports:
+            if report.state is ReportState.OPEN and (report.feature, report.count) in changed:
+                self._close(report, now)
+        open_features = {r.feature for r in self.reports if r.state is ReportState.OPEN}
+        for name, count in sorted(licenses.items()):
+            if name not in open_features:
+                self._open(name, count, now)
+        had_usage = bool(self.licenses)
+        self.licenses = dict(licenses)
+        if licenses and self.usage_start is None:
+            self.usage_start = now
+        elif not initial and (had_usage or licenses):
+            self.last_change = now
+            self._event(now, "License usage changed")
+        if self._started:
+            self._reschedule_push(now)
+            self._refresh_deadline(now)
+
+    def trust_idtoken(self, now: datetime, token: str, *, scope: str, force: bool) -> None:
+        url = self.config.url
+        if url is None:
+            self._log(
+                now, Message.TRUST_CODE_INSTALL_FAILED, self.sudi.display, CommError.NO_URL.text
+            )
+            return
+        request = TrustRequest(
+            timestamp=_ms(now),
+            nonce=self._nonce(),
+            sudi=self.sudi,
+            hostname=self.hostname,
+            id_token=token,
+            force=force,
+            scope="all" if scope == "all" else "local",
+        )
+        self._send(url, request, _Pending(Channel.TRUST_ESTABLISHMENT))
+        self._event(now, "Trust code install requested" + (" (force)" if force else ""))
+
+    def sync(self, now: datetime) -> None:
+        """`license smart sync all|local`: push usage now and ask for what is missing."""
+        if self.config.transport is Transport.OFF:
+            return
+        self._push(now, scheduled=False)
+        if self.pending_poll is not None and self.next_ack_check is not None:
+            self.next_ack_check = min(self.next_ack_check, now)
+
+    def factory_reset(self, now: datetime) -> None:
+        """Remove policy, usage reports and ACK history; the trust code stays."""
+        had_policy = not self.policy.is_default
+        self.policy = NEXUS_DEFAULT_POLICY
+        self.reports.clear()
+        self.last_ack = self.last_push = self.last_file_write = None
+        self.last_change = None
+        self.pending_poll = self.next_ack_check = None
+        self.phase, self.retry_until = PushPhase.NORMAL, None
+        self.config = LicensingConfig(
+            transport=self.config.transport,
+            smart_url=self.config.smart_url,
+            cslu_url=self.config.cslu_url,
+            vrf=self.config.vrf,
+        )
+        self.usage_start = now if self.licenses else None
+        for name, count in sorted(self.licenses.items()):
+            self._open(name, count, now)
+        self.next_push = None
+        self._event(now, "Licensing factory reset")
+        if had_policy:
+            self._log(now, Message.POLICY_REMOVED)
+        self._reschedule_push(now)
+        self._refresh_deadline(now, force_notice=True)
+        if self.trust is not None and self.config.url is not None:
+            # With trust established, CSSM returns the policy on its own (seed, POLICY_REMOVED).
+            request = TrustSyncRequest(
+                timestamp=_ms(now),
+                nonce=self._nonce(),
+                sudi=self.sudi,
+                hostname=self.hostname,
+                trust_id=self.trust.trust_id,
+                policy_id=None,
+            )
+            self._send(self.config.url, request, _Pending(Channel.TRUST_SYNC))
+
+    def clock_changed(self, now: datetime) -> None:
+        """The switch clock jumped: timers are absolute, so only the notices need recomputing."""
+        self._next_notice = self._notice_after(now)
+
+    def timer(self, now: datetime) -> None:
+        if self.next_push is not None and now >= self.next_push and not self._push_in_flight():
+            self.next_push = None
+            self._push(now, scheduled=True)
+        if (
+            self.next_ack_check is not None
+            and now >= self.next_ack_check
+            and self.pending_poll is not None
+            and not self._in_flight_on(Channel.RESULT_POLLING)
+        ):
+            self.next_ack_check = None
+            self._poll(now, self.pending_poll)
+        if self._next_notice is not None and now >= self._next_notice:
+            if self.deadline is not None:
+                self._log(now, Message.REPORTING_REQUIRED, _days_left(now, self.deadline))
+            self._next_notice = self._notice_after(now)
+
+    def response(self, now: datetime, request_id: int, reply: Reply) -> None:
+        pending = self._in_flight.pop(request_id, None)
+        if pending is None:
+            return
+        if reply.status == "FAILED" and reply.message_code == Refusal.MALFORMED.code:
+            self._comm_failed(now, pending, CommError.BAD_RESPONSE.text)
+            return
+        self._comm_ok(now)
+        handler = {
+            Channel.TRUST_ESTABLISHMENT: self._on_trust_reply,
+            Channel.USAGE_REPORTING: self._on_push_reply,
+            Channel.RESULT_POLLING: self._on_poll_reply,
+            Channel.TRUST_SYNC: self._on_trust_sync_reply,
+        }[pending.channel]
+        handler(now, pending, reply)
+
+    def failure(self, now: datetime, request_id: int, error: CommError) -> None:
+        pending = self._in_flight.pop(request_id, None)
+        if pending is not None:
+            self._comm_failed(now, pending, error.text)
+
+    def record_file_write(self, now: datetime) -> None:
+        self.last_file_write = now
+
+    # ------------------------------------------------------------------ replies
+
+    def _on_trust_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
+        udi = self.sudi.display
+        # A message is trusted only if the signer's certificate is valid at our clock; a switch
+        # whose clock is far off sees a signature mismatch before it can read any answer.
+        if not self.trust_store.valid_at(reply.server_key_id, now):
+            self._trust_failed(now, Refusal.SIGNATURE_MISMATCH.text)
+            return
+        if reply.status != "SUCCESS" or reply.trust_code is None:
+            self._trust_failed(now, Refusal.from_code(reply.message_code).text)
+            return
+        try:
+            body = TrustCodeBody.model_validate(self.trust_store.verify(reply.trust_code, now))
+        except (SignatureError, ValidationError):
+            self._trust_failed(now, Refusal.SIGNATURE_MISMATCH.text)
+            return
+        if body.udi != self.sudi:
+            self._trust_failed(now, Refusal.SIGNATURE_MISMATCH.text)
+            return
+        self.trust = TrustCode(
+            trust_id=body.trust_id,
+            installed_at=now,
+            smart_account=body.smart_account,
+            virtual_account=body.virtual_account,
+            secret=base64.b64decode(body.secret),
+        )
+        self._history(now, Channel.TRUST_ESTABLISHMENT, "SUCCESS")
+        self._event(now, "Trust code installed")
+        self._log(now, Message.TRUST_CODE_INSTALL_SUCCESS, udi)
+        self._reschedule_push(now)
+
+    def _trust_failed(self, now: datetime, reason: str) -> None:
+        self._history(now, Channel.TRUST_ESTABLISHMENT, f"FAILED: {reason}")
+        self._log(now, Message.TRUST_CODE_INSTALL_FAILED, self.sudi.display, reason)
+
+    def _on_push_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
+        if reply.status != "OK_POLL" or reply.poll_id is None:
+            reason = Refusal.from_code(reply.message_code).text
+            self._history(now, Channel.USAGE_REPORTING, f"FAILED: {reason}")
+            self._push_failed(now, pending)
+            return
+        for report in self.reports:
+            if report.report_id in pending.report_ids:
+                report.sent = True
+        self._history(now, Channel.USAGE_REPORTING, "OK_POLL")
+        self.last_push = now
+        self.pending_poll = reply.poll_id
+        self.next_ack_check = now + self.timing.ack_poll_every
+        self.phase, self.retry_until = PushPhase.NORMAL, None
+        self.next_push = now + self.configured_interval
+
+    def _on_poll_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
+        if reply.status == "OK_POLL":
+            self._history(now, Channel.RESULT_POLLING, "OK_POLL")
+            self.next_ack_check = now + self.timing.ack_poll_every
+            return
+        self.pending_poll = None
+        if reply.status != "COMPLETE" or reply.ack is None:
+            self._history(now, Channel.RESULT_POLLING, f"FAILED: {reply.message or 'no ACK'}")
+            return
+        self._history(now, Channel.RESULT_POLLING, "COMPLETE")
+        self.install_ack(now, reply.ack)
+
+    def _on_trust_sync_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
+        self._history(now, Channel.TRUST_SYNC, reply.status)
+        if reply.status == "SUCCESS" and reply.policy is not None:
+            self.install_policy(now, reply.policy)
+
+    # ------------------------------------------------------------------ installs
+
+    def install_ack(self, now: datetime, document: SignedDocument) -> bool:
+        """Install a signed RUM ACK (from a poll or a file); returns whether it was accepted."""
+        try:
+            ack = AckBody.model_validate(self.trust_store.verify(document, now))
+        except SignatureError:
+            if _carries_policy(document):
+                self._log(now, Message.POLICY_INSTALL_FAILED, Refusal.SIGNATURE_MISMATCH.text)
+            self._event(now, "RUM ACK rejected: signature mismatch")
+            return False
+        except ValidationError:
+            self._event(now, "RUM ACK rejected: not an acknowledgement")
+            return False
+        if ack.udi != self.sudi:
+            self._event(now, "RUM ACK rejected: for another product instance")
+            return False
+        acked = set(ack.report_ids)
+        for report in self.reports:
+            if report.report_id in acked and report.state is ReportState.CLOSED:
+                report.state = ReportState.ACK
+        self.last_ack = now
+        self._event(now, f"RUM ACK received for {len(acked)} report(s)")
+        if ack.policy is not None:
+            self.install_policy(now, ack.policy)
+        self._refresh_deadline(now)
+        return True
+
+    def install_policy(self, now: datetime, document: SignedDocument) -> bool:
+        try:
+            body = PolicyBody.model_validate(self.trust_store.verify(document, now))
+        except (SignatureError, ValidationError):
+            self._log(now, Message.POLICY_INSTALL_FAILED, Refusal.SIGNATURE_MISMATCH.text)
+            return False
+        issued = datetime.fromisoformat(body.issued)
+        # A policy issued "in the future" by more than the tolerated skew means our clock is behind.
+        if issued - now >= self.timing.max_clock_skew:
+            self._log(now, Message.POLICY_INSTALL_FAILED, Refusal.TIMESTAMP_MISMATCH.text)
+            return False
+        self.policy = Policy.from_body(body, installed_at=now)
+        self._event(now, f"Policy '{body.name}' installed")
+        self._log(now, Message.POLICY_INSTALL_SUCCESS)
+        self._refresh_deadline(now)
+        return True
+
+    # ------------------------------------------------------------------ pushes
+
+    def _push(self, now: datetime, *, scheduled: bool) -> None:
+        url = self.config.url
+        if url is None or not self.pushes_enabled or self._push_in_flight():
+            return
+        for report in self.reports:
+            if report.state is ReportState.OPEN:
+                self._close(report, now)
+        for name, count in sorted(self.licenses.items()):
+            self._open(name, count, now)
+        unacked = [r for r in self.reports if r.state is ReportState.CLOSED]
+        secret = self.trust.secret if self.trust else None
+        wire = [
+            sign_report(
+                self.sudi,
+                RumMeasurement(r.report_id, r.feature, r.count, r.start, r.end or now),
+                secret,
+            )
+            for r in unacked
+        ]
+        request = UsageReportRequest(
+            timestamp=_ms(now),
+            nonce=self._nonce(),
+            sudi=self.sudi,
+            hostname=self.hostname,
+            trust_id=self.trust.trust_id if self.trust else None,
+            policy_id=self.policy.policy_id,
+            reports=wire,
+        )
+        pending = _Pending(
+            Channel.USAGE_REPORTING,
+            scheduled=scheduled,
+            report_ids=tuple(r.report_id for r in unacked),
+        )
+        self._send(url, request, pending)
+
+    def _push_failed(self, now: datetime, pending: _Pending) -> None:
+        if not pending.scheduled:
+            return
+        if self.phase is PushPhase.NORMAL:
+            self.retry_until = now + self.timing.retry_window
+            self.phase = PushPhase.RETRYING
+        retry_at = now + self.timing.retry_every
+        if self.phase is PushPhase.RETRYING and self.retry_until and retry_at <= self.retry_until:
+            self.next_push = retry_at
+        else:
+            self.phase = PushPhase.FALLBACK
+            self.next_push = now + self.timing.fallback_interval
+
+    def _poll(self, now: datetime, poll_id: int) -> None:
+        url = self.config.url
+        if url is None:
+            return
+        request = PollRequest(
+            timestamp=_ms(now), nonce=self._nonce(), sudi=self.sudi, hostname=self.hostname,
+            poll_id=poll_id,
+        )  # fmt: skip
+        self._send(url, request, _Pending(Channel.RESULT_POLLING))
+
+    def _reschedule_push(self, now: datetime) -> None:
+        """Make sure a push is scheduled when one should be, and none when none can happen."""
+        if not self.pushes_enabled or not self.licenses:
+            if self.phase is PushPhase.NORMAL:
+                self.next_push = None
+            return
+        if self.next_push is None and not self._push_in_flight():
+            if self.last_push is None:
+                start = self.usage_start or now
+                self.next_push = max(now, start + self.timing.first_push_delay)
+            else:
+                self.next_push = max(now, self.last_push + self.configured_interval)
+
+    # ------------------------------------------------------------------ comm state
+
+    def _comm_failed(self, now: datetime, pending: _Pending, reason: str) -> None:
+        self.comm_failing = True
+        self._history(now, pending.channel, f"FAILED: {reason}")
+        self._log(now, Message.COMM_FAILED, self.config.peer, reason)
+        if pending.channel is Channel.TRUST_ESTABLISHMENT:
+            self._log(now, Message.TRUST_CODE_INSTALL_FAILED, self.sudi.display, reason)
+        elif pending.channel is Channel.USAGE_REPORTING:
+            self._push_failed(now, pending)
+        elif pending.channel is Channel.RESULT_POLLING and self.pending_poll is not None:
+            self.next_ack_check = now + self.timing.ack_poll_every
+
+    def _comm_ok(self, now: datetime) -> None:
+        if self.comm_failing:
+            self.comm_failing = False
+            self._log(now, Message.COMM_RESTORED, self.config.peer)
+
+    # ------------------------------------------------------------------ deadline
+
+    def _refresh_deadline(self, now: datetime, *, force_notice: bool = False) -> None:
+        deadline = ack_deadline(self.policy, self.usage_start, self.last_ack, self.last_change)
+        if deadline != self.deadline or force_notice:
+            self.deadline = deadline
+            if deadline is not None:
+                self._log(now, Message.REPORTING_REQUIRED, _days_left(now, deadline))
+        self._next_notice = self._notice_after(now)
+
+    def _notice_after(self, now: datetime) -> datetime | None:
+        """The next REPORTING_REQUIRED reminder strictly after `now`."""
+        if self.deadline is None:
+            return None
+        marks = [self.deadline - self.timing.reporting_warning]
+        days = int(self.timing.reporting_daily / timedelta(days=1))
+        marks += [self.deadline - timedelta(days=k) for k in range(days, -1, -1)]
+        upcoming = [mark for mark in marks if mark > now]
+        return min(upcoming) if upcoming else None
+
+    # ------------------------------------------------------------------ helpers
+
+    def _send(self, url: str, request: AgentRequest, pending: _Pending) -> None:
+        request_id = self._next_request_id
+        self._next_request_id += 1
+        self._in_flight[request_id] = pending
+        self._effects.append(Send(request_id, url, self.config.peer, request))
+
+    def _push_in_flight(self) -> bool:
+        return self._in_flight_on(Channel.USAGE_REPORTING)
+
+    def _in_flight_on(self, channel: Channel) -> bool:
+        return any(p.channel is channel for p in self._in_flight.values())
+
+    def _open(self, feature: str, count: int, now: datetime) -> None:
+        self._next_report_id = max(self._next_report_id + 1, int(now.timestamp()))
+        self.reports.append(RumReport(self._next_report_id, feature, count, start=now))
+
+    @staticmethod
+    def _close(report: RumReport, now: datetime) -> None:
+        report.end, report.state = now, ReportState.CLOSED
+
+    def _log(self, now: datetime, message: Message, *args: object) -> None:
+        self._effects.append(Log(now, message, args))
+
+    def _history(self, now: datetime, channel: Channel, outcome: str) -> None:
+        self.history.append(HistoryEntry(now, channel, outcome))
+        del self.history[:-200]
+
+    def _event(self, now: datetime, text: str) -> None:
+        self.events.append((now, text))
+        del self.events[:-500]
+
+    def _nonce(self) -> str:
+        return "".join(self.rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=16))
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def _days_left(now: datetime, deadline: datetime) -> int:
+    return max(0, (deadline - now).days)
+
+
+def _carries_policy(document: SignedDocument) -> bool:
+    try:
+        return document.content().get("policy") is not None
+    except (ValueError, SignatureError):
+        return False

@@ -1,0 +1,82 @@
+"""Time for the whole simulation: the one module allowed to read the wall clock.
+
+Everything else receives a `Clock` and asks it for `now()`. Virtual time lets a simulated
+year pass in milliseconds; `PacedClock` ties virtual time to real time for labs and demos
+(rate x real time) while still allowing jumps forward.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class ClockError(ValueError):
+    """Raised when a clock is asked to run backwards or is given a naive datetime."""
+
+
+def _require_aware(when: datetime) -> datetime:
+    if when.tzinfo is None:
+        raise ClockError(f"naive datetime {when.isoformat()}: give a timezone (UTC)")
+    return when.astimezone(UTC)
+
+
+class VirtualClock:
+    """Simulation time that only moves when the scheduler moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = _require_aware(start)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance_to(self, when: datetime) -> None:
+        when = _require_aware(when)
+        if when < self._now:
+            raise ClockError(f"cannot go back from {self._now.isoformat()} to {when.isoformat()}")
+        self._now = when
+
+    def advance(self, delta: timedelta) -> None:
+        self.advance_to(self._now + delta)
+
+
+class PacedClock(VirtualClock):
+    """Virtual time that also flows at `rate` x real time between explicit jumps."""
+
+    def __init__(self, start: datetime, rate: float = 1.0) -> None:
+        super().__init__(start)
+        self.rate = rate
+        self._anchor_real = time.monotonic()
+        self._anchor_virtual = self._now
+
+    def now(self) -> datetime:
+        elapsed = (time.monotonic() - self._anchor_real) * self.rate
+        flowing = self._anchor_virtual + timedelta(seconds=elapsed)
+        self._now = max(self._now, flowing)
+        return self._now
+
+    def advance_to(self, when: datetime) -> None:
+        super().advance_to(max(_require_aware(when), self.now()))
+        self._anchor_real = time.monotonic()
+        self._anchor_virtual = self._now
+
+    def real_seconds_until(self, when: datetime) -> float:
+        """How long to sleep in real time before virtual time reaches `when`."""
+        if self.rate <= 0:
+            return float("inf")
+        return max(0.0, (when - self.now()).total_seconds() / self.rate)
+
+
+def wall_clock_now() -> datetime:
+    """The real UTC time, for the few places (lab start-up) that anchor virtual time to it."""
+    return datetime.now(UTC)
+
+
+def real_monotonic() -> float:
+    """Monotonic real seconds, for benchmarks and pacing only."""
+    return time.monotonic()

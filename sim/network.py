@@ -1,0 +1,219 @@
+"""The simulated network: hosts, DNS, VRF routing, NTP, and the faults that break them.
+
+A switch resolves names through its own DNS configuration (`ip host`, `ip name-server ...
+[use-vrf]`, `vrf context` name servers, `ip domain-lookup`) against the DNS servers that exist
+here. Faults are registered by target (`cssm`, `cslu`, `onprem`, `dns`, `ntp`, or a switch
+name) and kind; the transport and `ping` consult them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+BACKEND_TARGETS = ("cssm", "cslu", "onprem")
+NETWORK_TARGETS = ("dns", "ntp")
+FAULT_KINDS = {
+    "unreachable": (),
+    "dns": (),
+    "http-404": (),
+    "http-500": (),
+    "empty-response": (),
+    "tls-invalid": (),
+    "slow": ("seconds",),
+    "ack-delay": ("duration",),
+    "down-rev": (),
+    "signature-invalid": (),
+    "clock-skew": ("offset",),
+}
+
+
+@dataclass(frozen=True)
+class NetHost:
+    ip: str
+    names: tuple[str, ...]
+    role: str  # "dns" | "ntp" | "backend" | "web"
+    backend: str | None = None  # which back end answers HTTP here
+    rtt_ms: float = 2.5
+    ttl: int = 53
+
+
+@dataclass(frozen=True)
+class Fault:
+    id: int
+    target: str
+    kind: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class VrfDns:
+    domain_name: str | None = None
+    name_servers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DnsConfig:
+    """A switch's name-resolution configuration."""
+
+    domain_lookup: bool = True
+    domain_name: str | None = None
+    name_servers: dict[str, list[str]] = field(default_factory=dict)  # vrf -> servers
+    vrf_contexts: dict[str, VrfDns] = field(default_factory=dict)
+    hosts: dict[str, str] = field(default_factory=dict)  # `ip host <name> <ip>`
+
+    def servers_for(self, vrf: str) -> list[str]:
+        context = self.vrf_contexts.get(vrf)
+        servers = list(context.name_servers) if context else []
+        return servers + [s for s in self.name_servers.get(vrf, []) if s not in servers]
+
+    def domain_for(self, vrf: str) -> str | None:
+        context = self.vrf_contexts.get(vrf)
+        return (context.domain_name if context else None) or self.domain_name
+
+
+def is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+class SimNetwork:
+    def __init__(self) -> None:
+        self.hosts: dict[str, NetHost] = {}
+        self.zone: dict[str, str] = {}  # the records every DNS server here answers
+        self.routed_vrfs: set[str] = {"default", "management"}
+        self.faults: dict[int, Fault] = {}
+        self._fault_ids = itertools.count(1)
+
+    # -------------------------------------------------------------- building
+
+    def add_host(self, host: NetHost) -> None:
+        self.hosts[host.ip] = host
+        for name in host.names:
+            self.zone[name.lower()] = host.ip
+
+    def add_record(self, name: str, ip: str) -> None:
+        self.zone[name.lower()] = ip
+
+    def backend_hosts(self, backend: str) -> list[NetHost]:
+        return [h for h in self.hosts.values() if h.backend == backend]
+
+    # -------------------------------------------------------------- faults
+
+    def add_fault(self, target: str, kind: str, params: dict[str, Any] | None = None) -> Fault:
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+        params = dict(params or {})
+        missing = [p for p in FAULT_KINDS[kind] if p not in params]
+        if missing:
+            raise ValueError(f"fault {kind} needs {', '.join(missing)}")
+        fault = Fault(next(self._fault_ids), target, kind, params)
+        self.faults[fault.id] = fault
+        return fault
+
+    def remove_fault(self, fault_id: int) -> Fault | None:
+        return self.faults.pop(fault_id, None)
+
+    def clear_faults(self, target: str | None = None, kind: str | None = None) -> list[Fault]:
+        gone = [
+            f
+            for f in self.faults.values()
+            if (target is None or f.target == target) and (kind is None or f.kind == kind)
+        ]
+        for fault in gone:
+            del self.faults[fault.id]
+        return gone
+
+    def fault(self, target: str | None, kind: str) -> Fault | None:
+        if target is None:
+            return None
+        for fault in self.faults.values():
+            if fault.target == target and fault.kind == kind:
+                return fault
+        return None
+
+    # -------------------------------------------------------------- reachability
+
+    def target_of(self, ip: str) -> str | None:
+        host = self.hosts.get(ip)
+        if host is None:
+            return None
+        if host.backend:
+            return host.backend
+        return host.role if host.role in NETWORK_TARGETS else None
+
+    def reachable(self, ip: str, vrf: str) -> bool:
+        host = self.hosts.get(ip)
+        if host is None or vrf not in self.routed_vrfs:
+            return False
+        return self.fault(self.target_of(ip), "unreachable") is None
+
+    def resolve(self, name: str, vrf: str, dns: DnsConfig) -> str | None:
+        """The address `name` resolves to from a switch in `vrf`, or None."""
+        if is_ip(name):
+            return name
+        key = name.lower()
+        for host_name, ip in dns.hosts.items():
+            if host_name.lower() == key:
+                return ip
+        if not dns.domain_lookup:
+            return None
+        candidates = [key]
+        domain = dns.domain_for(vrf)
+        if domain and "." not in key:
+            candidates.append(f"{key}.{domain.lower()}")
+        for server in dns.servers_for(vrf):
+            answer = self._query(server, vrf, candidates)
+            if answer is not None:
+                return answer
+        return None
+
+    def _query(self, server: str, vrf: str, candidates: list[str]) -> str | None:
+        host = self.hosts.get(server)
+        if host is None or host.role != "dns" or not self.reachable(server, vrf):
+            return None
+        if self.fault("dns", "dns") is not None:
+            return None
+        for name in candidates:
+            ip = self.zone.get(name)
+            if ip is not None and self.fault(self.target_of(ip), "dns") is None:
+                return ip
+        return None
+
+    def ntp_reachable(self, ip: str, vrf: str) -> bool:
+        host = self.hosts.get(ip)
+        return host is not None and host.role == "ntp" and self.reachable(ip, vrf)
+
+    # -------------------------------------------------------------- ping
+
+    def ping(self, name: str, vrf: str, dns: DnsConfig) -> str:
+        """`ping <host> [vrf <vrf>]` output in NX-OS form."""
+        ip = self.resolve(name, vrf, dns)
+        if ip is None:
+            return f"% Invalid host/interface {name}"
+        label = name if is_ip(name) else f"{name} ({ip})"
+        lines = [f"PING {label}: 56 data bytes"]
+        if not self.reachable(ip, vrf):
+            lines += [f"Request {seq} timed out" for seq in range(5)]
+            lines += [
+                f"--- {name} ping statistics ---",
+                "5 packets transmitted, 0 packets received, 100.00% packet loss",
+            ]
+            return "\n".join(lines)
+        host = self.hosts[ip]
+        times = [host.rtt_ms + delta for delta in (0.146, 0.042, -0.071, 0.133, -0.104)]
+        lines += [
+            f"64 bytes from {ip}: icmp_seq={seq} ttl={host.ttl} time={t:.3f} ms"
+            for seq, t in enumerate(times)
+        ]
+        lines += [
+            f"--- {name} ping statistics ---",
+            "5 packets transmitted, 5 packets received, 0.00% packet loss",
+            f"round-trip min/avg/max = {min(times):.3f}/{sum(times) / 5:.3f}/{max(times):.3f} ms",
+        ]
+        return "\n".join(lines)

@@ -1,0 +1,122 @@
+"""Real signatures for what the back ends hand to switches (trust codes, policies, ACKs).
+
+A back end owns a `Signer`: an ECDSA P-256 key and a self-signed X.509 certificate with a
+validity window. Switches hold a `TrustStore` of the certificates they trust (as a real
+image ships Cisco's). Verification fails on a bad signature, an unknown key, or when the
+switch's own clock lies outside the certificate's validity - the "signature mismatch" of
+a switch whose clock was never set.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pydantic import BaseModel, ConfigDict
+
+
+class SignedDocument(BaseModel):
+    """A JSON body (kept as the exact string that was signed) with its signature."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: str
+    signature: str
+    key_id: str
+
+    def content(self) -> dict[str, Any]:
+        loaded = json.loads(self.body)
+        if not isinstance(loaded, dict):
+            raise SignatureError("signed body is not an object")
+        return loaded
+
+
+class SignatureError(ValueError):
+    """The document cannot be trusted: bad signature, unknown signer or certificate expired."""
+
+
+def canonical_json(body: dict[str, Any]) -> str:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
+class Signer:
+    """A back end's signing identity."""
+
+    def __init__(self, name: str, valid_from: datetime, valid_until: datetime) -> None:
+        self.name = name
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        self.certificate = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(self._key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(valid_from)
+            .not_valid_after(valid_until)
+            .sign(self._key, hashes.SHA256())
+        )
+        self.key_id = self.certificate.fingerprint(hashes.SHA256()).hex()[:16]
+        # Used by the `signature-invalid` fault: same key id, wrong key.
+        self._rogue_key = ec.generate_private_key(ec.SECP256R1())
+        self.tampering = False
+
+    @classmethod
+    def for_simulation(cls, name: str, start: datetime) -> Signer:
+        """A certificate valid from a year before the simulation start for twenty years."""
+        return cls(name, start - timedelta(days=365), start + timedelta(days=365 * 20))
+
+    @property
+    def certificate_pem(self) -> str:
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+    def sign(self, body: dict[str, Any]) -> SignedDocument:
+        text = canonical_json(body)
+        key = self._rogue_key if self.tampering else self._key
+        raw = key.sign(text.encode(), ec.ECDSA(hashes.SHA256()))
+        return SignedDocument(
+            body=text, signature=base64.b64encode(raw).decode(), key_id=self.key_id
+        )
+
+
+@dataclass
+class TrustStore:
+    """The certificates a switch accepts signatures from, by key id."""
+
+    certificates: dict[str, x509.Certificate] = field(default_factory=dict)
+
+    def add_pem(self, pem: str) -> None:
+        cert = x509.load_pem_x509_certificate(pem.encode())
+        self.certificates[cert.fingerprint(hashes.SHA256()).hex()[:16]] = cert
+
+    def add_signer(self, signer: Signer) -> None:
+        self.certificates[signer.key_id] = signer.certificate
+
+    def valid_at(self, key_id: str, at: datetime) -> bool:
+        cert = self.certificates.get(key_id)
+        return cert is not None and cert.not_valid_before_utc <= at <= cert.not_valid_after_utc
+
+    def verify(self, document: SignedDocument, at: datetime) -> dict[str, Any]:
+        """Return the document's content, or raise SignatureError."""
+        cert = self.certificates.get(document.key_id)
+        if cert is None:
+            raise SignatureError("unknown signer")
+        if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
+            raise SignatureError("certificate not valid at the product instance time")
+        public_key = cert.public_key()
+        if not isinstance(public_key, ec.EllipticCurvePublicKey):
+            raise SignatureError("unsupported key type")
+        try:
+            raw = base64.b64decode(document.signature, validate=True)
+            public_key.verify(raw, document.body.encode(), ec.ECDSA(hashes.SHA256()))
+        except (InvalidSignature, ValueError) as exc:
+            raise SignatureError("signature does not match") from exc
+        return document.content()

@@ -1,0 +1,86 @@
+"""A discrete-event scheduler: a heap of timed actions that drives one VirtualClock.
+
+Actions may be plain callables or return an awaitable (a network exchange through an
+ASGI app); `run_until` awaits those in order, so virtual time never moves while an
+exchange is in flight. Ties run in the order they were scheduled.
+"""
+
+from __future__ import annotations
+
+import heapq
+import inspect
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sim.clock import VirtualClock
+
+Action = Callable[[], Awaitable[None] | None]
+
+
+@dataclass(order=True)
+class _Entry:
+    at: datetime
+    seq: int
+    action: Action = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+
+class Handle:
+    """Returned by `schedule`; lets the owner cancel the event before it fires."""
+
+    def __init__(self, entry: _Entry) -> None:
+        self._entry = entry
+
+    @property
+    def at(self) -> datetime:
+        return self._entry.at
+
+    def cancel(self) -> None:
+        self._entry.cancelled = True
+
+    @property
+    def active(self) -> bool:
+        return not self._entry.cancelled
+
+
+class Scheduler:
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+        self._heap: list[_Entry] = []
+        self._seq = itertools.count()
+        self.events_run = 0
+
+    def schedule(self, at: datetime, action: Action) -> Handle:
+        entry = _Entry(max(at, self.clock.now()), next(self._seq), action)
+        heapq.heappush(self._heap, entry)
+        return Handle(entry)
+
+    def call_soon(self, action: Action) -> Handle:
+        return self.schedule(self.clock.now(), action)
+
+    def peek(self) -> datetime | None:
+        while self._heap and self._heap[0].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0].at if self._heap else None
+
+    async def run_until(self, until: datetime) -> None:
+        """Run every event due at or before `until`, then leave the clock at `until`."""
+        while (nxt := self.peek()) is not None and nxt <= until:
+            entry = heapq.heappop(self._heap)
+            self.clock.advance_to(entry.at)
+            entry.cancelled = True
+            self.events_run += 1
+            result = entry.action()
+            if inspect.isawaitable(result):
+                await result
+        if until > self.clock.now():
+            self.clock.advance_to(until)
+
+    async def advance(self, delta: timedelta) -> None:
+        await self.run_until(self.clock.now() + delta)
+
+    async def settle(self) -> None:
+        """Run what is due right now (including what those events schedule for now)."""
+        await self.run_until(self.clock.now())

@@ -1,0 +1,278 @@
+"""A whole simulation: clock, scheduler, network, back ends and switches, wired by topology.
+
+This is the Python API that the scenario runner, the lab and tests drive. A topology preset
+gives a working network (DNS, NTP, routes to its back ends) and configures each switch's
+transport and URL for that topology, through the switch's own CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from cssm_mock.app import create_app as create_cssm_app
+from cssm_mock.models import CssmModel
+from sim.clock import VirtualClock
+from sim.network import BACKEND_TARGETS, NETWORK_TARGETS, NetHost, SimNetwork
+from sim.protocol.signing import Signer, TrustStore
+from sim.scheduler import Scheduler
+from sim.switch.switch import SimContext, Switch
+from sim.syslog import SyslogRecord
+from sim.timing import DEFAULT_TIMING, TimingProfile, parse_duration
+from sim.transport import BackendEndpoint, NetworkTransport
+
+DEFAULT_START = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
+TOPOLOGIES = ("direct", "cslu", "onprem", "cslu-disconnected", "offline", "onprem-disconnected")
+
+DNS_SERVER = "10.10.10.53"
+NTP_SERVERS = ("10.28.13.90", "198.51.100.100")
+
+# Addresses are the seed's own examples where it gives one.
+INTERNET_HOSTS = (
+    NetHost("171.70.168.183", ("smartreceiver.cisco.com",), "backend", backend="cssm", rtt_ms=2.6),
+    NetHost("173.37.145.8", ("tools.cisco.com", "tools2.cisco.com"), "backend", backend="cssm",
+            rtt_ms=43.7, ttl=242),  # fmt: skip
+    NetHost("72.163.4.185", ("cisco.com", "www.cisco.com"), "web", rtt_ms=242.1, ttl=236),
+    NetHost(DNS_SERVER, ("dns.example.com",), "dns", rtt_ms=0.8, ttl=64),
+    NetHost(NTP_SERVERS[0], ("ntp1.example.com",), "ntp", rtt_ms=1.2, ttl=64),
+    NetHost(NTP_SERVERS[1], ("ntp2.example.com",), "ntp", rtt_ms=1.4, ttl=64),
+)
+
+NETWORK_PRESET = (
+    "ip domain-lookup",
+    "ip domain-name example.com",
+    f"ip name-server {DNS_SERVER} use-vrf management",
+)
+TRANSPORT_PRESETS: dict[str, tuple[str, ...]] = {
+    "direct": (
+        "license smart transport smart",
+        "license smart url smart https://smartreceiver.cisco.com/licservice/license",
+        "license smart vrf management",
+    ),
+}
+
+
+@dataclass
+class SwitchSpec:
+    name: str
+    pid: str = "N9K-C93180YC-FX"
+    serial: str = "FDO2434107N"
+    licenses: dict[str, int] = field(default_factory=lambda: {"NXOS_ADVANTAGE_XF": 1})
+    hostname: str | None = None
+
+
+class Simulation:
+    def __init__(self, topology: str, *, start: datetime, timing: TimingProfile) -> None:
+        if topology not in TOPOLOGIES:
+            raise ValueError(f"unknown topology {topology!r}; expected one of {', '.join(TOPOLOGIES)}")
+        if topology not in TRANSPORT_PRESETS:
+            raise ValueError(f"topology {topology!r} is not available yet")
+        self.topology = topology
+        self.timing = timing
+        self.clock = VirtualClock(start)
+        self.scheduler = Scheduler(self.clock)
+        self.network = SimNetwork()
+        for host in INTERNET_HOSTS:
+            self.network.add_host(host)
+        self.cssm = CssmModel(self.clock, timing, Signer.for_simulation("CSSM", start))
+        self.trust_store = TrustStore()
+        self.trust_store.add_signer(self.cssm.signer)
+        self._clients = {
+            "cssm": httpx.AsyncClient(transport=httpx.ASGITransport(app=create_cssm_app(self.cssm)))
+        }
+        endpoints = {name: BackendEndpoint(client) for name, client in self._clients.items()}
+        self.transport = NetworkTransport(self.network, endpoints, timing)
+        self.ctx = SimContext(
+            clock=self.clock,
+            scheduler=self.scheduler,
+            network=self.network,
+            transport=self.transport,
+            timing=timing,
+            trust_store=self.trust_store,
+        )
+        self.switches: dict[str, Switch] = {}
+        self._fault_undo: dict[int, Callable[[], None]] = {}
+
+    @classmethod
+    def build(
+        cls,
+        topology: str,
+        *,
+        start: datetime = DEFAULT_START,
+        timing: TimingProfile = DEFAULT_TIMING,
+        switches: list[SwitchSpec] | None = None,
+    ) -> Simulation:
+        sim = cls(topology, start=start, timing=timing)
+        for spec in switches or [SwitchSpec("switch")]:
+            sim.add_switch(spec)
+        return sim
+
+    def add_switch(self, spec: SwitchSpec) -> Switch:
+        if spec.name in self.switches:
+            raise ValueError(f"duplicate switch name {spec.name!r}")
+        switch = Switch(
+            self.ctx,
+            name=spec.name,
+            pid=spec.pid,
+            serial=spec.serial,
+            licenses=spec.licenses,
+            hostname=spec.hostname,
+        )
+        self.switches[spec.name] = switch
+        return switch
+
+    @property
+    def switch_names(self) -> list[str]:
+        return list(self.switches)
+
+    def switch(self, name: str | None = None) -> Switch:
+        if name is None:
+            return next(iter(self.switches.values()))
+        try:
+            return self.switches[name]
+        except KeyError:
+            known = ", ".join(self.switches)
+            raise ValueError(f"no switch named {name!r} (switches: {known})") from None
+
+    # ------------------------------------------------------------------ running
+
+    async def boot(self) -> None:
+        preset = NETWORK_PRESET + TRANSPORT_PRESETS[self.topology]
+        for switch in self.switches.values():
+            switch.apply_config(list(preset), record=False)
+            switch.boot()
+        await self.scheduler.settle()
+
+    async def exec(self, switch: str, line: str) -> str:
+        output = self.switch(switch).exec(line)
+        await self.scheduler.settle()
+        return output
+
+    async def config(self, switch: str, lines: list[str]) -> str:
+        outputs = self.switch(switch).apply_config(lines)
+        await self.scheduler.settle()
+        return "\n".join(o for o in outputs if o)
+
+    async def advance(self, delta: timedelta) -> None:
+        await self.scheduler.advance(delta)
+
+    async def run_until(self, when: datetime) -> None:
+        await self.scheduler.run_until(when)
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+    # ------------------------------------------------------------------ back ends
+
+    def issue_token(
+        self,
+        issuer: str = "cssm",
+        *,
+        virtual_account: str | None = None,
+        smart_account: str | None = None,
+        lifetime: timedelta | None = None,
+        max_uses: int | None = None,
+    ) -> str:
+        if issuer != "cssm":
+            raise ValueError(f"unknown token issuer {issuer!r}; expected cssm")
+        return self.cssm.create_token(
+            virtual_account or "Default",
+            smart_account=smart_account,
+            lifetime=lifetime,
+            max_uses=max_uses,
+        )
+
+    def backend_action(self, target: str, action: str, params: dict[str, Any]) -> str | None:
+        if target == "cssm" and action == "register":
+            from sim.protocol.messages import Sudi
+
+            sudi = Sudi(udi_pid=str(params["pid"]), udi_serial_number=str(params["serial"]))
+            self.cssm.add_product_instance(
+                sudi,
+                str(params.get("virtual_account", "Default")),
+                smart_account=params.get("smart_account"),
+            )
+            return None
+        raise ValueError(f"unknown action {action!r} for back end {target!r}")
+
+    # ------------------------------------------------------------------ faults
+
+    def add_fault(self, target: str, kind: str, params: dict[str, Any]) -> int:
+        if target not in BACKEND_TARGETS + NETWORK_TARGETS and target not in self.switches:
+            known = ", ".join((*BACKEND_TARGETS, *NETWORK_TARGETS, *self.switches))
+            raise ValueError(f"unknown fault target {target!r}; expected one of {known}")
+        fault = self.network.add_fault(target, kind, params)
+        undo = self._apply_fault(target, kind, fault.params)
+        if undo is not None:
+            self._fault_undo[fault.id] = undo
+        return fault.id
+
+    def _apply_fault(
+        self, target: str, kind: str, params: dict[str, Any]
+    ) -> Callable[[], None] | None:
+        """Faults that live in a component rather than in the network take effect here."""
+        if kind == "ack-delay":
+            if target != "cssm":
+                raise ValueError("fault ack-delay applies to cssm")
+            previous = self.cssm.ack_delay
+            self.cssm.ack_delay = parse_duration(params["duration"])
+            return lambda: setattr(self.cssm, "ack_delay", previous)
+        if kind == "signature-invalid":
+            if target != "cssm":
+                raise ValueError("fault signature-invalid applies to cssm")
+            self.cssm.signer.tampering = True
+            return lambda: setattr(self.cssm.signer, "tampering", False)
+        if kind == "clock-skew":
+            switch = self.switches.get(target)
+            if switch is None:
+                raise ValueError("fault clock-skew applies to a switch")
+            offset = parse_signed_duration(params["offset"])
+            previous_offset = switch.clock_offset
+            switch.set_clock_offset(offset)
+            return lambda: switch.set_clock_offset(previous_offset)
+        if kind == "down-rev":
+            raise ValueError("fault down-rev applies to onprem, which this topology does not have")
+        return None
+
+    def remove_fault(self, fault_id: int) -> bool:
+        fault = self.network.remove_fault(fault_id)
+        undo = self._fault_undo.pop(fault_id, None)
+        if undo is not None:
+            undo()
+        self._after_fault_change()
+        return fault is not None
+
+    def clear_fault(self, target: str, kind: str) -> None:
+        for fault in self.network.clear_faults(target, kind):
+            undo = self._fault_undo.pop(fault.id, None)
+            if undo is not None:
+                undo()
+        self._after_fault_change()
+
+    def clear_all_faults(self) -> None:
+        for fault in self.network.clear_faults():
+            undo = self._fault_undo.pop(fault.id, None)
+            if undo is not None:
+                undo()
+        self._after_fault_change()
+
+    def _after_fault_change(self) -> None:
+        for switch in self.switches.values():
+            if switch.clock_offset and switch.ntp_servers:
+                switch.ntp_poll()
+
+    # ------------------------------------------------------------------ observing
+
+    def syslog(self, switch: str | None = None) -> list[SyslogRecord]:
+        return list(self.switch(switch).syslog)
+
+
+def parse_signed_duration(value: Any) -> timedelta:
+    if isinstance(value, str) and value.strip().startswith("-"):
+        return -parse_duration(value.strip()[1:])
+    return parse_duration(value)

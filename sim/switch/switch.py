@@ -1,0 +1,243 @@
+"""One fake Nexus switch: the I/O shell around its licensing agent.
+
+The switch owns what the agent must not: its clock offset, its configuration (DNS, NTP,
+logging), its syslog buffer and bootflash, and the delivery of the agent's messages over
+the simulated network. Every CLI front end (SSH, NX-API, scenarios, Python) drives it through
+the one command engine in sim/switch/cli.py.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sim.agent.effects import Log, Send
+from sim.agent.machine import Agent, LicensingConfig
+from sim.clock import VirtualClock
+from sim.network import DnsConfig, SimNetwork
+from sim.protocol.messages import Sudi
+from sim.protocol.signing import TrustStore
+from sim.scheduler import Handle, Scheduler
+from sim.syslog import Message, SyslogRecord, make_record
+from sim.timing import TimingProfile
+from sim.transport import NetworkTransport, Outcome
+
+SYSLOG_CAPACITY = 20000
+NXOS_VERSION = "10.4(3)"
+
+
+@dataclass
+class SimContext:
+    """What every switch of one simulation shares."""
+
+    clock: VirtualClock
+    scheduler: Scheduler
+    network: SimNetwork
+    transport: NetworkTransport
+    timing: TimingProfile
+    trust_store: TrustStore
+
+
+@dataclass
+class NtpServer:
+    ip: str
+    prefer: bool = False
+    vrf: str = "default"
+
+
+@dataclass
+class LoggingServer:
+    ip: str
+    severity: int = 5
+    port: int = 514
+    vrf: str = "default"
+
+
+@dataclass
+class CallhomeConfig:
+    email_contact: str | None = None
+    profile_transport_http: bool = False
+    http_urls: list[str] = field(default_factory=list)
+    vrf: str | None = None
+    enabled: bool = False
+    periodic_inventory_days: int | None = None
+    extra_lines: list[str] = field(default_factory=list)
+
+
+class Switch:
+    def __init__(
+        self,
+        ctx: SimContext,
+        *,
+        name: str,
+        pid: str,
+        serial: str,
+        licenses: dict[str, int],
+        hostname: str | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.hostname = hostname or name
+        self.sudi = Sudi(udi_pid=pid, udi_serial_number=serial)
+        self.licenses_in_use = dict(licenses)
+        self.agent = Agent(
+            sudi=self.sudi,
+            hostname=self.hostname,
+            trust_store=ctx.trust_store,
+            timing=ctx.timing,
+            rng=random.Random(f"{pid}/{serial}"),
+        )
+        self.dns = DnsConfig()
+        self.ntp_servers: list[NtpServer] = []
+        self.ntp_synced_to: str | None = None
+        self.logging_servers: list[LoggingServer] = []
+        self.callhome = CallhomeConfig()
+        self.clock_offset = timedelta(0)
+        self.syslog: list[SyslogRecord] = []
+        self.syslog_listeners: list[Callable[[SyslogRecord], None]] = []
+        self.bootflash: dict[str, str] = {}
+        self.startup_config: list[str] | None = None
+        self.booted_at: datetime | None = None
+        self.config_changed_at: datetime | None = None
+        self._timer: Handle | None = None
+        self._ntp_check: Handle | None = None
+
+    # ------------------------------------------------------------------ time
+
+    def now(self) -> datetime:
+        """The switch's own clock: simulation time plus its offset."""
+        return self.ctx.clock.now() + self.clock_offset
+
+    def set_clock(self, when: datetime) -> None:
+        """`clock set`: the switch clock jumps; NTP, if it can, pulls it back."""
+        self.set_clock_offset(when - self.ctx.clock.now())
+
+    def set_clock_offset(self, offset: timedelta) -> None:
+        self.clock_offset = offset
+        self.agent.clock_changed(self.now())
+        self._schedule_ntp_check()
+        self.pump()
+
+    def _schedule_ntp_check(self) -> None:
+        if self.clock_offset and self.ntp_servers:
+            if self._ntp_check is not None:
+                self._ntp_check.cancel()
+            at = self.ctx.clock.now() + self.ctx.timing.ntp_correction
+            self._ntp_check = self.ctx.scheduler.schedule(at, self.ntp_poll)
+
+    def ntp_poll(self) -> None:
+        """Synchronise with the first reachable configured NTP server (preferred first)."""
+        self._ntp_check = None
+        for server in sorted(self.ntp_servers, key=lambda s: not s.prefer):
+            if self.ctx.network.ntp_reachable(server.ip, server.vrf):
+                self.ntp_synced_to = server.ip
+                if self.clock_offset:
+                    self.clock_offset = timedelta(0)
+                    self.agent.clock_changed(self.now())
+                    self.pump()
+                return
+        self.ntp_synced_to = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def boot(self) -> None:
+        self.booted_at = self.now()
+        self.agent.start(self.now(), self.licenses_in_use)
+        self.pump()
+
+    def set_hostname(self, hostname: str) -> None:
+        self.hostname = hostname
+        self.agent.set_hostname(hostname)
+
+    def touch_config(self) -> None:
+        self.config_changed_at = self.now()
+
+    # ------------------------------------------------------------------ licensing inputs
+
+    @property
+    def licensing(self) -> LicensingConfig:
+        return self.agent.config
+
+    @property
+    def licensing_vrf(self) -> str:
+        return self.agent.config.vrf or "default"
+
+    def configure_licensing(self, **changes: Any) -> None:
+        self.agent.configure(self.now(), replace(self.agent.config, **changes))
+        self.pump()
+
+    def set_usage(self, licenses: dict[str, int]) -> None:
+        self.licenses_in_use = dict(licenses)
+        self.agent.set_usage(self.now(), licenses)
+        self.pump()
+
+    def trust_idtoken(self, token: str, *, scope: str, force: bool) -> None:
+        self.agent.trust_idtoken(self.now(), token, scope=scope, force=force)
+        self.pump()
+
+    def sync(self) -> None:
+        self.agent.sync(self.now())
+        self.pump()
+
+    def factory_reset(self) -> None:
+        self.agent.factory_reset(self.now())
+        self.pump()
+
+    # ------------------------------------------------------------------ syslog
+
+    def log(self, message: Message, *args: object) -> SyslogRecord:
+        record = make_record(
+            self.now(), self.hostname, message, *args, sim_at=self.ctx.clock.now()
+        )
+        self.syslog.append(record)
+        del self.syslog[:-SYSLOG_CAPACITY]
+        for listener in self.syslog_listeners:
+            listener(record)
+        return record
+
+    # ------------------------------------------------------------------ the shell loop
+
+    def pump(self) -> None:
+        """Carry out what the agent asked for, then re-arm its timer."""
+        for effect in self.agent.drain_effects():
+            if isinstance(effect, Log):
+                self.log(effect.message, *effect.args)
+            else:
+                self.ctx.scheduler.call_soon(_bind_delivery(self, effect))
+        self._rearm()
+
+    async def deliver(self, send: Send) -> None:
+        outcome = await self.ctx.transport.send(send.url, send.request, self.licensing_vrf, self.dns)
+        if outcome.delay:
+            at = self.ctx.clock.now() + outcome.delay
+            self.ctx.scheduler.schedule(at, lambda: self._complete(send, outcome))
+        else:
+            self._complete(send, outcome)
+
+    def _complete(self, send: Send, outcome: Outcome) -> None:
+        if outcome.reply is not None:
+            self.agent.response(self.now(), send.request_id, outcome.reply)
+        elif outcome.error is not None:
+            self.agent.failure(self.now(), send.request_id, outcome.error)
+        self.pump()
+
+    def _rearm(self) -> None:
+        wake = self.agent.next_wakeup()
+        at = wake - self.clock_offset if wake is not None else None
+        if self._timer is not None and self._timer.active and self._timer.at == at:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self.ctx.scheduler.schedule(at, self._on_timer) if at else None
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.agent.timer(self.now())
+        self.pump()
+
+
+def _bind_delivery(switch: Switch, send: Send) -> Callable[[], Any]:
+    return lambda: switch.deliver(send)

@@ -1,0 +1,104 @@
+"""The timing profile: every timer of the simulation in one place, as data.
+
+Values marked (assumption) are not stated by Cisco; they are defaults chosen by slpsim and
+can be overridden per scenario (`timing:`) or per lab. The README lists them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """`90`, `"90s"`, `"5m"`, `"4h"`, `"30d"`, `"2w"` or a timedelta -> timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30s, 5m, 4h or 15d")
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            number, unit = match.groups()
+            return timedelta(seconds=float(number) * _UNIT_SECONDS[unit or "s"])
+    raise ValueError(f"expected a duration such as 30s, 5m, 4h or 15d, got {value!r}")
+
+
+def format_duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class TimingProfile(BaseModel):
+    """All timers. Seed-stated values are marked (seed); the rest are assumptions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # (seed) `license smart usage interval` default: 30 days.
+    usage_interval: Duration = timedelta(days=30)
+    # (assumption) first RUM push after licensing starts with licenses in use.
+    first_push_delay: Duration = timedelta(hours=1)
+    # (seed) how long a failed scheduled push is retried.
+    retry_window: Duration = timedelta(hours=4)
+    # (assumption) spacing of the retries inside the retry window.
+    retry_every: Duration = timedelta(minutes=5)
+    # (seed) push interval used after the retry window until a push succeeds.
+    fallback_interval: Duration = timedelta(minutes=15)
+    # (assumption) spacing of ACK polls after a push ("Next ACK push check").
+    ack_poll_every: Duration = timedelta(minutes=5)
+    # (seed) direct mode: CSSM makes the ACK available about 15 minutes after the report.
+    ack_delay: Duration = timedelta(minutes=15)
+    # (seed) largest clock difference CSSM accepts for trust establishment.
+    max_clock_skew: Duration = timedelta(hours=1)
+    # (assumption) REPORTING_REQUIRED is logged when this much time remains ...
+    reporting_warning: Duration = timedelta(days=30)
+    # (assumption) ... and daily during this last stretch before the ACK deadline.
+    reporting_daily: Duration = timedelta(days=7)
+    # (assumption) one-way latency of every simulated network exchange.
+    network_latency: Duration = timedelta(0)
+    # (assumption) how long an exchange waits before giving up on a silent server.
+    request_timeout: Duration = timedelta(seconds=60)
+    # (assumption) how soon NTP corrects a switch clock that drifted or was set by hand.
+    ntp_correction: Duration = timedelta(seconds=64)
+    # (assumption) ID token lifetime when the scenario does not say.
+    token_lifetime: Duration = timedelta(days=30)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> TimingProfile:
+        merged = self.model_dump()
+        merged.update(overrides)
+        return TimingProfile.model_validate(merged)
+
+
+DEFAULT_TIMING = TimingProfile()
+
+# Field help for the README and `slpsim timing`.
+TIMING_NOTES: dict[str, str] = {
+    "usage_interval": "seed: default of `license smart usage interval`",
+    "first_push_delay": "assumption: first push after licensing starts",
+    "retry_window": "seed: retries after a failed scheduled push",
+    "retry_every": "assumption: spacing of those retries",
+    "fallback_interval": "seed: push interval after the retry window",
+    "ack_poll_every": "assumption: spacing of ACK polls",
+    "ack_delay": "seed: CSSM ACK availability after a report (direct)",
+    "max_clock_skew": "seed: largest accepted clock difference",
+    "reporting_warning": "assumption: REPORTING_REQUIRED when this much time remains",
+    "reporting_daily": "assumption: REPORTING_REQUIRED daily in this last stretch",
+    "network_latency": "assumption: one-way latency of a simulated exchange",
+    "request_timeout": "assumption: time an exchange waits for a silent server",
+    "ntp_correction": "assumption: time NTP takes to correct a wrong switch clock",
+    "token_lifetime": "assumption: default ID token lifetime",
+}

@@ -1,0 +1,120 @@
+"""A switch's HTTP exchanges with the back ends, across the simulated network.
+
+The URL's host is resolved and routed by `SimNetwork` from the switch's point of view; the
+faults there turn into the COMM_FAILED error strings. What passes reaches the back end's
+FastAPI app through httpx: in-process through `httpx.ASGITransport`, or over real HTTP on
+loopback when a lab runs the apps under uvicorn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import ValidationError
+
+from sim.agent.effects import AgentRequest
+from sim.network import DnsConfig, SimNetwork, is_ip
+from sim.protocol.errors import CommError
+from sim.protocol.messages import Reply
+from sim.timing import TimingProfile
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reply: Reply | None
+    error: CommError | None
+    delay: timedelta  # virtual time the exchange took
+
+
+@dataclass(frozen=True)
+class BackendEndpoint:
+    """How to reach one back end's app: an httpx client and, for real HTTP, its base URL."""
+
+    client: httpx.AsyncClient
+    base_url: str | None = None  # None: keep the URL as configured (in-process ASGI)
+
+    def target(self, url: str) -> str:
+        if self.base_url is None:
+            return url
+        parts = urlsplit(url)
+        query = f"?{parts.query}" if parts.query else ""
+        return f"{self.base_url.rstrip('/')}{parts.path}{query}"
+
+
+class NetworkTransport:
+    def __init__(
+        self, network: SimNetwork, endpoints: dict[str, BackendEndpoint], timing: TimingProfile
+    ) -> None:
+        self.network = network
+        self.endpoints = endpoints
+        self.timing = timing
+        self.exchanges = 0
+
+    def _fail(self, error: CommError, delay: timedelta | None = None) -> Outcome:
+        return Outcome(None, error, delay if delay is not None else self.timing.network_latency)
+
+    async def send(self, url: str, request: AgentRequest, vrf: str, dns: DnsConfig) -> Outcome:
+        parts = urlsplit(url)
+        host_name = parts.hostname
+        if not host_name or parts.scheme not in ("http", "https"):
+            return self._fail(CommError.NO_URL)
+        ip = self.network.resolve(host_name, vrf, dns)
+        if ip is None:
+            return self._fail(CommError.DNS)
+        timeout = self.timing.request_timeout
+        if not self.network.reachable(ip, vrf):
+            return self._fail(CommError.UNREACHABLE, timeout)
+        host = self.network.hosts[ip]
+        backend = host.backend
+        endpoint = self.endpoints.get(backend) if backend else None
+        if backend is None or endpoint is None:
+            return self._fail(CommError.UNREACHABLE, timeout)
+        latency = self.timing.network_latency * 2
+        slow = self.network.fault(backend, "slow")
+        if slow is not None:
+            latency += timedelta(seconds=float(slow.params["seconds"]))
+            if latency >= timeout:
+                return self._fail(CommError.TIMEOUT, timeout)
+        if parts.scheme == "https":
+            # A certificate names hosts, never addresses: an IP URL cannot be validated.
+            names = {n.lower() for n in host.names}
+            if is_ip(host_name) or host_name.lower() not in names:
+                return self._fail(CommError.TLS_INVALID, latency)
+            if self.network.fault(backend, "tls-invalid") is not None:
+                return self._fail(CommError.TLS_INVALID, latency)
+        for kind, error in (
+            ("http-404", CommError.HTTP_404),
+            ("http-500", CommError.HTTP_500),
+            ("empty-response", CommError.EMPTY_RESPONSE),
+        ):
+            if self.network.fault(backend, kind) is not None:
+                return self._fail(error, latency)
+        self.exchanges += 1
+        try:
+            response = await endpoint.client.post(
+                endpoint.target(url),
+                content=request.model_dump_json(),
+                headers={"content-type": "application/json", "host": parts.netloc},
+            )
+        except httpx.HTTPError:
+            return self._fail(CommError.UNREACHABLE, timeout)
+        return self._read(response, latency)
+
+    def _read(self, response: httpx.Response, latency: timedelta) -> Outcome:
+        if response.status_code == 404:
+            return self._fail(CommError.HTTP_404, latency)
+        if response.status_code >= 500:
+            return self._fail(CommError.HTTP_500, latency)
+        if not response.content:
+            return self._fail(CommError.EMPTY_RESPONSE, latency)
+        if response.status_code != 200:
+            return self._fail(CommError.HTTP_OTHER, latency)
+        try:
+            reply = Reply.model_validate(json.loads(response.content))
+        except (ValueError, ValidationError):
+            return self._fail(CommError.BAD_RESPONSE, latency)
+        return Outcome(reply, None, latency)
