@@ -107,7 +107,9 @@ class SimNetwork:
 
     def add_fault(self, target: str, kind: str, params: dict[str, Any] | None = None) -> Fault:
         if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+            raise ValueError(
+                f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}"
+            )
         params = dict(params or {})
         missing = [p for p in FAULT_KINDS[kind] if p not in params]
         if missing:

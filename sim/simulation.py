@@ -34,8 +34,14 @@ NTP_SERVERS = ("10.28.13.90", "198.51.100.100")
 # Addresses are the seed's own examples where it gives one.
 INTERNET_HOSTS = (
     NetHost("171.70.168.183", ("smartreceiver.cisco.com",), "backend", backend="cssm", rtt_ms=2.6),
-    NetHost("173.37.145.8", ("tools.cisco.com", "tools2.cisco.com"), "backend", backend="cssm",
-            rtt_ms=43.7, ttl=242),  # fmt: skip
+    NetHost(
+        "173.37.145.8",
+        ("tools.cisco.com", "tools2.cisco.com"),
+        "backend",
+        backend="cssm",
+        rtt_ms=43.7,
+        ttl=242,
+    ),
     NetHost("72.163.4.185", ("cisco.com", "www.cisco.com"), "web", rtt_ms=242.1, ttl=236),
     NetHost(DNS_SERVER, ("dns.example.com",), "dns", rtt_ms=0.8, ttl=64),
     NetHost(NTP_SERVERS[0], ("ntp1.example.com",), "ntp", rtt_ms=1.2, ttl=64),
@@ -68,7 +74,9 @@ class SwitchSpec:
 class Simulation:
     def __init__(self, topology: str, *, start: datetime, timing: TimingProfile) -> None:
         if topology not in TOPOLOGIES:
-            raise ValueError(f"unknown topology {topology!r}; expected one of {', '.join(TOPOLOGIES)}")
+            raise ValueError(
+                f"unknown topology {topology!r}; expected one of {', '.join(TOPOLOGIES)}"
+            )
         if topology not in TRANSPORT_PRESETS:
             raise ValueError(f"topology {topology!r} is not available yet")
         self.topology = topology
@@ -143,7 +151,8 @@ class Simulation:
     async def boot(self) -> None:
         preset = NETWORK_PRESET + TRANSPORT_PRESETS[self.topology]
         for switch in self.switches.values():
-            switch.apply_config(list(preset), record=False)
+            switch.apply_config(list(preset))
+            switch.save_startup_config()
             switch.boot()
         await self.scheduler.settle()
 

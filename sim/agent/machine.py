@@ -122,6 +122,7 @@ class Agent:
     phase: PushPhase = PushPhase.NORMAL
     retry_until: datetime | None = None
     comm_failing: bool = False
+    reporting_suspended: bool = False  # after `reload ascii`, until `license smart sync`
     history: list[HistoryEntry] = field(default_factory=list)
     events: list[tuple[datetime, str]] = field(default_factory=list)
 
@@ -162,7 +163,7 @@ class Agent:
     @property
     def pushes_enabled(self) -> bool:
         """Whether this switch sends usage on its own (transport and trust permitting)."""
-        if self.config.transport is Transport.OFF:
+        if self.config.transport is Transport.OFF or self.reporting_suspended:
             return False
         # Direct connection to CSSM needs a trust code (seed FAQ 6 and 8).
         return not (self.config.transport is Transport.SMART and self.trust is None)
@@ -232,6 +233,7 @@ class Agent:
         """`license smart sync all|local`: push usage now and ask for what is missing."""
         if self.config.transport is Transport.OFF:
             return
+        self.reporting_suspended = False
         self._push(now, scheduled=False)
         if self.pending_poll is not None and self.next_ack_check is not None:
             self.next_ack_check = min(self.next_ack_check, now)
@@ -271,6 +273,47 @@ class Agent:
                 policy_id=None,
             )
             self._send(self.config.url, request, _Pending(Channel.TRUST_SYNC))
+
+    def reboot(self, now: datetime, *, resume_reporting: bool) -> None:
+        """The switch reloaded: exchanges in flight are lost, licensing data is kept."""
+        self._in_flight.clear()
+        self.reporting_suspended = not resume_reporting
+        self.next_push = None
+        self.phase, self.retry_until = PushPhase.NORMAL, None
+        self._event(now, "Product instance reloaded")
+        if resume_reporting and self.licenses:
+            self.next_push = now + self.timing.first_push_delay
+        if self.pending_poll is not None:
+            self.next_ack_check = now + self.timing.ack_poll_every
+        self._refresh_deadline(now)
+
+    def usage_file(self, now: datetime, *, unreported_only: bool) -> str:
+        """`license smart save usage`: the `<smartLicense>` file of RUM reports."""
+        for report in self.reports:
+            if report.state is ReportState.OPEN:
+                self._close(report, now)
+        chosen = [
+            r
+            for r in self.reports
+            if r.state is not ReportState.OPEN
+            and not (unreported_only and r.state is ReportState.ACK)
+        ]
+        for name, count in sorted(self.licenses.items()):
+            self._open(name, count, now)
+        secret = self.trust.secret if self.trust else None
+        parts = ["<smartLicense>"]
+        for report in chosen:
+            wire = sign_report(
+                self.sudi,
+                RumMeasurement(report.report_id, report.feature, report.count, report.start,
+                               report.end or now),
+                secret,
+            )  # fmt: skip
+            parts.append(f"<RUMReport><![CDATA[{wire.model_dump_json()}]]></RUMReport>")
+        parts.append("</smartLicense>")
+        self.last_file_write = now
+        self._event(now, f"Usage saved to file ({len(chosen)} report(s))")
+        return "".join(parts) + "\n"
 
     def clock_changed(self, now: datetime) -> None:
         """The switch clock jumped: timers are absolute, so only the notices need recomputing."""

@@ -50,7 +50,7 @@ def config_time(at: datetime) -> str:
 def license_status(switch: Switch) -> str:
     agent = switch.agent
     lines = ["", "Smart Licensing Using Policy:", "  Status: ENABLED", ""]
-    lines += _account(switch) + [""]
+    lines += [*_account(switch), ""]
     lines += [
         "Data Privacy:",
         "  Sending Hostname: yes",
@@ -59,10 +59,10 @@ def license_status(switch: Switch) -> str:
         "  Version privacy: DISABLED",
         "",
     ]
-    lines += _transport(switch) + [""]
-    lines += _policy(switch) + [""]
+    lines += [*_transport(switch), ""]
+    lines += [*_policy(switch), ""]
     lines += ["Miscellaneous:", "  Custom Id: <empty>", ""]
-    lines += _usage_reporting(switch) + [""]
+    lines += [*_usage_reporting(switch), ""]
     trust = agent.trust
     if trust is None:
         lines.append(f"Trust Code Installed: {NONE}")
@@ -229,7 +229,9 @@ def rum_reports(switch: Switch) -> str:
         "Report Id,          State,    Flag, Feature Name",
     ]
     for report in switch.agent.reports:
-        lines.append(f"{report.report_id:<20}{report.state.value:<10}{_flag(report):<6}{report.feature}")
+        lines.append(
+            f"{report.report_id:<20}{report.state.value:<10}{_flag(report):<6}{report.feature}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -297,7 +299,7 @@ def tech_support(switch: Switch) -> str:
         ("Next ACK deadline", agent.deadline),
     ]
     job_lines = [f"  {name}: {license_time(at)}" for name, at in jobs]
-    counts = {state: 0 for state in ReportState}
+    counts = dict.fromkeys(ReportState, 0)
     for report in agent.reports:
         counts[report.state] += 1
     return (
@@ -388,7 +390,7 @@ def show_version(switch: Switch) -> str:
             "All rights reserved.",
             "The copyrights to certain works contained in this software are",
             "owned by other third parties and used and distributed under their own",
-            "licenses, such as open source.  This software is provided \"as is,\" and unless",
+            'licenses, such as open source.  This software is provided "as is," and unless',
             "otherwise stated, there is no warranty, express or implied, including but not",
             "limited to warranties of merchantability and fitness for a particular purpose.",
             "",
@@ -396,7 +398,7 @@ def show_version(switch: Switch) -> str:
             "  BIOS: version 05.45",
             f"  NXOS: version {NXOS_VERSION} [Feature Release]",
             "  BIOS compile time:  06/27/2023",
-            f"  NXOS image file is: bootflash:///nxos64-cs.{NXOS_VERSION.replace('(', '.').replace(')', '')}.F.bin",
+            f"  NXOS image file is: bootflash:///nxos64-cs.{_image_version()}.F.bin",
             "  NXOS compile time:  3/14/2024 12:00:00 [03/14/2024 20:08:51]",
             "",
             "Hardware",
@@ -418,6 +420,12 @@ def show_version(switch: Switch) -> str:
             "",
         ]
     )
+
+
+def _image_version() -> str:
+    from sim.switch.switch import NXOS_VERSION
+
+    return NXOS_VERSION.replace("(", ".").replace(")", "")
 
 
 def show_version_json(switch: Switch) -> dict[str, Any]:
@@ -464,14 +472,15 @@ def ntp_peer_status(switch: Switch) -> str:
         "Total peers : " + str(len(switch.ntp_servers)),
         "* - selected for sync, + -  peer mode(active), ",
         "- - peer mode(passive), = - polled in client mode ",
-        "    remote                                 local                   st   poll   reach delay   vrf",
+        "    remote                                 local                   st   poll   reach"
+        " delay   vrf",
         "-" * 100,
     ]
     for server in switch.ntp_servers:
         mark = "*" if switch.ntp_synced_to == server.ip and not switch.clock_offset else "="
         reach = "377" if switch.ctx.network.ntp_reachable(server.ip, server.vrf) else "0"
         lines.append(
-            f"{mark}{server.ip:<39}0.0.0.0                 2    64     {reach:<5} 0.00123 {server.vrf}"
+            f"{mark}{server.ip:<39}0.0.0.0{'':17}2    64     {reach:<5} 0.00123 {server.vrf}"
         )
     return "\n".join(lines) + "\n"
 
@@ -576,7 +585,9 @@ def callhome_lines(switch: Switch, *, full: bool) -> list[str]:
     if callhome.enabled:
         lines.append("  enable")
     if callhome.periodic_inventory_days is not None:
-        lines.append(f"  periodic-inventory notification interval {callhome.periodic_inventory_days}")
+        lines.append(
+            f"  periodic-inventory notification interval {callhome.periodic_inventory_days}"
+        )
     return lines
 
 

@@ -21,6 +21,7 @@ from sim.network import DnsConfig, SimNetwork
 from sim.protocol.messages import Sudi
 from sim.protocol.signing import TrustStore
 from sim.scheduler import Handle, Scheduler
+from sim.switch.cli import CliSession
 from sim.syslog import Message, SyslogRecord, make_record
 from sim.timing import TimingProfile
 from sim.transport import NetworkTransport, Outcome
@@ -102,8 +103,10 @@ class Switch:
         self.startup_config: list[str] | None = None
         self.booted_at: datetime | None = None
         self.config_changed_at: datetime | None = None
+        self.current_vrf_context = "default"
         self._timer: Handle | None = None
         self._ntp_check: Handle | None = None
+        self._session: CliSession[Switch] | None = None
 
     # ------------------------------------------------------------------ time
 
@@ -155,6 +158,59 @@ class Switch:
     def touch_config(self) -> None:
         self.config_changed_at = self.now()
 
+    # ------------------------------------------------------------------ CLI
+
+    @property
+    def session(self) -> CliSession[Switch]:
+        """The console session that scenarios and the Python API type into."""
+        if self._session is None:
+            self._session = self.new_session()
+        return self._session
+
+    def new_session(self) -> CliSession[Switch]:
+        from sim.switch.commands import new_session
+
+        return new_session(self)
+
+    def exec(self, line: str) -> str:
+        """One exec-mode line, as a person would see it (errors included)."""
+        session = self.session
+        session.end()
+        return session.execute(line).output
+
+    def apply_config(self, lines: list[str]) -> list[str]:
+        session = self.session
+        session.end()
+        return [result.output for result in session.execute_config(lines)]
+
+    def save_startup_config(self) -> None:
+        from sim.switch.render import running_config_lines
+
+        self.startup_config = running_config_lines(self)
+
+    def reload(self, *, ascii_replay: bool = False) -> None:
+        """Reboot: running config from startup-config; licensing data survives.
+
+        After `reload ascii` the report does not sync on its own until `license smart sync`
+        (seed FAQ 29).
+        """
+        self.dns = type(self.dns)()
+        self.ntp_servers, self.logging_servers = [], []
+        self.callhome = CallhomeConfig()
+        self.hostname = self.name
+        self.agent.config = type(self.agent.config)()
+        self._session = None
+        if self.startup_config:
+            replay = [line for line in self.startup_config if line.strip()]
+            self.apply_config([line for line in replay if not line.startswith("version ")])
+        self.booted_at = self.now()
+        self.agent.reboot(self.now(), resume_reporting=not ascii_replay)
+        self.pump()
+
+    def save_usage(self, name: str, *, unreported_only: bool) -> None:
+        self.bootflash[name] = self.agent.usage_file(self.now(), unreported_only=unreported_only)
+        self.pump()
+
     # ------------------------------------------------------------------ licensing inputs
 
     @property
@@ -189,9 +245,7 @@ class Switch:
     # ------------------------------------------------------------------ syslog
 
     def log(self, message: Message, *args: object) -> SyslogRecord:
-        record = make_record(
-            self.now(), self.hostname, message, *args, sim_at=self.ctx.clock.now()
-        )
+        record = make_record(self.now(), self.hostname, message, *args, sim_at=self.ctx.clock.now())
         self.syslog.append(record)
         del self.syslog[:-SYSLOG_CAPACITY]
         for listener in self.syslog_listeners:
@@ -210,7 +264,9 @@ class Switch:
         self._rearm()
 
     async def deliver(self, send: Send) -> None:
-        outcome = await self.ctx.transport.send(send.url, send.request, self.licensing_vrf, self.dns)
+        outcome = await self.ctx.transport.send(
+            send.url, send.request, self.licensing_vrf, self.dns
+        )
         if outcome.delay:
             at = self.ctx.clock.now() + outcome.delay
             self.ctx.scheduler.schedule(at, lambda: self._complete(send, outcome))
