@@ -1,0 +1,99 @@
+"""Hypothesis drives the pure agent with random time jumps, outages, syncs and usage changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from agent_loop import AgentLoop
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from sim.agent.states import PushPhase, ReportState
+from sim.protocol.errors import CommError
+from sim.syslog import Message
+
+
+class AgentMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = AgentLoop()
+        self.loop.trust()
+
+    @rule(minutes=st.integers(min_value=1, max_value=60 * 24 * 40))
+    def advance(self, minutes: int) -> None:
+        self.loop.advance(timedelta(minutes=minutes))
+
+    @rule(error=st.sampled_from([CommError.UNREACHABLE, CommError.DNS, CommError.HTTP_404]))
+    def network_down(self, error: CommError) -> None:
+        self.loop.network_error = error
+
+    @rule()
+    def network_up(self) -> None:
+        self.loop.network_error = None
+
+    @rule()
+    def sync(self) -> None:
+        self.loop.agent.sync(self.loop.now)
+        self.loop.pump()
+
+    @rule(count=st.integers(min_value=0, max_value=3))
+    def change_usage(self, count: int) -> None:
+        self.loop.agent.set_usage(self.loop.now, {"NXOS_ADVANTAGE_XF": count} if count else {})
+        self.loop.pump()
+
+    @rule()
+    def factory_reset(self) -> None:
+        self.loop.agent.factory_reset(self.loop.now)
+        self.loop.pump()
+
+    @invariant()
+    def restored_only_after_failures(self) -> None:
+        state = "ok"
+        for _, message, _ in self.loop.logs:
+            if message is Message.COMM_FAILED:
+                state = "failing"
+            elif message is Message.COMM_RESTORED:
+                assert state == "failing", "COMM_RESTORED without a COMM_FAILED before it"
+                state = "ok"
+
+    @invariant()
+    def timer_never_in_the_past(self) -> None:
+        wake = self.loop.agent.next_wakeup()
+        assert wake is None or wake >= self.loop.now - timedelta(seconds=1)
+
+    @invariant()
+    def report_ids_unique_and_acked_ones_reached_cssm(self) -> None:
+        reports = self.loop.agent.reports
+        ids = [r.report_id for r in reports]
+        assert len(ids) == len(set(ids))
+        received = self.loop.cssm.reports_received(self.loop.agent.sudi)
+        for report in reports:
+            if report.state is ReportState.ACK:
+                assert report.report_id in received
+
+    @invariant()
+    def one_open_report_per_license_in_use(self) -> None:
+        agent = self.loop.agent
+        open_features = sorted(r.feature for r in agent.reports if r.state is ReportState.OPEN)
+        assert open_features == sorted(agent.licenses)
+
+    @invariant()
+    def interval_is_configured_one_unless_in_fallback(self) -> None:
+        agent = self.loop.agent
+        if agent.phase is not PushPhase.FALLBACK:
+            assert agent.push_interval == agent.configured_interval
+
+    @invariant()
+    def deadline_follows_usage(self) -> None:
+        agent = self.loop.agent
+        assert (agent.deadline is None) == (agent.usage_start is None)
+
+
+TestAgentMachine = AgentMachine.TestCase
+TestAgentMachine.settings = settings(
+    max_examples=40,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)

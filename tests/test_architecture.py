@@ -1,0 +1,40 @@
+"""The pure core stays pure: the agent and protocol import no I/O library."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PURE = ["sim/agent", "sim/protocol", "cssm_mock/models.py", "sim/switch/cli.py"]
+FORBIDDEN = {"asyncio", "socket", "httpx", "fastapi", "starlette", "uvicorn", "asyncssh", "time"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_pure_modules_import_no_io() -> None:
+    files = []
+    for entry in PURE:
+        path = ROOT / entry
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    assert files
+    offenders = {str(f.relative_to(ROOT)): _imports(f) & FORBIDDEN for f in files}
+    assert {f: bad for f, bad in offenders.items() if bad} == {}
+
+
+def test_only_the_clock_module_reads_the_wall_clock() -> None:
+    for path in [*ROOT.glob("sim/**/*.py"), *ROOT.glob("cssm_mock/*.py")]:
+        if path.name == "clock.py":
+            continue
+        text = path.read_text()
+        for call in ("datetime.now(", "time.time(", "time.monotonic(", "utcnow("):
+            assert call not in text, f"{path.relative_to(ROOT)} calls {call}"
