@@ -41,6 +41,11 @@ tried in the current mode, then in each enclosing mode (running it there leaves 
 as NX-OS does), and EXEC commands run from any config mode without leaving it. Every command
 outside EXEC gets a ``no`` form unless registered with ``negatable=False``.
 
+Output filters ``| include/exclude/begin <regex>``, ``| count``, ``| no-more``, ``| json`` and
+``| json-pretty`` may be chained. ``| json`` calls the ``json=`` renderer given to
+`CommandSet.add` instead of the handler; without one the result is flagged
+`CliResult.structured_unsupported` (NX-API's 501).
+
 `CliResult.output` is either empty or ends with a newline. For an error it is the caret line
 and the message; the front end echoes the prompt and the line before it. Handler exceptions
 other than `CommandError` propagate: they are bugs, and hiding them would hide the bugs.
@@ -315,14 +320,8 @@ def _compile(
         item = items[pos]
         name = group if pos == 0 else None
         if isinstance(item, _Kw):
-            node = _Node(
-                "kw",
-                [node],
-                word=item.word,
-                help=helps.get(item.word, ""),
-                flag=in_group,
-                group=name,
-            )
+            text = helps.get(item.word, "")
+            node = _Node("kw", [node], word=item.word, help=text, flag=in_group, group=name)
         elif isinstance(item, _Arg):
             arg_node = _Node("arg", [node], arg=item, help=helps.get(item.name, ""), group=name)
             if item.repeat:
@@ -601,8 +600,8 @@ class CommandSet(Generic[C]):
         return self._roots[mode]
 
     def _add_mode_commands(self, mode: Mode) -> None:
-        self.add(mode, "end", _end, negatable=False)
-        self.add(mode, "exit", _exit, negatable=False)
+        self.add(mode, "end", lambda ctx: ctx.session.end(), negatable=False)
+        self.add(mode, "exit", lambda ctx: ctx.session.exit_mode(), negatable=False)
         if mode == Mode.EXEC:
             self.add(
                 mode,
@@ -612,7 +611,9 @@ class CommandSet(Generic[C]):
                 help={"terminal": "Configure from the terminal"},
             )
         else:
-            self.add(mode, "do <command:line>", _do_placeholder, negatable=False)
+            # Never runs: the session strips a leading `do` before matching. The entry makes `?`
+            # list `do` and a bare `do` incomplete.
+            self.add(mode, "do <command:line>", lambda ctx: None, negatable=False)
 
     def _add_terminal_commands(self) -> None:
         helps = {
@@ -627,22 +628,6 @@ class CommandSet(Generic[C]):
         self.add(Mode.EXEC, "terminal length <lines:int(0-511)>", _terminal, help=helps)
         self.add(Mode.EXEC, "terminal width <columns:int(24-511)>", _terminal, help=helps)
         self.add(Mode.EXEC, "terminal [no] {setting= monitor | dont-ask}", _terminal, help=helps)
-
-
-def _end(ctx: CommandContext[Any]) -> str:
-    ctx.session.end()
-    return ""
-
-
-def _exit(ctx: CommandContext[Any]) -> str:
-    ctx.session.exit_mode()
-    return ""
-
-
-def _do_placeholder(ctx: CommandContext[Any]) -> str:
-    # Never runs: the session strips a leading `do` before matching. The entry exists so that
-    # `?` lists `do` and a bare `do` is reported incomplete.
-    return ""
 
 
 def _terminal(ctx: CommandContext[Any]) -> str:
@@ -672,7 +657,8 @@ def _build_pipe_roots() -> list[_Node]:
     patterns = ("begin <expr:regex>", "count", "exclude <expr:regex>", "include <expr:regex>")
     roots = []
     for pattern in (*patterns, "json", "json-pretty", "no-more"):
-        command: Command[Any] = Command(_PIPE_MODE, pattern, _end)
+        # The session applies filters itself; the handler never runs.
+        command: Command[Any] = Command(_PIPE_MODE, pattern, lambda ctx: None)
         items = _PatternParser(pattern, _BUILTIN_TYPES).parse()
         roots.append(_compile(items, _Node("end", command=command), helps))
     return roots
@@ -691,6 +677,19 @@ class _Resolved:
     args: dict[str, Any]
     negated: bool
     text: str
+
+
+def _match(
+    roots: Sequence[_Node], tokens: list[_Tok], line: str, end: int, mode: Mode
+) -> _Resolved | _Failure:
+    walk = _walk(roots, tokens, line)
+    if isinstance(walk, _Failure):
+        return walk
+    for node, args in walk.threads:
+        if node.kind == "end" and node.command is not None:
+            text = line[tokens[0].start : tokens[-1].end] if tokens else ""
+            return _Resolved(mode, node.command, args, node.negated, text)
+    return _Failure(end, INCOMPLETE_COMMAND)
 
 
 def _caret(prompt_len: int, failure: _Failure) -> str:
@@ -785,32 +784,30 @@ class CliSession(Generic[C]):
             return self._help(line[:-1], plen)
         if self.mode != Mode.EXEC and stripped[0] in "!#":
             return CliResult()
-        split = self._split_pipes(_tokenize(line))
-        if isinstance(split, _Failure):
-            return CliResult(_caret(plen, split), error=True)
-        cmd_tokens, pipe_segments = split
-        resolved = self._dispatch(cmd_tokens, line)
-        if isinstance(resolved, _Failure):
-            return CliResult(_caret(plen, resolved), error=True)
-        pipes: list[_Resolved] = []
-        for bar, segment in pipe_segments:
-            pipe = self._match([_PIPE_ROOTS], segment, line, bar.end, _PIPE_MODE)
-            if isinstance(pipe, _Failure):
-                return CliResult(_caret(plen, pipe), error=True)
-            pipes.append(pipe)
-        return self._run(resolved, pipes, structured)
+        parsed = self._resolve(_tokenize(line), line)
+        if isinstance(parsed, _Failure):
+            return CliResult(_caret(plen, parsed), error=True)
+        return self._run(*parsed, structured)
 
-    def _split_pipes(
-        self, tokens: list[_Tok]
-    ) -> tuple[list[_Tok], list[tuple[_Tok, list[_Tok]]]] | _Failure:
+    def _resolve(
+        self, tokens: list[_Tok], line: str
+    ) -> tuple[_Resolved, list[_Resolved]] | _Failure:
+        """Match the command and each ``| filter``; the first error from the left wins."""
         bars = [i for i, tok in enumerate(tokens) if tok.value == "|" and not tok.quoted]
-        if not bars:
-            return tokens, []
-        if bars[0] == 0:
+        if bars and bars[0] == 0:
             return _Failure(tokens[0].start, INVALID_COMMAND)
-        bounds = [*bars, len(tokens)]
-        pipes = [(tokens[b], tokens[b + 1 : bounds[k + 1]]) for k, b in enumerate(bars)]
-        return tokens[: bars[0]], pipes
+        resolved = self._dispatch(tokens[: bars[0]] if bars else tokens, line)
+        if isinstance(resolved, _Failure):
+            return resolved
+        pipes: list[_Resolved] = []
+        for k, bar in enumerate(bars):
+            segment = tokens[bar + 1 : bars[k + 1] if k + 1 < len(bars) else len(tokens)]
+            end = (segment or [tokens[bar]])[-1].end
+            pipe = _match(_PIPE_ROOTS, segment, line, end, _PIPE_MODE)
+            if isinstance(pipe, _Failure):
+                return pipe
+            pipes.append(pipe)
+        return resolved, pipes
 
     def _search(self, tokens: list[_Tok]) -> tuple[list[Mode], list[_Tok], int | None]:
         """Modes to try, in order, and the tokens to match (after a leading ``do``)."""
@@ -825,26 +822,13 @@ class CliSession(Generic[C]):
         end = tokens[-1].end if tokens else (do_end or 0)
         best: _Failure | None = None
         for mode in modes:
-            found = self._match([self.commands.roots(mode)], tokens, line, end, mode)
+            found = _match(self.commands.roots(mode), tokens, line, end, mode)
             if isinstance(found, _Resolved):
                 return found
             if best is None or found.pos > best.pos:
                 best = found
         assert best is not None
         return best
-
-    @staticmethod
-    def _match(
-        root_sets: list[list[_Node]], tokens: list[_Tok], line: str, end: int, mode: Mode
-    ) -> _Resolved | _Failure:
-        walk = _walk([root for roots in root_sets for root in roots], tokens, line)
-        if isinstance(walk, _Failure):
-            return walk
-        for node, args in walk.threads:
-            if node.kind == "end" and node.command is not None:
-                text = line[tokens[0].start : tokens[-1].end] if tokens else ""
-                return _Resolved(mode, node.command, args, node.negated, text)
-        return _Failure(end, INCOMPLETE_COMMAND)
 
     def _run(self, resolved: _Resolved, pipes: list[_Resolved], structured: bool) -> CliResult:
         command = resolved.command
@@ -878,25 +862,18 @@ class CliSession(Generic[C]):
     def _help(self, text: str, plen: int) -> CliResult:
         tokens = _tokenize(text)
         partial = tokens.pop() if tokens and not text[-1].isspace() else None
-        split = self._split_pipes(tokens)
-        if isinstance(split, _Failure):
-            return CliResult(_caret(plen, split), error=True, help=True)
-        cmd_tokens, pipe_segments = split
-        if pipe_segments:
-            resolved = self._dispatch(cmd_tokens, text)
-            if isinstance(resolved, _Failure):
-                return CliResult(_caret(plen, resolved), error=True, help=True)
-            for bar, segment in pipe_segments[:-1]:
-                pipe = self._match([_PIPE_ROOTS], segment, text, bar.end, _PIPE_MODE)
-                if isinstance(pipe, _Failure):
-                    return CliResult(_caret(plen, pipe), error=True, help=True)
-            walks: list[tuple[Mode, _Walk | _Failure]] = [
-                (self.mode, _walk(_PIPE_ROOTS, pipe_segments[-1][1], text))
-            ]
+        bars = [i for i, tok in enumerate(tokens) if tok.value == "|" and not tok.quoted]
+        walks: list[tuple[Mode, _Walk | _Failure]]
+        if bars:
+            head = self._resolve(tokens[: bars[-1]], text) if bars[0] else None
+            if not isinstance(head, tuple):
+                head = head or _Failure(tokens[0].start, INVALID_COMMAND)
+                return CliResult(_caret(plen, head), error=True, help=True)
+            walks = [(self.mode, _walk(_PIPE_ROOTS, tokens[bars[-1] + 1 :], text))]
             via_do = False
         else:
-            modes, cmd_tokens, do_end = self._search(cmd_tokens)
-            walks = [(mode, _walk(self.commands.roots(mode), cmd_tokens, text)) for mode in modes]
+            modes, tokens, do_end = self._search(tokens)
+            walks = [(mode, _walk(self.commands.roots(mode), tokens, text)) for mode in modes]
             via_do = do_end is not None
         best: _Failure | None = None
         for mode, walk in walks:
@@ -935,16 +912,13 @@ class CliSession(Generic[C]):
                 can_end = True
                 # Output filters apply to what EXEC commands (and filters) print.
                 pipeable = pipeable or node.command.mode in (Mode.EXEC, _PIPE_MODE)
+        pipe = [("|", PIPE_HELP)] if can_end and pipeable else []
         if partial is not None:
             low = partial.value.lower()
             rows = sorted((k, h) for k, h in keywords.items() if k.lower().startswith(low))
-            return rows or sorted(arguments.items())
+            return rows or [row for row in pipe if row[0] == low] or sorted(arguments.items())
         rows = sorted([*keywords.items(), *arguments.items()])
-        if can_end:
-            rows.insert(0, ("<CR>", ""))
-            if pipeable:
-                rows.append(("|", PIPE_HELP))
-        return rows
+        return [("<CR>", ""), *rows, *pipe] if can_end else rows
 
 
 def _format_rows(rows: Sequence[tuple[str, str]]) -> str:
