@@ -370,7 +370,13 @@ class CssmModel:
         self, virtual_account: str, smart_account: str | None = None
     ) -> SignedDocument:
         # Signed on demand so that the signature-invalid fault applies from the moment it is set.
-        return self.signer.sign(self.policy_of(virtual_account, smart_account).model_dump())
+        return self._sign_policy(self.virtual_account(virtual_account, smart_account))
+
+    def _sign_policy(self, va: VirtualAccount) -> SignedDocument:
+        # Dated when handed out: a product instance whose clock is behind sees it "from the
+        # future", which is how the policy timestamp mismatch shows.
+        body = va.policy.body().model_copy(update={"issued": self.clock.now().isoformat()})
+        return self.signer.sign(body.model_dump())
 
     # --------------------------------------------------------------- inventory
 
@@ -593,7 +599,7 @@ class CssmModel:
         va = self.virtual_account(ack.virtual_account, ack.smart_account)
         policy = None
         if ack.device_policy_id != va.policy.policy_id:
-            policy = self.signer.sign(va.policy.body().model_dump())
+            policy = self._sign_policy(va)
         body = AckBody(
             udi=ack.udi,
             report_ids=ack.report_ids,
@@ -611,7 +617,7 @@ class CssmModel:
         va = self.virtual_account(pi.virtual_account, pi.smart_account)
         if request.policy_id == va.policy.policy_id:
             return Reply(status="SUCCESS")
-        return Reply(status="SUCCESS", policy=self.signer.sign(va.policy.body().model_dump()))
+        return Reply(status="SUCCESS", policy=self._sign_policy(va))
 
 
 def _parse_report(wire: RumReportWire, now: datetime) -> ReceivedReport:

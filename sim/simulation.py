@@ -22,7 +22,7 @@ from sim.protocol.signing import Signer, TrustStore
 from sim.scheduler import Scheduler
 from sim.switch.switch import SimContext, Switch
 from sim.syslog import SyslogRecord
-from sim.timing import DEFAULT_TIMING, TimingProfile, parse_duration
+from sim.timing import DEFAULT_TIMING, TimingProfile, parse_duration, parse_signed_duration
 from sim.transport import BackendEndpoint, NetworkTransport
 
 DEFAULT_START = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
@@ -279,9 +279,3 @@ class Simulation:
 
     def syslog(self, switch: str | None = None) -> list[SyslogRecord]:
         return list(self.switch(switch).syslog)
-
-
-def parse_signed_duration(value: Any) -> timedelta:
-    if isinstance(value, str) and value.strip().startswith("-"):
-        return -parse_duration(value.strip()[1:])
-    return parse_duration(value)

@@ -13,11 +13,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
+_COMPOUND = re.compile(r"^(?:\d+(?:\.\d+)?[smhdw])+$")
+_PART = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(value: Any) -> timedelta:
-    """`90`, `"90s"`, `"5m"`, `"4h"`, `"30d"`, `"2w"` or a timedelta -> timedelta."""
+    """`90`, `"90s"`, `"5m"`, `"4h"`, `"30d"`, `"2w"`, `"1h20m"` or a timedelta -> timedelta."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
@@ -29,7 +31,18 @@ def parse_duration(value: Any) -> timedelta:
         if match:
             number, unit = match.groups()
             return timedelta(seconds=float(number) * _UNIT_SECONDS[unit or "s"])
-    raise ValueError(f"expected a duration such as 30s, 5m, 4h or 15d, got {value!r}")
+        compact = value.replace(" ", "")
+        if _COMPOUND.match(compact):
+            seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(compact))
+            return timedelta(seconds=seconds)
+    raise ValueError(f"expected a duration such as 30s, 5m, 4h, 15d or 1h30m, got {value!r}")
+
+
+def parse_signed_duration(value: Any) -> timedelta:
+    """Like `parse_duration`, and a leading `-` gives a negative offset (`-2h`)."""
+    if isinstance(value, str) and value.strip().startswith("-"):
+        return -parse_duration(value.strip()[1:])
+    return parse_duration(value)
 
 
 def format_duration(delta: timedelta) -> str:

@@ -67,12 +67,13 @@ class NetworkTransport:
             return self._fail(CommError.DNS)
         timeout = self.timing.request_timeout
         if not self.network.reachable(ip, vrf):
-            return self._fail(CommError.UNREACHABLE, timeout)
+            # No route: the connection is refused at once rather than timing out.
+            return self._fail(CommError.UNREACHABLE)
         host = self.network.hosts[ip]
         backend = host.backend
         endpoint = self.endpoints.get(backend) if backend else None
         if backend is None or endpoint is None:
-            return self._fail(CommError.UNREACHABLE, timeout)
+            return self._fail(CommError.UNREACHABLE)
         latency = self.timing.network_latency * 2
         slow = self.network.fault(backend, "slow")
         if slow is not None:

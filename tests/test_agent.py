@@ -81,6 +81,8 @@ def test_failed_scheduled_push_retries_four_hours_then_every_fifteen_minutes() -
     assert len(failures) == 49
     assert failures[0][1] == (CSSM_PEER, CommError.UNREACHABLE.text)
     assert loop.agent.phase is PushPhase.FALLBACK
+    # Retries resend the same reports instead of closing new ones on every attempt.
+    assert len(loop.agent.reports) == 3
     loop.advance(H)
     fallback = [at for at, _ in loop.messages(Message.COMM_FAILED) if at > window_end]
     assert fallback == [window_end + k * 15 * M for k in range(1, 5)]

@@ -91,6 +91,7 @@ class HistoryEntry:
 @dataclass(frozen=True)
 class _Pending:
     channel: Channel
+    sent_at: datetime
     scheduled: bool = False  # a usage push from the schedule (not `license smart sync`)
     report_ids: tuple[int, ...] = ()
 
@@ -226,7 +227,7 @@ class Agent:
             force=force,
             scope="all" if scope == "all" else "local",
         )
-        self._send(url, request, _Pending(Channel.TRUST_ESTABLISHMENT))
+        self._send(url, request, _Pending(Channel.TRUST_ESTABLISHMENT, now))
         self._event(now, "Trust code install requested" + (" (force)" if force else ""))
 
     def sync(self, now: datetime) -> None:
@@ -272,7 +273,7 @@ class Agent:
                 trust_id=self.trust.trust_id,
                 policy_id=None,
             )
-            self._send(self.config.url, request, _Pending(Channel.TRUST_SYNC))
+            self._send(self.config.url, request, _Pending(Channel.TRUST_SYNC, now))
 
     def reboot(self, now: datetime, *, resume_reporting: bool) -> None:
         """The switch reloaded: exchanges in flight are lost, licensing data is kept."""
@@ -480,11 +481,15 @@ class Agent:
         url = self.config.url
         if url is None or not self.pushes_enabled or self._push_in_flight():
             return
-        for report in self.reports:
-            if report.state is ReportState.OPEN:
-                self._close(report, now)
-        for name, count in sorted(self.licenses.items()):
-            self._open(name, count, now)
+        # A retry resends what the failed push carried; closing the open reports again on
+        # every attempt would grow the backlog by one report per license per attempt.
+        retry = scheduled and self.phase is not PushPhase.NORMAL
+        if not retry:
+            for report in self.reports:
+                if report.state is ReportState.OPEN:
+                    self._close(report, now)
+            for name, count in sorted(self.licenses.items()):
+                self._open(name, count, now)
         unacked = [r for r in self.reports if r.state is ReportState.CLOSED]
         secret = self.trust.secret if self.trust else None
         wire = [
@@ -506,6 +511,7 @@ class Agent:
         )
         pending = _Pending(
             Channel.USAGE_REPORTING,
+            now,
             scheduled=scheduled,
             report_ids=tuple(r.report_id for r in unacked),
         )
@@ -514,15 +520,17 @@ class Agent:
     def _push_failed(self, now: datetime, pending: _Pending) -> None:
         if not pending.scheduled:
             return
+        # Retries are paced from when each attempt started, not from when it gave up.
+        attempt = pending.sent_at
         if self.phase is PushPhase.NORMAL:
-            self.retry_until = now + self.timing.retry_window
+            self.retry_until = attempt + self.timing.retry_window
             self.phase = PushPhase.RETRYING
-        retry_at = now + self.timing.retry_every
+        retry_at = attempt + self.timing.retry_every
         if self.phase is PushPhase.RETRYING and self.retry_until and retry_at <= self.retry_until:
-            self.next_push = retry_at
+            self.next_push = max(now, retry_at)
         else:
             self.phase = PushPhase.FALLBACK
-            self.next_push = now + self.timing.fallback_interval
+            self.next_push = max(now, attempt + self.timing.fallback_interval)
 
     def _poll(self, now: datetime, poll_id: int) -> None:
         url = self.config.url
@@ -532,7 +540,7 @@ class Agent:
             timestamp=_ms(now), nonce=self._nonce(), sudi=self.sudi, hostname=self.hostname,
             poll_id=poll_id,
         )  # fmt: skip
-        self._send(url, request, _Pending(Channel.RESULT_POLLING))
+        self._send(url, request, _Pending(Channel.RESULT_POLLING, now))
 
     def _reschedule_push(self, now: datetime) -> None:
         """Make sure a push is scheduled when one should be, and none when none can happen."""

@@ -1,0 +1,1048 @@
+"""Scenario files (DESIGN §5): pydantic models and a loader whose errors name file and line.
+
+A scenario is data: a topology, some switches and a list of steps. Each step is a mapping
+with exactly one *kind* key (`exec`, `advance`, `expect_syslog`, ...). Step kinds are plain
+pydantic models registered in `STEP_KINDS`; adding one means defining its model, adding it to
+`Step` and teaching the runner to run it.
+
+The loader composes the YAML node tree first (for line numbers and duplicate keys), then
+validates the constructed data and maps each pydantic error location back to its node, so
+every problem reads `scenarios/x.yaml:12: steps[3].advance: expected ...`.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    Tag,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+
+from sim.network import FAULT_KINDS
+from sim.timing import (
+    DEFAULT_TIMING,
+    Duration,
+    TimingProfile,
+    format_duration,
+    parse_duration,
+    parse_signed_duration,
+)
+
+# ---------------------------------------------------------------------------- vocabulary
+
+Topology = Literal[
+    "direct", "cslu", "onprem", "cslu-disconnected", "offline", "onprem-disconnected"
+]
+TOPOLOGIES: tuple[str, ...] = get_args(Topology)
+
+DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+DEFAULT_SWITCH_NAME = "switch"
+DEFAULT_PID = "N9K-C93180YC-FX"
+DEFAULT_SERIAL = "FDO2434107N"
+
+BACKENDS = ("cssm", "cslu", "onprem")
+FAULT_TARGETS = (*BACKENDS, "dns", "ntp")  # plus every switch name of the scenario
+
+FaultKind = Literal[
+    "unreachable",
+    "dns",
+    "http-404",
+    "http-500",
+    "empty-response",
+    "tls-invalid",
+    "slow",
+    "ack-delay",
+    "down-rev",
+    "signature-invalid",
+    "clock-skew",
+]
+FAULT_PARAMS = ("seconds", "duration", "offset")
+assert set(get_args(FaultKind)) == set(FAULT_KINDS)
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SWITCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _got(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return repr(value)
+
+
+# ---------------------------------------------------------------------------- value types
+
+
+def format_span(delta: timedelta) -> str:
+    """A span for people: `4h15m`, `30d`, `1d2h3m4s`, `-2h` or `0s`."""
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return sign + ("".join(parts) or "0s")
+
+
+SignedDuration = Annotated[timedelta, BeforeValidator(parse_signed_duration)]
+
+
+def _seconds(value: Any) -> float:
+    seconds = parse_duration(value).total_seconds()
+    if seconds <= 0:
+        raise ValueError(f"expected a positive number of seconds, got {_got(value)}")
+    return seconds
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds)]
+
+
+def _variable_name(value: Any) -> Any:
+    if isinstance(value, str) and not _NAME.match(value):
+        raise ValueError(
+            f"expected a variable name (letters, digits and _, not starting with a digit), "
+            f"got {value!r}"
+        )
+    return value
+
+
+VariableName = Annotated[str, BeforeValidator(_variable_name)]
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+StringList = Annotated[list[str], BeforeValidator(_one_or_many)]
+
+
+def _glob(value: Any) -> Any:
+    # Bodies always start with `%`; a pattern starting with anything else can never match.
+    if isinstance(value, str) and not value.startswith(("%", "*", "?")):
+        raise ValueError(
+            "expected a glob over the line from `%` on, such as "
+            f"'%LICMGR-3-LOG_SMART_LIC_COMM_FAILED: *' (or starting with `*`), got {value!r}"
+        )
+    return value
+
+
+SyslogGlob = Annotated[str, BeforeValidator(_glob)]
+
+
+@dataclass(frozen=True)
+class Since:
+    """Where an `expect_syslog` window starts: `step`, `start`, or a look-back like `-4h`."""
+
+    mode: Literal["step", "start", "window"]
+    window: timedelta = timedelta(0)
+
+    def __str__(self) -> str:
+        return f"-{format_duration(self.window)}" if self.mode == "window" else self.mode
+
+    def describe(self) -> str:
+        if self.mode == "step":
+            return "since the previous step"
+        if self.mode == "start":
+            return "since the start"
+        return f"in the last {format_span(self.window)}"
+
+
+SINCE_STEP = Since("step")
+SINCE_START = Since("start")
+
+
+def parse_since(value: Any) -> Since:
+    if isinstance(value, Since):
+        return value
+    if value in ("step", "start"):
+        return Since(value)
+    if isinstance(value, str) and value.strip().startswith("-"):
+        window = parse_duration(value.strip()[1:])
+        if window > timedelta(0):
+            return Since("window", window)
+    raise ValueError(f"expected step, start or a look-back such as -4h, got {_got(value)}")
+
+
+SinceSpec = Annotated[Since, PlainValidator(parse_since), PlainSerializer(str, return_type=str)]
+
+
+class Count(BaseModel):
+    """How many matching lines an `expect_syslog` wants: `1` (exactly) or `{min: n, max: m}`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Count:
+        if self.min is None and self.max is None:
+            raise ValueError("expected min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"expected min ≤ max, got min {self.min} and max {self.max}")
+        return self
+
+    def accepts(self, found: int) -> bool:
+        return (self.min is None or found >= self.min) and (self.max is None or found <= self.max)
+
+    def describe(self) -> str:
+        def lines(n: int) -> str:
+            return f"{n} line" if n == 1 else f"{n} lines"
+
+        if self.max == 0:
+            return "no line"
+        if self.min == self.max and self.min is not None:
+            return f"exactly {lines(self.min)}"
+        if self.max is None:
+            return f"at least {lines(self.min or 0)}"
+        if not self.min:
+            return f"at most {lines(self.max)}"
+        return f"between {self.min} and {lines(self.max)}"
+
+
+AT_LEAST_ONE = Count(min=1)
+NO_LINE = Count(max=0)
+
+
+def _count(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a count such as 1 or {{min: 1, max: 3}}, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"expected a count of 0 or more, got {value}")
+        return {"min": value, "max": value}
+    if isinstance(value, Mapping | Count):
+        return value
+    raise ValueError(f"expected a count such as 1 or {{min: 1, max: 3}}, got {_got(value)}")
+
+
+CountSpec = Annotated[Count, BeforeValidator(_count)]
+
+
+# ---------------------------------------------------------------------------- parts of steps
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OutputExpectation(_Strict):
+    """Checks on the text an `exec` or `config` step printed."""
+
+    contains: StringList = Field(default_factory=list)
+    not_contains: StringList = Field(default_factory=list)
+    matches: str | None = None
+
+    @field_validator("matches")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"expected a regular expression ({exc}), got {value!r}") from None
+        return value
+
+
+class TokenRequest(_Strict):
+    save_as: VariableName
+    issuer: Literal["cssm", "onprem"] | None = None  # None: the topology's issuer
+    virtual_account: str | None = None
+    smart_account: str | None = None
+    lifetime: Duration | None = None
+    max_uses: int | None = Field(default=None, ge=1)
+
+
+class FaultSpec(_Strict):
+    """`{target, kind, ...params}`; which params a kind takes is `FAULT_KINDS`."""
+
+    target: str
+    kind: FaultKind
+    seconds: Seconds | None = None
+    duration: Duration | None = None
+    offset: SignedDuration | None = None
+
+    @model_validator(mode="after")
+    def _params_fit_kind(self) -> FaultSpec:
+        wanted = FAULT_KINDS[self.kind]
+        missing = [p for p in wanted if getattr(self, p) is None]
+        if missing:
+            raise ValueError(f"fault kind {self.kind} needs {', '.join(missing)}")
+        extra = [p for p in FAULT_PARAMS if p not in wanted and getattr(self, p) is not None]
+        if extra:
+            raise ValueError(f"fault kind {self.kind} takes no {', '.join(extra)}")
+        return self
+
+    def params(self) -> dict[str, object]:
+        return {p: getattr(self, p) for p in FAULT_KINDS[self.kind]}
+
+
+class ClearTarget(_Strict):
+    target: str
+    kind: FaultKind
+
+
+def _clear(value: Any) -> Any:
+    if value == "all":
+        return None
+    if isinstance(value, Mapping | ClearTarget):
+        return value
+    raise ValueError(f"expected `all` or a mapping {{target: ..., kind: ...}}, got {_got(value)}")
+
+
+class SyslogExpectation(_Strict):
+    text: SyslogGlob
+    count: CountSpec = AT_LEAST_ONE
+    since: SinceSpec = SINCE_STEP
+    switch: str | None = None
+
+
+class NoSyslogExpectation(_Strict):
+    text: SyslogGlob
+    since: SinceSpec = SINCE_STEP
+    switch: str | None = None
+
+
+class BackendAction(BaseModel):
+    """`{target, action, save_as?, ...params}`: the params go to `Simulation.backend_action`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    target: Literal["cssm", "cslu", "onprem"]
+    action: str = Field(min_length=1)
+    save_as: VariableName | None = None
+
+    def params(self) -> dict[str, object]:
+        return dict(self.model_extra or {})
+
+
+# ---------------------------------------------------------------------------- steps
+
+
+class StepBase(_Strict):
+    kind: ClassVar[str]
+    # Expectation steps look at what the last action step did; they do not move the "step"
+    # window themselves, so several checks in a row all see the same action's output.
+    is_expectation: ClassVar[bool] = False
+
+    note: str | None = None
+
+
+class ConfigStep(StepBase):
+    kind: ClassVar[str] = "config"
+
+    config: str | list[str]
+    switch: str | None = None
+    expect: OutputExpectation | None = None
+
+    @field_validator("config")
+    @classmethod
+    def _not_blank(cls, value: str | list[str]) -> str | list[str]:
+        lines = value.splitlines() if isinstance(value, str) else value
+        if not any(line.strip() for line in lines):
+            raise ValueError("expected at least one configuration line")
+        return value
+
+    @property
+    def lines(self) -> list[str]:
+        lines = self.config.splitlines() if isinstance(self.config, str) else self.config
+        return [line.strip() for line in lines if line.strip()]
+
+
+class ExecStep(StepBase):
+    kind: ClassVar[str] = "exec"
+
+    exec: str
+    switch: str | None = None
+    expect: OutputExpectation | None = None
+
+    @field_validator("exec")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("expected a command")
+        if "\n" in value:
+            raise ValueError("expected one command on one line (use one exec step per command)")
+        return value
+
+
+class TokenStep(StepBase):
+    kind: ClassVar[str] = "token"
+
+    token: TokenRequest
+
+
+class AdvanceStep(StepBase):
+    kind: ClassVar[str] = "advance"
+
+    advance: Duration
+
+
+class FaultStep(StepBase):
+    kind: ClassVar[str] = "fault"
+
+    fault: FaultSpec
+
+
+class ClearStep(StepBase):
+    kind: ClassVar[str] = "clear"
+
+    clear: Annotated[ClearTarget | None, BeforeValidator(_clear)]  # None: `clear: all`
+
+    @field_serializer("clear", mode="wrap")
+    def _all(self, value: ClearTarget | None, handler: SerializerFunctionWrapHandler) -> Any:
+        return "all" if value is None else handler(value)
+
+
+class ExpectSyslogStep(StepBase):
+    kind: ClassVar[str] = "expect_syslog"
+    is_expectation: ClassVar[bool] = True
+
+    expect_syslog: SyslogExpectation
+    switch: str | None = None
+
+    @model_validator(mode="after")
+    def _one_switch(self) -> ExpectSyslogStep:
+        _check_switches(self.switch, self.expect_syslog.switch)
+        return self
+
+    @property
+    def target_switch(self) -> str | None:
+        return self.expect_syslog.switch or self.switch
+
+
+class ExpectNoSyslogStep(StepBase):
+    kind: ClassVar[str] = "expect_no_syslog"
+    is_expectation: ClassVar[bool] = True
+
+    expect_no_syslog: NoSyslogExpectation
+    switch: str | None = None
+
+    @model_validator(mode="after")
+    def _one_switch(self) -> ExpectNoSyslogStep:
+        _check_switches(self.switch, self.expect_no_syslog.switch)
+        return self
+
+    @property
+    def target_switch(self) -> str | None:
+        return self.expect_no_syslog.switch or self.switch
+
+
+class BackendStep(StepBase):
+    kind: ClassVar[str] = "backend"
+
+    backend: BackendAction
+
+
+def _check_switches(outer: str | None, inner: str | None) -> None:
+    if outer is not None and inner is not None and outer != inner:
+        raise ValueError(f"the step names two switches, {outer!r} and {inner!r}")
+
+
+STEP_KINDS: dict[str, type[StepBase]] = {
+    cls.kind: cls
+    for cls in (
+        ConfigStep,
+        ExecStep,
+        TokenStep,
+        AdvanceStep,
+        FaultStep,
+        ClearStep,
+        ExpectSyslogStep,
+        ExpectNoSyslogStep,
+        BackendStep,
+    )
+}
+
+
+def _tag(kind: str) -> str:
+    # Tags show up in pydantic error locations; they must never equal a YAML key, so the
+    # location walk can tell them apart and skip them.
+    return f"{kind} step"
+
+
+_STEP_BY_TAG = {_tag(kind): cls for kind, cls in STEP_KINDS.items()}
+
+
+def _step_tag(value: Any) -> str | None:
+    if isinstance(value, StepBase):
+        return _tag(value.kind)
+    if isinstance(value, Mapping):
+        for key in value:
+            if key in STEP_KINDS:
+                return _tag(key)
+    return None
+
+
+Step = Annotated[
+    Annotated[ConfigStep, Tag(_tag("config"))]
+    | Annotated[ExecStep, Tag(_tag("exec"))]
+    | Annotated[TokenStep, Tag(_tag("token"))]
+    | Annotated[AdvanceStep, Tag(_tag("advance"))]
+    | Annotated[FaultStep, Tag(_tag("fault"))]
+    | Annotated[ClearStep, Tag(_tag("clear"))]
+    | Annotated[ExpectSyslogStep, Tag(_tag("expect_syslog"))]
+    | Annotated[ExpectNoSyslogStep, Tag(_tag("expect_no_syslog"))]
+    | Annotated[BackendStep, Tag(_tag("backend"))],
+    Discriminator(
+        _step_tag,
+        custom_error_type="step_kind",
+        custom_error_message="expected a step: a mapping with one step kind",
+    ),
+]
+
+
+# ---------------------------------------------------------------------------- scenario
+
+
+class SwitchModel(_Strict):
+    name: str
+    pid: str = Field(default=DEFAULT_PID, min_length=1)
+    serial: str = Field(default=DEFAULT_SERIAL, min_length=1)
+    licenses: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=lambda: {"NXOS_ADVANTAGE_XF": 1}
+    )
+    hostname: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _SWITCH_NAME.match(value):
+            raise ValueError(
+                f"expected a switch name (letters, digits, '.', '_', '-'), got {value!r}"
+            )
+        return value
+
+
+def _default_switches() -> list[SwitchModel]:
+    return [SwitchModel(name=DEFAULT_SWITCH_NAME)]
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    narrative: str | None = None
+    topology: Topology
+    start: datetime = DEFAULT_START
+    timing: TimingProfile = DEFAULT_TIMING
+    switches: list[SwitchModel] = Field(default_factory=_default_switches, min_length=1)
+    steps: list[Step] = Field(min_length=1)
+
+    _file: str | None = PrivateAttr(default=None)
+    _step_lines: tuple[int, ...] = PrivateAttr(default=())
+
+    @field_validator("start")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # A naive start is read as UTC: the simulation clock refuses naive datetimes.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @property
+    def file(self) -> str | None:
+        """The file this scenario was loaded from, as the caller named it."""
+        return self._file
+
+    def step_line(self, index: int) -> int | None:
+        """1-based line of step `index` in its file (None when not loaded from a file)."""
+        return self._step_lines[index] if index < len(self._step_lines) else None
+
+    @property
+    def switch_names(self) -> list[str]:
+        return [s.name for s in self.switches]
+
+    @property
+    def token_issuer(self) -> str:
+        """Who issues ID tokens when a `token` step does not say."""
+        return "onprem" if self.topology.startswith("onprem") else "cssm"
+
+
+# ---------------------------------------------------------------------------- variables
+
+
+class UndefinedVariableError(ValueError):
+    pass
+
+
+def variables_in(text: str) -> list[str]:
+    return _VARIABLE.findall(text)
+
+
+def substitute(text: str, variables: Mapping[str, str]) -> str:
+    """Replace each `${name}` by its value; an unknown name raises UndefinedVariableError."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in variables:
+            raise UndefinedVariableError(f"${{{name}}} has no value (no earlier save_as)")
+        return variables[name]
+
+    return _VARIABLE.sub(value, text)
+
+
+def substitute_all(value: object, variables: Mapping[str, str]) -> object:
+    """`substitute` through nested lists and mappings (back-end action parameters)."""
+    if isinstance(value, str):
+        return substitute(value, variables)
+    if isinstance(value, list):
+        return [substitute_all(v, variables) for v in value]
+    if isinstance(value, dict):
+        return {k: substitute_all(v, variables) for k, v in value.items()}
+    return value
+
+
+def saved_variable(step: StepBase) -> str | None:
+    """The variable a step defines (`save_as`), if any."""
+    if isinstance(step, TokenStep):
+        return step.token.save_as
+    if isinstance(step, BackendStep):
+        return step.backend.save_as
+    return None
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; `str()` gives one `file:line: ...` per problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    @property
+    def file(self) -> str:
+        return self.problems[0].file
+
+    @property
+    def line(self) -> int | None:
+        return self.problems[0].line
+
+
+_MAX_PROBLEMS = 10
+
+Loc = tuple[str | int, ...]
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate one scenario file. Raises ScenarioError (file, line, expectation)."""
+    shown = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ScenarioError([Problem(shown, None, "", f"cannot read the file: {reason}")]) from None
+    return parse_scenario(text, filename=shown, expected_name=Path(path).stem)
+
+
+def parse_scenario(
+    text: str, *, filename: str = "<scenario>", expected_name: str | None = None
+) -> Scenario:
+    """Validate scenario YAML text; `expected_name` (the file stem) must equal `name:`."""
+    root, data = _read_yaml(text, filename)
+    if root is None:
+        raise ScenarioError(
+            [Problem(filename, 1, "", "expected a scenario (name, title, ...), got an empty file")]
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(filename, root, err) for err in exc.errors()]
+        raise ScenarioError(_tidy(problems)) from None
+    problems = _check(scenario, root, filename, expected_name)
+    if problems:
+        raise ScenarioError(_tidy(problems))
+    steps_node = _child(root, "steps")
+    assert isinstance(steps_node, yaml.SequenceNode)  # validation guarantees a list
+    scenario._file = filename
+    scenario._step_lines = tuple(item.start_mark.line + 1 for item in steps_node.value)
+    return scenario
+
+
+def _tidy(problems: list[Problem]) -> list[Problem]:
+    unique = list(dict.fromkeys(problems))
+    unique.sort(key=lambda p: p.line or 0)
+    return unique[:_MAX_PROBLEMS]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose impossible dates (2026-13-45) are marked errors, not bare ValueErrors."""
+
+    def construct_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid date or time {node.value!r} ({exc})", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timestamp)
+
+
+def _read_yaml(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, None
+        _reject_duplicate_keys(root, filename)
+        return root, loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or "invalid YAML"
+        if exc.context and exc.context_mark is not None:
+            what += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        elif exc.context:
+            what += f" ({exc.context})"
+        if not isinstance(exc, yaml.constructor.ConstructorError):
+            what = f"YAML syntax error: {what}"
+        raise ScenarioError([Problem(filename, line, "", what)]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(filename, None, "", f"YAML error: {exc}")]) from None
+    finally:
+        loader.dispose()
+
+
+def _reject_duplicate_keys(root: yaml.Node, filename: str) -> None:
+    seen_nodes: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1
+                    if key.value in first_line:
+                        raise ScenarioError(
+                            [
+                                Problem(
+                                    filename,
+                                    line,
+                                    "",
+                                    f"duplicate key {key.value!r} "
+                                    f"(first given at line {first_line[key.value]})",
+                                )
+                            ]
+                        )
+                    first_line[key.value] = line
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def _child(node: yaml.Node, key: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == str(key):
+                child: yaml.Node = v
+                return child
+    return None
+
+
+def _key_node(node: yaml.Node, key: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, _ in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == str(key):
+                return k
+    return None
+
+
+def _locate(root: yaml.Node, loc: Loc) -> tuple[int, Loc]:
+    """Walk `loc` down the node tree: the line it points at, and `loc` without union tags."""
+    node = root
+    line = root.start_mark.line + 1
+    clean: list[str | int] = []
+    for position, part in enumerate(loc):
+        if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+            clean.append(part)
+            continue
+        key = _key_node(node, part)
+        value = _child(node, part)
+        if key is not None and value is not None:
+            node = value
+            line = key.start_mark.line + 1
+            clean.append(part)
+            continue
+        if part in _STEP_BY_TAG:
+            continue
+        # Not in the file (a missing key, or below a value of the wrong shape): stop here.
+        clean.extend(p for p in loc[position:] if p not in _STEP_BY_TAG)
+        break
+    return line, tuple(clean)
+
+
+def _problem(filename: str, root: yaml.Node, err: ErrorDetails) -> Problem:
+    line, clean = _locate(root, err["loc"])
+    path = _path_text(clean)
+    kind = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        parent = _path_text(clean[:-1])
+        return Problem(filename, line, parent, f"missing required key {clean[-1]!r}")
+    if kind == "extra_forbidden":
+        return Problem(filename, line, _path_text(clean[:-1]), _unknown_key(err["loc"]))
+    if kind == "step_kind":
+        return Problem(filename, line, path, _bad_step(value))
+    return Problem(filename, line, path, _expected(kind, err["msg"], value, ctx))
+
+
+def _path_text(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _expected(kind: str, msg: str, value: object, ctx: dict[str, Any]) -> str:
+    if kind in ("value_error", "assertion_error") and "error" in ctx:
+        return str(ctx["error"])
+    simple = {
+        "string_type": "expected text",
+        "int_type": "expected a whole number",
+        "int_parsing": "expected a whole number",
+        "int_from_float": "expected a whole number",
+        "float_type": "expected a number",
+        "float_parsing": "expected a number",
+        "bool_type": "expected true or false",
+        "dict_type": "expected a mapping",
+        "model_type": "expected a mapping",
+        "model_attributes_type": "expected a mapping",
+        "list_type": "expected a list",
+        "datetime_type": "expected a date and time such as 2026-01-05T09:00:00Z",
+        "datetime_parsing": "expected a date and time such as 2026-01-05T09:00:00Z",
+        "datetime_from_date_parsing": "expected a date and time such as 2026-01-05T09:00:00Z",
+    }
+    if kind in simple:
+        return f"{simple[kind]}, got {_got(value)}"
+    if kind == "literal_error":
+        return f"expected one of {ctx.get('expected', '?')}, got {_got(value)}"
+    if kind == "too_short":
+        noun = "item" if ctx.get("min_length") == 1 else "items"
+        return f"expected at least {ctx.get('min_length')} {noun}, got {_got(value)}"
+    if kind == "string_too_short":
+        return "expected some text, got an empty string"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"expected a number {msg.removeprefix('Input should be ')}, got {_got(value)}"
+    return f"{msg.replace('Input should be', 'expected', 1)}, got {_got(value)}"
+
+
+def _unknown_key(loc: Loc) -> str:
+    key = loc[-1]
+    model = _model_at(loc[:-1])
+    if model is not None and issubclass(model, StepBase):
+        if key in STEP_KINDS:
+            return f"a step has exactly one kind; this one has {model.kind!r} and {key!r}"
+        if key == "switch":
+            article = "an" if model.kind[0] in "aeiou" else "a"
+            return f"'switch' does not apply to {article} {model.kind} step: it acts on no switch"
+        allowed = [model.kind, *(f for f in model.model_fields if f != model.kind)]
+        return (
+            f"unknown key {key!r} in this {model.kind} step; expected one of: {', '.join(allowed)}"
+        )
+    if model is not None:
+        return f"unknown key {key!r}; expected one of: {', '.join(model.model_fields)}"
+    return f"unknown key {key!r}"
+
+
+def _bad_step(value: object) -> str:
+    kinds = ", ".join(STEP_KINDS)
+    if isinstance(value, Mapping):
+        common = {"note", "switch"}
+        unknown = [k for k in value if k not in common]
+        if unknown:
+            return f"unknown step kind {unknown[0]!r}; expected one of: {kinds}"
+        return f"expected a step kind: one of {kinds}"
+    return f"expected a step: a mapping with one of the keys {kinds}; got {_got(value)}"
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The model class that validates the mapping at `loc` (best effort, for messages)."""
+    current: Any = Scenario
+    for part in loc:
+        current = _descend(current, part)
+        if current is None:
+            return None
+    return _as_model(current)
+
+
+def _descend(annotation: Any, part: str | int) -> Any:
+    annotation = _strip(annotation)
+    if isinstance(part, str) and part in _STEP_BY_TAG:
+        return _STEP_BY_TAG[part]
+    model = _as_model(annotation)
+    if model is not None and isinstance(part, str):
+        field = model.model_fields.get(part)
+        return field.annotation if field is not None else None
+    if get_origin(annotation) is list and isinstance(part, int):
+        return get_args(annotation)[0]
+    if get_origin(annotation) is dict:
+        return get_args(annotation)[1]
+    return None
+
+
+def _strip(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _as_model(annotation: Any) -> type[BaseModel] | None:
+    annotation = _strip(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (types.UnionType, typing.Union):
+        models = [m for m in map(_as_model, get_args(annotation)) if m is not None]
+        return models[0] if len(models) == 1 else None
+    return None
+
+
+# ---------------------------------------------------------------------------- cross-checks
+
+
+def _check(
+    scenario: Scenario, root: yaml.Node, filename: str, expected_name: str | None
+) -> list[Problem]:
+    """What one field cannot know alone: the name, switch references, variables."""
+    found: list[tuple[Loc, str]] = []
+    if expected_name is not None and scenario.name != expected_name:
+        found.append(
+            (("name",), f"expected the file's stem {expected_name!r}, got {scenario.name!r}")
+        )
+    names = scenario.switch_names
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            found.append((("switches", i, "name"), f"duplicate switch name {name!r}"))
+    known = ", ".join(dict.fromkeys(names))
+    targets = ", ".join(dict.fromkeys((*FAULT_TARGETS, *names)))
+    for i, step in enumerate(scenario.steps):
+        for loc, switch in _switch_refs(i, step):
+            if switch not in names:
+                found.append((loc, f"expected a switch of this scenario ({known}), got {switch!r}"))
+        spec: FaultSpec | ClearTarget | None = None
+        if isinstance(step, FaultStep):
+            spec = step.fault
+        elif isinstance(step, ClearStep):
+            spec = step.clear
+        if spec is not None:
+            loc = ("steps", i, step.kind, "target")
+            if spec.target not in FAULT_TARGETS and spec.target not in names:
+                found.append((loc, f"expected a fault target ({targets}), got {spec.target!r}"))
+            elif spec.kind == "clock-skew" and spec.target not in names:
+                found.append((loc, f"fault clock-skew applies to a switch ({known})"))
+            elif spec.kind == "down-rev" and spec.target != "onprem":
+                found.append((loc, "fault down-rev applies to onprem"))
+    problems = []
+    for loc, message in found:
+        line, _ = _locate(root, loc)
+        problems.append(Problem(filename, line, _path_text(loc), message))
+    problems.extend(_check_variables(scenario, root, filename))
+    return problems
+
+
+def _switch_refs(index: int, step: StepBase) -> Iterator[tuple[Loc, str]]:
+    outer = getattr(step, "switch", None)
+    if isinstance(outer, str):
+        yield ("steps", index, "switch"), outer
+    if isinstance(step, ExpectSyslogStep | ExpectNoSyslogStep):
+        inner = step.expect_syslog if isinstance(step, ExpectSyslogStep) else step.expect_no_syslog
+        if inner.switch is not None:
+            yield ("steps", index, step.kind, "switch"), inner.switch
+
+
+def _check_variables(scenario: Scenario, root: yaml.Node, filename: str) -> list[Problem]:
+    steps_node = _child(root, "steps")
+    if not isinstance(steps_node, yaml.SequenceNode):
+        return []
+    defined: set[str] = set()
+    problems = []
+    for index, (step, node) in enumerate(zip(scenario.steps, steps_node.value, strict=True)):
+        for path, line, name in _variable_uses(node, f"steps[{index}]"):
+            if not _NAME.match(name):
+                problems.append(
+                    Problem(filename, line, path, f"expected a variable name in ${{...}}: {name!r}")
+                )
+            elif name not in defined:
+                problems.append(
+                    Problem(
+                        filename,
+                        line,
+                        path,
+                        f"${{{name}}} is not set by an earlier step "
+                        "(expected a token or backend step with save_as: " + name + ")",
+                    )
+                )
+        saved = saved_variable(step)
+        if saved is not None:
+            defined.add(saved)
+    return problems
+
+
+def _variable_uses(node: yaml.Node, path: str) -> Iterator[tuple[str, int, str]]:
+    if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+        first = node.start_mark.line + 1
+        # A literal block (`|`) starts on the line after its indicator, one text line per line.
+        offset = 1 if node.style == "|" else 0
+        for match in _VARIABLE.finditer(node.value):
+            row = node.value.count("\n", 0, match.start()) if node.style == "|" else 0
+            yield path, first + offset + row, match.group(1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            yield from _variable_uses(item, f"{path}[{i}]")
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _variable_uses(value, f"{path}.{key.value}")
