@@ -17,7 +17,7 @@ import httpx
 from cssm_mock.app import create_app as create_cssm_app
 from cssm_mock.models import CssmModel
 from sim.clock import VirtualClock
-from sim.network import BACKEND_TARGETS, NETWORK_TARGETS, NetHost, SimNetwork
+from sim.network import BACKEND_TARGETS, NETWORK_TARGETS, Fault, NetHost, SimNetwork
 from sim.protocol.signing import Signer, TrustStore
 from sim.scheduler import Scheduler
 from sim.switch.switch import SimContext, Switch
@@ -257,14 +257,13 @@ class Simulation:
         return fault is not None
 
     def clear_fault(self, target: str, kind: str) -> None:
-        for fault in self.network.clear_faults(target, kind):
-            undo = self._fault_undo.pop(fault.id, None)
-            if undo is not None:
-                undo()
-        self._after_fault_change()
+        self._undo(self.network.clear_faults(target, kind))
 
     def clear_all_faults(self) -> None:
-        for fault in self.network.clear_faults():
+        self._undo(self.network.clear_faults())
+
+    def _undo(self, faults: list[Fault]) -> None:
+        for fault in faults:
             undo = self._fault_undo.pop(fault.id, None)
             if undo is not None:
                 undo()

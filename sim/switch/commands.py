@@ -367,10 +367,7 @@ def _callhome_profile(ctx: Ctx) -> str:
     elif "method" in ctx.args:
         callhome.profile_transport_http = not ctx.negated and ctx.args["method"] == "http"
     else:
-        line = " ".join(ctx.line.split()[1:] if ctx.negated else ctx.line.split())
-        callhome.extra_lines = [x for x in callhome.extra_lines if x != line]
-        if not ctx.negated:
-            callhome.extra_lines.append(line)
+        return _callhome_extra(ctx)
     _changed(ctx)
     return ""
 
