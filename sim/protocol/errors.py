@@ -57,6 +57,13 @@ class Refusal(Enum):
     UNKNOWN_POLL = ("unknown_poll", "Unknown poll identifier")
     MALFORMED = ("malformed", "The request could not be parsed")
     COMMUNICATION = ("communication", "Communications failure")
+    # A down-rev SSM On-Prem answers usage reports with this; the switch then logs
+    # REPORTING_NOT_SUPPORTED and stops its renewals.
+    REPORTING_NOT_SUPPORTED = (
+        "reporting_not_supported",
+        "This server does not support the enhanced policy and usage reporting mode",
+    )
+    UNKNOWN_PRODUCT = ("unknown_product", "The product instance is not known to this server")
 
     @property
     def code(self) -> str:

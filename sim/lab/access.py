@@ -1,0 +1,46 @@
+"""How a network front end (SSH, NX-API) reaches one switch of a running simulation.
+
+Commands run through the switch's one CLI engine; what a command sets in motion (an HTTP
+exchange with a back end, a syslog line) runs on the simulation's scheduler before the
+answer goes back, under the lock that keeps the lab's pacing loop and every front end from
+driving the scheduler at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from sim.switch.cli import CliResult, CliSession
+
+if TYPE_CHECKING:
+    from sim.simulation import Simulation
+    from sim.switch.switch import Switch
+
+
+class SwitchAccess:
+    def __init__(self, simulation: Simulation, name: str, lock: asyncio.Lock | None = None) -> None:
+        self.simulation = simulation
+        self.name = name
+        self.lock = lock if lock is not None else asyncio.Lock()
+
+    @property
+    def switch(self) -> Switch:
+        return self.simulation.switch(self.name)
+
+    def new_session(self) -> CliSession[Switch]:
+        return self.switch.new_session()
+
+    async def run(
+        self,
+        session: CliSession[Switch],
+        line: str,
+        *,
+        prompt_len: int | None = None,
+        structured: bool = False,
+    ) -> CliResult:
+        """Execute one line in `session`, then let the simulation catch up."""
+        async with self.lock:
+            result = session.execute(line, prompt_len=prompt_len, structured=structured)
+            await self.simulation.scheduler.settle()
+        return result
