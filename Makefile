@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test run lint bench clean
+.PHONY: test run lab lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,14 @@ test: lint
 run: $(STAMP)
 	$(BIN)/slpsim run scenarios
 
+# Options pass through: make lab LAB_ARGS="--switches 4 --rate 60"
+lab: $(STAMP)
+	$(BIN)/slpsim lab $(LAB_ARGS)
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/one_switch_year.py
 	$(BIN)/python benchmarks/scenario_suite.py
+	$(BIN)/python benchmarks/lab_wire.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,7 +17,10 @@ from rich.text import Text
 from sim.scenario.model import ScenarioError, load_scenario
 from sim.scenario.report import print_result, print_summary, results_to_json, write_junit
 from sim.scenario.runner import ScenarioResult, run_file, scenario_files
-from sim.timing import DEFAULT_TIMING, TIMING_NOTES, format_duration
+from sim.timing import DEFAULT_TIMING, TIMING_NOTES, format_duration, parse_duration
+
+if TYPE_CHECKING:
+    from sim.lab.control_client import ControlClient
 
 DEFAULT_SCENARIOS = Path("scenarios")
 
@@ -136,6 +140,210 @@ def timing() -> None:
         "Override per scenario with `timing:`.",
         markup=False,
     )
+
+
+# ---------------------------------------------------------------------- the lab
+
+
+@app.command()
+def lab(
+    topology: Annotated[str, typer.Option(help="One of the six topologies.")] = "direct",
+    switches: Annotated[int, typer.Option(min=1, max=1000, help="How many switches.")] = 2,
+    rate: Annotated[
+        float, typer.Option(min=0, help="Virtual seconds per real second (0 stops time).")
+    ] = 1.0,
+    state_dir: Annotated[
+        Path | None, typer.Option(help="Keep the lab's state here across restarts.")
+    ] = None,
+    control_port: Annotated[int, typer.Option(help="Port of the control API.")] = 8080,
+    ssh_port_base: Annotated[
+        int, typer.Option(help="SSH port of the first switch (then +1 each); 0: any free.")
+    ] = 2201,
+    nxapi_port_base: Annotated[
+        int, typer.Option(help="NX-API port of the first switch (then +1 each); 0: any free.")
+    ] = 8201,
+    backend_port_base: Annotated[
+        int, typer.Option(help="Port of the first back end (cslu, cssm, onprem); 0: any free.")
+    ] = 0,
+    username: Annotated[str, typer.Option(help="SSH and NX-API user.")] = "admin",
+    password: Annotated[str, typer.Option(help="SSH and NX-API password.")] = "admin",
+    control_token: Annotated[
+        str | None, typer.Option(help="Require this bearer token on the control API.")
+    ] = None,
+) -> None:
+    """Start a lab: back ends, switches with SSH and NX-API, and the control API, on 127.0.0.1."""
+    from sim.lab.lab import Lab, LabOptions
+    from sim.lab.listeners import PortInUseError
+    from sim.lab.serve import serve_lab
+
+    err = _console(stderr=True)
+    try:
+        the_lab = Lab(
+            LabOptions(
+                topology=topology,
+                switches=switches,
+                rate=rate,
+                state_dir=state_dir,
+                control_port=control_port,
+                ssh_port_base=ssh_port_base,
+                nxapi_port_base=nxapi_port_base,
+                backend_port_base=backend_port_base,
+                username=username,
+                password=password,
+                control_token=control_token,
+            )
+        )
+    except ValueError as exc:
+        err.print(f"slpsim lab: {exc}", style="red", markup=False)
+        raise typer.Exit(2) from None
+    try:
+        serve_lab(the_lab, _console())
+    except PortInUseError as exc:
+        err.print(f"slpsim lab: {exc}", style="red", markup=False)
+        raise typer.Exit(1) from None
+
+
+ControlUrl = Annotated[
+    str | None,
+    typer.Option("--control", help="The lab's control API (default $SLPSIM_CONTROL or :8080)."),
+]
+
+
+def _control(url: str | None, call: Callable[[ControlClient], object]) -> object:
+    from sim.lab.control_client import ControlClient, ControlError
+
+    client = ControlClient(url)
+    try:
+        return call(client)
+    except ControlError as exc:
+        _console(stderr=True).print(f"slpsim: {exc}", style="red", markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        client.close()
+
+
+clock_app = typer.Typer(help="Show or move the lab's virtual clock.", invoke_without_command=True)
+fault_app = typer.Typer(help="Break and mend things in a running lab.", no_args_is_help=True)
+app.add_typer(clock_app, name="clock")
+app.add_typer(fault_app, name="fault")
+
+
+@clock_app.callback()
+def clock(ctx: typer.Context, control: ControlUrl = None) -> None:
+    """Show the lab's virtual time (`slpsim clock advance 4h` moves it)."""
+    ctx.obj = control
+    if ctx.invoked_subcommand is None:
+        view = _control(control, lambda c: c.clock())
+        assert isinstance(view, dict)
+        _console().print(f"{view['now']}  (rate {view['rate']:g}x)", markup=False)
+
+
+@clock_app.command("advance")
+def clock_advance(
+    ctx: typer.Context,
+    duration: Annotated[str, typer.Argument(help="How far: 90s, 15m, 4h, 30d, 1h30m.")],
+) -> None:
+    """Jump virtual time forward, running everything due on the way."""
+    try:
+        delta = parse_duration(duration)
+    except ValueError as exc:
+        _console(stderr=True).print(f"slpsim: {exc}", style="red", markup=False)
+        raise typer.Exit(2) from None
+    view = _control(ctx.obj, lambda c: c.advance(delta.total_seconds()))
+    assert isinstance(view, dict)
+    _console().print(f"{view['now']}", markup=False)
+
+
+@fault_app.command("add")
+def fault_add(
+    target: Annotated[str, typer.Argument(help="cssm, cslu, onprem, dns, ntp or a switch.")],
+    kind: Annotated[str, typer.Argument(help="unreachable, dns, http-404, slow, ...")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="key=value, e.g. seconds=90 or offset=-2h"),
+    ] = None,
+    control: ControlUrl = None,
+) -> None:
+    """Add a fault; prints its id."""
+    params = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _console(stderr=True).print(f"slpsim: expected key=value, got {item!r}", markup=False)
+            raise typer.Exit(2)
+        params[key] = value
+    fault_id = _control(control, lambda c: c.add_fault(target, kind, params))
+    _console().print(str(fault_id), markup=False)
+
+
+@fault_app.command("list")
+def fault_list(control: ControlUrl = None) -> None:
+    """List the faults in effect."""
+    faults = _control(control, lambda c: c.faults())
+    assert isinstance(faults, list)
+    table = Table("id", "target", "kind", "params", box=None, header_style="bold")
+    for f in faults:
+        params = " ".join(f"{k}={v}" for k, v in f.get("params", {}).items())
+        table.add_row(str(f["id"]), f["target"], f["kind"], params)
+    _console().print(table)
+
+
+@fault_app.command("clear")
+def fault_clear(
+    fault_id: Annotated[int | None, typer.Argument(help="One fault's id; none: all.")] = None,
+    control: ControlUrl = None,
+) -> None:
+    """Remove one fault, or all of them."""
+    if fault_id is None:
+        removed = _control(control, lambda c: c.clear_faults())
+        _console().print(f"removed {removed} fault(s)", markup=False)
+    else:
+        _control(control, lambda c: c.remove_fault(fault_id))
+        _console().print(f"removed fault {fault_id}", markup=False)
+
+
+@app.command()
+def token(
+    issuer: Annotated[str, typer.Option(help="cssm or onprem.")] = "cssm",
+    virtual_account: Annotated[str | None, typer.Option(help="Default: Default.")] = None,
+    control: ControlUrl = None,
+) -> None:
+    """Ask the lab's CSSM (or On-Prem) for an ID token."""
+    text = _control(control, lambda c: c.token(issuer, virtual_account))
+    _console().print(str(text), markup=False)
+
+
+@app.command("switches")
+def switches_(control: ControlUrl = None) -> None:
+    """The lab's switches: UDI, SSH and NX-API ports, credentials."""
+    rows = _control(control, lambda c: c.switches())
+    assert isinstance(rows, list)
+    table = Table("name", "udi", "ssh", "nx-api", "user", "password", box=None, header_style="bold")
+    for r in rows:
+        table.add_row(
+            r["name"],
+            r["udi"],
+            f"{r['host']}:{r['ssh_port']}",
+            f"http://{r['host']}:{r['nxapi_port']}/ins",
+            r["username"],
+            r["password"],
+        )
+    _console().print(table)
+
+
+@app.command()
+def syslog(
+    switch: Annotated[str | None, typer.Option(help="One switch; default: all.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="ISO-8601 time, e.g. 2026-01-05T09:00Z.")
+    ] = None,
+    control: ControlUrl = None,
+) -> None:
+    """Print the lab's syslog lines."""
+    lines = _control(control, lambda c: c.syslog(switch, since))
+    assert isinstance(lines, list)
+    for line in lines:
+        _console().print(line, markup=False)
 
 
 def main() -> None:

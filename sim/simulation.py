@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from cssm_mock.app import create_app as create_cssm_app
 from cssm_mock.models import CssmModel
@@ -72,7 +73,14 @@ class SwitchSpec:
 
 
 class Simulation:
-    def __init__(self, topology: str, *, start: datetime, timing: TimingProfile) -> None:
+    def __init__(
+        self,
+        topology: str,
+        *,
+        start: datetime,
+        timing: TimingProfile,
+        clock: VirtualClock | None = None,
+    ) -> None:
         if topology not in TOPOLOGIES:
             raise ValueError(
                 f"unknown topology {topology!r}; expected one of {', '.join(TOPOLOGIES)}"
@@ -81,7 +89,8 @@ class Simulation:
             raise ValueError(f"topology {topology!r} is not available yet")
         self.topology = topology
         self.timing = timing
-        self.clock = VirtualClock(start)
+        # A lab passes a PacedClock; scenarios and tests use pure virtual time.
+        self.clock = clock if clock is not None else VirtualClock(start)
         self.scheduler = Scheduler(self.clock)
         self.network = SimNetwork()
         for host in INTERNET_HOSTS:
@@ -89,8 +98,10 @@ class Simulation:
         self.cssm = CssmModel(self.clock, timing, Signer.for_simulation("CSSM", start))
         self.trust_store = TrustStore()
         self.trust_store.add_signer(self.cssm.signer)
+        self.apps: dict[str, FastAPI] = {"cssm": create_cssm_app(self.cssm)}
         self._clients = {
-            "cssm": httpx.AsyncClient(transport=httpx.ASGITransport(app=create_cssm_app(self.cssm)))
+            name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
+            for name, app in self.apps.items()
         }
         endpoints = {name: BackendEndpoint(client) for name, client in self._clients.items()}
         self.transport = NetworkTransport(self.network, endpoints, timing)
@@ -113,8 +124,9 @@ class Simulation:
         start: datetime = DEFAULT_START,
         timing: TimingProfile = DEFAULT_TIMING,
         switches: list[SwitchSpec] | None = None,
+        clock: VirtualClock | None = None,
     ) -> Simulation:
-        sim = cls(topology, start=start, timing=timing)
+        sim = cls(topology, start=start, timing=timing, clock=clock)
         for spec in switches or [SwitchSpec("switch")]:
             sim.add_switch(spec)
         return sim
@@ -176,6 +188,16 @@ class Simulation:
         for client in self._clients.values():
             await client.aclose()
 
+    async def use_http(self, base_urls: dict[str, str]) -> None:
+        """Reach the back ends over real HTTP (a lab serving `apps` under uvicorn)."""
+        for name, base_url in base_urls.items():
+            old = self._clients.get(name)
+            if old is not None:
+                await old.aclose()
+            client = httpx.AsyncClient(timeout=self.timing.request_timeout.total_seconds())
+            self._clients[name] = client
+            self.transport.endpoints[name] = BackendEndpoint(client, base_url)
+
     # ------------------------------------------------------------------ back ends
 
     def issue_token(
@@ -216,7 +238,12 @@ class Simulation:
             known = ", ".join((*BACKEND_TARGETS, *NETWORK_TARGETS, *self.switches))
             raise ValueError(f"unknown fault target {target!r}; expected one of {known}")
         fault = self.network.add_fault(target, kind, params)
-        undo = self._apply_fault(target, kind, fault.params)
+        try:
+            undo = self._apply_fault(target, kind, fault.params)
+        except (ValueError, KeyError, TypeError):
+            # A fault that cannot take effect must not linger in the network either.
+            self.network.remove_fault(fault.id)
+            raise
         if undo is not None:
             self._fault_undo[fault.id] = undo
         return fault.id

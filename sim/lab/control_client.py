@@ -1,0 +1,80 @@
+"""A client of the lab's control API, behind `slpsim clock|fault|token|switches|syslog`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+
+DEFAULT_CONTROL_URL = "http://127.0.0.1:8080"
+
+
+class ControlError(RuntimeError):
+    """The lab is not there, or it refused the request; the message says which."""
+
+
+class ControlClient:
+    def __init__(self, url: str | None = None, token: str | None = None) -> None:
+        self.url = (url or os.environ.get("SLPSIM_CONTROL") or DEFAULT_CONTROL_URL).rstrip("/")
+        token = token or os.environ.get("SLPSIM_CONTROL_TOKEN")
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        # Advancing a busy lab by months can take a while: no read timeout.
+        self._http = httpx.Client(
+            base_url=self.url, headers=headers, timeout=httpx.Timeout(10, read=None)
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ControlError(
+                f"no lab answering at {self.url} ({exc}); is `slpsim lab` running?"
+            ) from exc
+        if response.status_code >= 400:
+            try:
+                reason = response.json().get("error", response.text)
+            except ValueError:
+                reason = response.text
+            raise ControlError(f"{response.status_code}: {reason}")
+        return response.json()
+
+    def clock(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/sim/clock")
+        return result
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/sim/clock/advance", json={"seconds": seconds})
+        return result
+
+    def switches(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/sim/switches")
+        return result
+
+    def faults(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/sim/faults")
+        return result
+
+    def add_fault(self, target: str, kind: str, params: dict[str, str]) -> int:
+        result = self._call("POST", "/sim/faults", json={"target": target, "kind": kind, **params})
+        return int(result["id"])
+
+    def remove_fault(self, fault_id: int) -> None:
+        self._call("DELETE", f"/sim/faults/{fault_id}")
+
+    def clear_faults(self) -> int:
+        return int(self._call("DELETE", "/sim/faults")["removed"])
+
+    def token(self, issuer: str, virtual_account: str | None) -> str:
+        body: dict[str, Any] = {"issuer": issuer}
+        if virtual_account:
+            body["virtual_account"] = virtual_account
+        return str(self._call("POST", "/sim/tokens", json=body)["token"])
+
+    def syslog(self, switch: str | None = None, since: str | None = None) -> list[str]:
+        params = {k: v for k, v in (("switch", switch), ("since", since)) if v}
+        result: list[str] = self._call("GET", "/sim/syslog", params=params)
+        return result

@@ -1,0 +1,59 @@
+"""Running a lab in the foreground: start, print the endpoint table, stop cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from rich.console import Console
+from rich.table import Table
+
+from sim.lab.lab import Lab, LabEndpoints
+
+
+def endpoint_table(lab: Lab, endpoints: LabEndpoints) -> Table:
+    opts = lab.options
+    host = opts.host
+    table = Table(
+        "what",
+        "endpoint",
+        "credentials",
+        title=f"slpsim lab: {opts.topology}, {len(endpoints.switches)} switch(es), "
+        f"time x{lab.clock.rate:g} from {lab.now():%Y-%m-%d %H:%M:%S} UTC",
+        box=None,
+        header_style="bold",
+        title_justify="left",
+    )
+    token = f"Bearer {opts.control_token}" if opts.control_token else "-"
+    table.add_row("control API", f"http://{host}:{endpoints.control_port}/sim", token)
+    for name, port in sorted(endpoints.backends.items()):
+        table.add_row(f"{name} (back end)", f"http://{host}:{port}", "-")
+    creds = f"{opts.username} / {opts.password}"
+    for entry in endpoints.switches:
+        table.add_row(f"{entry.name} ssh", f"ssh {opts.username}@{host} -p {entry.ssh_port}", creds)
+        table.add_row(f"{entry.name} nx-api", f"http://{host}:{entry.nxapi_port}/ins", creds)
+    return table
+
+
+async def _run(lab: Lab, console: Console) -> None:
+    endpoints = await lab.start()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lab.request_stop)
+    try:
+        console.print(endpoint_table(lab, endpoints))
+        console.print(
+            f"Move time: slpsim clock advance 4h --control http://{lab.options.host}:"
+            f"{endpoints.control_port}   Stop: Ctrl-C",
+            markup=False,
+        )
+        await lab.run_until_stopped()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await lab.stop()
+        console.print("slpsim lab stopped.", markup=False)
+
+
+def serve_lab(lab: Lab, console: Console) -> None:
+    asyncio.run(_run(lab, console))
