@@ -1,0 +1,334 @@
+"""The SSH front end of a fake switch: an asyncssh server whose shell is the NX-OS CLI engine.
+
+Login lands at ``hostname#``. The shell does its own line discipline instead of asyncssh's
+line editor: NX-OS answers ``?`` the moment it is typed, writes CRLF line endings, and echoes a
+line only when the shell reads it (so a command sent ahead of the prompt is echoed after the
+previous answer, never in the middle of it), and netmiko and scrapli wait for exactly that echo.
+Every line goes through `SwitchAccess.run`, so the simulation catches up before the answer.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from functools import cache
+from pathlib import Path
+
+import asyncssh
+
+from sim.lab.access import SwitchAccess
+from sim.switch.cli import CliResult, CliSession, Mode
+from sim.switch.switch import Switch
+
+HOST_KEY_ALGORITHM = "ssh-ed25519"
+MORE = " --More-- "
+
+_log = logging.getLogger(__name__)
+_CSI_FINAL = re.compile(r"[\x40-\x7e]")
+_NO_MORE = re.compile(r"\|\s*n(?:o(?:-(?:m(?:o(?:r(?:e)?)?)?)?)?)?(?:\s|\||$)", re.IGNORECASE)
+
+
+@cache
+def shared_host_key() -> asyncssh.SSHKey:
+    """One host key per process, so a lab of many switches pays for key generation once."""
+    return asyncssh.generate_private_key(HOST_KEY_ALGORITHM)
+
+
+def load_host_key(path: Path) -> asyncssh.SSHKey:
+    """The key stored at `path`, made and saved there first if missing.
+
+    A lab that keeps its key across restarts keeps clients' known_hosts entries valid.
+    """
+    if path.exists():
+        return asyncssh.read_private_key(path)
+    key = asyncssh.generate_private_key(HOST_KEY_ALGORITHM)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key.write_private_key(path)
+    path.chmod(0o600)
+    return key
+
+
+class SshServer:
+    """A listening SSH server for one switch; `close` also drops the open sessions."""
+
+    def __init__(self, acceptor: asyncssh.SSHAcceptor, connections: set[_Login]) -> None:
+        self._acceptor = acceptor
+        self._connections = connections
+
+    @property
+    def port(self) -> int:
+        return self._acceptor.get_port()
+
+    async def close(self) -> None:
+        self._acceptor.close()
+        await self._acceptor.wait_closed()
+        for login in list(self._connections):
+            await login.close()
+
+
+class _Login(asyncssh.SSHServer):
+    """Password authentication against one account; failed attempts may be retried."""
+
+    def __init__(self, username: str, password: str, connections: set[_Login]) -> None:
+        self._username = username
+        self._password = password
+        self._connections = connections
+        self._conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
+        self._connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connections.discard(self)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        user_ok = hmac.compare_digest(username.encode(), self._username.encode())
+        password_ok = hmac.compare_digest(password.encode(), self._password.encode())
+        return user_ok and password_ok
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            await self._conn.wait_closed()
+
+
+async def start_ssh_server(
+    access: SwitchAccess,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    username: str = "admin",
+    password: str = "admin",
+    host_key: asyncssh.SSHKey | None = None,
+) -> SshServer:
+    """Listen for SSH on `host`:`port` (0 picks a free port) in front of `access`'s switch."""
+    connections: set[_Login] = set()
+
+    async def handle(process: asyncssh.SSHServerProcess[str]) -> None:
+        try:
+            if process.command is not None:
+                await _run_exec_request(access, process)
+            else:
+                await _Shell(access, process).run()
+        except (asyncssh.Error, ConnectionError, BrokenPipeError):
+            return  # the client went away; nothing is left to answer
+        process.exit(0)
+
+    acceptor = await asyncssh.create_server(
+        lambda: _Login(username, password, connections),
+        host,
+        port,
+        server_host_keys=[host_key or shared_host_key()],
+        process_factory=handle,
+        line_editor=False,
+        encoding="utf-8",
+        errors="replace",
+    )
+    return SshServer(acceptor, connections)
+
+
+async def _run_exec_request(access: SwitchAccess, process: asyncssh.SSHServerProcess[str]) -> None:
+    """``ssh switch "cmd1 ; cmd2"``: run the commands in a fresh session, then exit."""
+    newline = "\r\n" if process.get_terminal_type() else "\n"
+    session = access.new_session()
+    failed = False
+    for line in (part.strip() for part in (process.command or "").split(";")):
+        if not line:
+            continue
+        result = await _run_line(access, session, line, prompt_len=0)
+        text = (line + "\n" + result.output) if result.error else result.output
+        process.stdout.write(text.replace("\n", newline))
+        if result.error:
+            failed = True
+            break
+        if result.close:
+            break
+    await process.stdout.drain()
+    process.exit(1 if failed else 0)
+
+
+async def _run_line(
+    access: SwitchAccess, session: CliSession[Switch], line: str, *, prompt_len: int
+) -> CliResult:
+    try:
+        return await access.run(session, line, prompt_len=prompt_len)
+    except Exception:
+        # A handler bug must not take the user's session down with it; the log keeps it visible.
+        _log.exception("command %r failed on %s", line, access.name)
+        return CliResult("% Internal error\n", error=True)
+
+
+class _Shell:
+    """One interactive session: line editing, echo, `?` help, the pager and the prompt."""
+
+    def __init__(self, access: SwitchAccess, process: asyncssh.SSHServerProcess[str]) -> None:
+        self.access = access
+        self.process = process
+        self.session = access.new_session()
+        self.paging = process.get_terminal_type() is not None
+        self.line = ""
+        self.history: list[str] = []
+        self.history_at = 0
+        self.out: list[str] = []
+        self.escape: str | None = None
+        self.after_cr = False
+        self.more: list[str] = []
+        self.closing = False
+
+    # ------------------------------------------------------------------ output
+
+    def write(self, text: str) -> None:
+        self.out.append(text.replace("\r\n", "\n").replace("\n", "\r\n"))
+
+    async def flush(self) -> None:
+        if self.out:
+            self.process.stdout.write("".join(self.out))
+            self.out.clear()
+            await self.process.stdout.drain()
+
+    @property
+    def prompt(self) -> str:
+        return self.session.prompt + " "
+
+    # ------------------------------------------------------------------ main loop
+
+    async def run(self) -> None:
+        self.write("\n" + self.prompt)
+        await self.flush()
+        while not self.closing:
+            try:
+                data = await self.process.stdin.read(4096)
+            except (asyncssh.BreakReceived, asyncssh.SignalReceived, asyncssh.TerminalSizeChanged):
+                continue
+            if not data:
+                break
+            for char in data:
+                await self.key(char)
+                if self.closing:
+                    break
+            await self.flush()
+        await self.flush()
+
+    async def key(self, char: str) -> None:
+        after_cr, self.after_cr = self.after_cr, char == "\r"
+        if char in "\n\x00" and after_cr:
+            return  # the second half of a CR LF or CR NUL pair
+        if self.more:
+            self.page_key(char)
+        elif self.escape is not None:
+            self.escape_key(char)
+        else:
+            await self.edit(char)
+
+    async def edit(self, char: str) -> None:
+        if char in "\r\n":
+            await self.enter(self.line)
+        elif char == "?":
+            await self.help()
+        elif char in "\x7f\x08":
+            self.erase(1)
+        elif char == "\x15":
+            self.erase(len(self.line))
+        elif char == "\x17":
+            self.erase(len(self.line) - (self.line.rstrip().rfind(" ") + 1))
+        elif char == "\x03":
+            self.line = ""
+            self.write("\n" + self.prompt)
+        elif char == "\x04":
+            if not self.line and self.session.mode == Mode.EXEC:
+                self.write("\n")
+                self.closing = True
+        elif char == "\x1a":
+            await self.enter(self.line + "\x1a")
+        elif char == "\x1b":
+            self.escape = ""
+        elif char == "\x10":
+            self.recall(-1)
+        elif char == "\x0e":
+            self.recall(+1)
+        elif char.isprintable():
+            self.line += char
+            self.write(char)
+
+    def escape_key(self, char: str) -> None:
+        # Arrow keys and the like arrive as ESC [ ... final or ESC O final.
+        assert self.escape is not None
+        self.escape += char
+        if len(self.escape) == 1 and char not in "[O":
+            self.escape = None
+        elif len(self.escape) > 1 and _CSI_FINAL.fullmatch(char):
+            sequence, self.escape = self.escape, None
+            if sequence[-1] == "A":
+                self.recall(-1)
+            elif sequence[-1] == "B":
+                self.recall(+1)
+        elif len(self.escape) > 16:
+            self.escape = None
+
+    def erase(self, count: int) -> None:
+        count = min(count, len(self.line))
+        if count:
+            self.line = self.line[:-count]
+            self.write("\b \b" * count)
+
+    def recall(self, step: int) -> None:
+        if not self.history:
+            return
+        self.history_at = max(0, min(len(self.history), self.history_at + step))
+        self.erase(len(self.line))
+        self.line = self.history[self.history_at] if self.history_at < len(self.history) else ""
+        self.write(self.line)
+
+    # ------------------------------------------------------------------ commands
+
+    async def enter(self, line: str) -> None:
+        self.line = ""
+        self.write("\n")
+        if line.strip() and line != "\x1a":
+            self.history.append(line.rstrip("\x1a"))
+        self.history_at = len(self.history)
+        await self.flush()
+        result = await _run_line(
+            self.access, self.session, line, prompt_len=len(self.session.prompt) + 1
+        )
+        if result.close:
+            self.write(result.output)
+            self.closing = True
+            return
+        lines = result.output.splitlines()
+        page = self.session.terminal.length - 1
+        if self.paging and page > 0 and len(lines) > page and not _NO_MORE.search(line):
+            self.write("".join(f"{text}\n" for text in lines[:page]))
+            self.more = lines[page:]
+            self.write(MORE)
+            return
+        self.write(result.output + self.prompt)
+
+    async def help(self) -> None:
+        self.write("?\n")
+        await self.flush()
+        result = await _run_line(
+            self.access, self.session, self.line + "?", prompt_len=len(self.session.prompt) + 1
+        )
+        self.write(result.output + self.prompt + self.line)
+
+    def page_key(self, char: str) -> None:
+        self.write("\r" + " " * len(MORE) + "\r")
+        if char in "qQ\x03":
+            self.more = []
+        else:
+            count = 1 if char in "\r\n" else max(1, self.session.terminal.length - 1)
+            shown, self.more = self.more[:count], self.more[count:]
+            self.write("".join(f"{text}\n" for text in shown))
+        if self.more:
+            self.write(MORE)
+        else:
+            self.write(self.prompt)
