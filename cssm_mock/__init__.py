@@ -1,6 +1,33 @@
-"""Mock of Cisco Smart Software Manager (CSSM) and its Smart Receiver."""
+"""Mock of Cisco Smart Software Manager (CSSM), its Smart Receiver and its automation API."""
 
 from cssm_mock.app import create_app
-from cssm_mock.models import CssmModel, UnknownAccountError
+from cssm_mock.models import (
+    DEFAULT_API_CLIENT_ID,
+    DEFAULT_API_CLIENT_SECRET,
+    CssmModel,
+    DeviceUsage,
+    InvalidAccessTokenError,
+    InvalidClientError,
+    UnknownAccountError,
+    UnknownUploadError,
+    UploadFailedError,
+    UsageBatchState,
+    UsageFileError,
+    UsageUpload,
+)
 
-__all__ = ["CssmModel", "UnknownAccountError", "create_app"]
+__all__ = [
+    "DEFAULT_API_CLIENT_ID",
+    "DEFAULT_API_CLIENT_SECRET",
+    "CssmModel",
+    "DeviceUsage",
+    "InvalidAccessTokenError",
+    "InvalidClientError",
+    "UnknownAccountError",
+    "UnknownUploadError",
+    "UploadFailedError",
+    "UsageBatchState",
+    "UsageFileError",
+    "UsageUpload",
+    "create_app",
+]

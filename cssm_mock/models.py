@@ -6,6 +6,10 @@ and scenarios drive the same object directly. Time comes only from the injected 
 The Smart Receiver's device wire format is not public; the messages in `sim.protocol` are
 shaped after the public CSSM REST API (epoch-ms timestamp + nonce echoed, OK_POLL / poll_id /
 COMPLETE), and so is this model's behaviour.
+
+Besides the device path (`handle`), CSSM takes usage in two more ways that end in the same
+inventory: Usage Data Files uploaded by people (`upload_usage_file`, then `ack_file_for`), and
+the automation REST API (`report_usage`, then `poll_usage`) behind OAuth2 client credentials.
 """
 
 from __future__ import annotations
@@ -14,12 +18,26 @@ import base64
 import hmac
 import json
 import secrets
+import tarfile
+import zlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from sim.clock import Clock
 from sim.protocol.errors import Refusal
+from sim.protocol.files import (
+    FileFormatError,
+    UsageFile,
+    is_bundle,
+    read_usage_bundle,
+    read_usage_file,
+    write_ack_bundle,
+    write_ack_file,
+    write_policy_file,
+)
 from sim.protocol.messages import (
     AckBody,
     PolicyBody,
@@ -32,7 +50,7 @@ from sim.protocol.messages import (
     TrustSyncRequest,
     UsageReportRequest,
 )
-from sim.protocol.rum import feature_and_count_of, mac, report_id_of
+from sim.protocol.rum import builtin_key, feature_and_count_of, mac, report_id_of
 from sim.protocol.signing import SignedDocument, Signer
 from sim.timing import DEFAULT_TIMING, TimingProfile
 
@@ -42,6 +60,16 @@ _MILLISECOND = timedelta(milliseconds=1)
 DEFAULT_SMART_ACCOUNT = "Example Corp"
 DEFAULT_DOMAIN = "example.com"
 DEFAULT_VIRTUAL_ACCOUNTS = ("Default", "Lab")
+# The OAuth2 client every model starts with, so that scripts work out of the box.
+DEFAULT_API_CLIENT_ID = "slpsim"
+DEFAULT_API_CLIENT_SECRET = "slpsim-secret"
+# The public token endpoint answers `expires_in: 3599`.
+ACCESS_TOKEN_LIFETIME = timedelta(seconds=3599)
+# Account ids are numeric strings, as `v2/accounts/search` shows them; deterministic so that
+# documentation and scripts can name them.
+FIRST_ACCOUNT_ID = 100001
+
+UploadStatus = Literal["Processing", "Completed", "Completed with errors", "Failed"]
 
 INFO_PAGE = """\
 This is the Smart Receiver!
@@ -64,6 +92,26 @@ UdiKey = tuple[str, str]
 
 class UnknownAccountError(LookupError):
     """A smart account, virtual account or token that the model does not hold."""
+
+
+class UsageFileError(ValueError):
+    """An upload that is neither a usage file nor a usage bundle; nothing was recorded."""
+
+
+class UnknownUploadError(LookupError):
+    """An upload id that the model never handed out."""
+
+
+class UploadFailedError(Exception):
+    """Every device of an upload failed, so there is no ACK to download."""
+
+
+class InvalidClientError(PermissionError):
+    """Unknown OAuth2 client id or wrong secret."""
+
+
+class InvalidAccessTokenError(PermissionError):
+    """A bearer token that was never issued or has expired."""
 
 
 def epoch_ms(when: datetime) -> int:
@@ -108,6 +156,7 @@ class VirtualAccount:
     name: str
     smart_account: str
     policy: VaPolicy
+    virtual_account_id: str = ""
 
 
 @dataclass
@@ -115,6 +164,14 @@ class SmartAccount:
     name: str
     domain: str
     virtual_accounts: dict[str, VirtualAccount] = field(default_factory=dict)
+    account_id: str = ""
+
+    @property
+    def default_virtual_account(self) -> VirtualAccount:
+        """The first VA: where a device reported without naming a VA lands."""
+        for va in self.virtual_accounts.values():
+            return va
+        raise UnknownAccountError(f"smart account {self.name!r} has no virtual account")
 
 
 @dataclass
@@ -128,6 +185,7 @@ class IdToken:
     uses: int = 0
     description: str = ""
     revoked: bool = False
+    export_controlled: bool = False
 
     def expired_at(self, now: datetime) -> bool:
         return now >= self.expires
@@ -201,7 +259,118 @@ class Counters:
     reports_received: int = 0
     duplicates_received: int = 0
     acks_issued: int = 0
+    usage_uploads: int = 0
+    api_usage_reports: int = 0
+    api_polls: int = 0
     refusals: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class DeviceUsage:
+    """One device's RUM reports as a usage file or the REST API hands them over."""
+
+    sudi: Sudi
+    reports: Sequence[RumReportWire]
+    hostname: str = ""
+    software_tag: str = ""
+
+
+@dataclass
+class _UploadedDevice:
+    udi: Sudi
+    hostname: str
+    report_ids: list[int] = field(default_factory=list)
+    duplicates: int = 0
+    error: str | None = None
+
+
+@dataclass
+class _Upload:
+    upload_id: str
+    name: str
+    smart_account: str
+    virtual_account: str
+    uploaded: datetime
+    ready_at: datetime
+    bundle: bool
+    devices: list[_UploadedDevice] = field(default_factory=list)
+    acks: list[PendingAck] = field(default_factory=list)  # the devices that did not fail
+    # Signed once, when first asked for after processing, then handed out unchanged.
+    ack_file: bytes | None = None
+
+    def status_at(self, now: datetime) -> UploadStatus:
+        if now < self.ready_at:
+            return "Processing"
+        failed = sum(device.error is not None for device in self.devices)
+        if failed == 0:
+            return "Completed"
+        return "Failed" if failed == len(self.devices) else "Completed with errors"
+
+
+@dataclass(frozen=True)
+class UploadedDevice:
+    """One device of an upload as CSSM shows it; `error` is set once processing ends."""
+
+    udi: Sudi
+    hostname: str
+    report_ids: tuple[int, ...]
+    duplicates: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class UsageUpload:
+    """An entry of CSSM's Usage Data Files list, as of the moment it was asked for."""
+
+    upload_id: str
+    name: str
+    smart_account: str
+    virtual_account: str
+    uploaded: datetime
+    ready_at: datetime
+    bundle: bool
+    status: UploadStatus
+    devices: tuple[UploadedDevice, ...]
+    errors: tuple[str, ...]
+
+
+@dataclass
+class AccessToken:
+    token: str
+    client_id: str
+    expires: datetime
+
+
+@dataclass
+class _UsageBatch:
+    """A `v2/devices/reportusage` request waiting to be processed."""
+
+    poll_id: int
+    correlation_id: str
+    ready_at: datetime
+    acks: list[PendingAck]
+    software_tags: list[str]
+    # The ACK files, signed on the first COMPLETE and handed out unchanged afterwards.
+    ack_files: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class UsageAcknowledgement:
+    sudi: Sudi
+    software_tag_identifier: str
+    ack_file: str  # the `<smartLicense>` ACK file, as `license smart import` takes it
+
+
+@dataclass(frozen=True)
+class UsageBatchState:
+    """The REST API's answer to a usage report or a poll."""
+
+    status: Literal["OK_POLL", "COMPLETE", "FAILED"]
+    poll_id: int | None = None
+    poll_interval: int | None = None
+    correlation_id: str = ""
+    refusal: Refusal | None = None
+    acknowledgements: tuple[UsageAcknowledgement, ...] = ()
 
 
 class _Refused(Exception):
@@ -229,7 +398,13 @@ class CssmModel:
         self.tokens: dict[str, IdToken] = {}
         self.inventory: dict[UdiKey, ProductInstance] = {}
         self.acks: dict[int, PendingAck] = {}
+        self.uploads: dict[str, _Upload] = {}
+        self.usage_batches: dict[int, _UsageBatch] = {}
+        self.api_clients: dict[str, str] = {}
+        self.access_tokens: dict[str, AccessToken] = {}
+        self._next_account_id = FIRST_ACCOUNT_ID
         self.add_smart_account(DEFAULT_SMART_ACCOUNT, DEFAULT_DOMAIN, DEFAULT_VIRTUAL_ACCOUNTS)
+        self.add_api_client(DEFAULT_API_CLIENT_ID, DEFAULT_API_CLIENT_SECRET)
 
     # ----------------------------------------------------------------- accounts
 
@@ -238,7 +413,7 @@ class CssmModel:
     ) -> SmartAccount:
         if name in self.smart_accounts:
             raise ValueError(f"smart account {name!r} already exists")
-        account = SmartAccount(name=name, domain=domain)
+        account = SmartAccount(name=name, domain=domain, account_id=self._new_account_id())
         self.smart_accounts[name] = account
         for va in virtual_accounts:
             self.add_virtual_account(va, name)
@@ -252,18 +427,31 @@ class CssmModel:
             name=name,
             smart_account=account.name,
             policy=VaPolicy(policy_id=_new_policy_id(), issued=self.clock.now()),
+            virtual_account_id=self._new_account_id(),
         )
         account.virtual_accounts[name] = va
         return va
 
+    def _new_account_id(self) -> str:
+        account_id = str(self._next_account_id)
+        self._next_account_id += 1
+        return account_id
+
     def smart_account(self, name_or_domain: str | None = None) -> SmartAccount:
-        """An SA by name or domain; None is the first (default) smart account."""
+        """An SA by name, domain or numeric id; None is the first (default) smart account."""
         if name_or_domain is None:
             return next(iter(self.smart_accounts.values()))
         for account in self.smart_accounts.values():
-            if name_or_domain in (account.name, account.domain):
+            if name_or_domain in (account.name, account.domain, account.account_id):
                 return account
         raise UnknownAccountError(f"unknown smart account {name_or_domain!r}")
+
+    def virtual_account_by_id(self, virtual_account_id: str) -> VirtualAccount:
+        for account in self.smart_accounts.values():
+            for va in account.virtual_accounts.values():
+                if va.virtual_account_id == virtual_account_id:
+                    return va
+        raise UnknownAccountError(f"unknown virtual account id {virtual_account_id!r}")
 
     def virtual_account(self, name: str, smart_account: str | None = None) -> VirtualAccount:
         """A VA; without an SA, the default SA's VA of that name, else the only SA holding it."""
@@ -292,6 +480,7 @@ class CssmModel:
         lifetime: timedelta | None = None,
         max_uses: int | None = None,
         description: str = "",
+        export_controlled: bool = False,
     ) -> str:
         va = self.virtual_account(virtual_account, smart_account)
         if max_uses is not None and max_uses < 1:
@@ -307,6 +496,7 @@ class CssmModel:
             expires=now + (lifetime if lifetime is not None else self.timing.token_lifetime),
             max_uses=max_uses,
             description=description,
+            export_controlled=export_controlled,
         )
         return text
 
@@ -440,6 +630,286 @@ class CssmModel:
     def info_page(self) -> str:
         return INFO_PAGE
 
+    # -------------------------------------------------------- Usage Data Files
+
+    def upload_usage_file(
+        self, name: str, content: bytes, virtual_account: str, smart_account: str | None = None
+    ) -> str:
+        """Take a usage file or usage bundle into a VA; returns the upload id.
+
+        Raises UnknownAccountError for an unknown VA and UsageFileError for content that is
+        not a usage file or bundle (nothing is recorded then). Per-device problems (a bad
+        signature, a device registered in another VA) do not raise: they become the
+        upload's errors once it is processed, and the other devices are still taken.
+        """
+        va = self.virtual_account(virtual_account, smart_account)
+        bundle, files = _read_upload(content)
+        now = self.clock.now()
+        upload = _Upload(
+            upload_id=self._new_upload_id(),
+            name=name,
+            smart_account=va.smart_account,
+            virtual_account=va.name,
+            uploaded=now,
+            ready_at=now + self.ack_delay,
+            bundle=bundle,
+        )
+        for usage_file in files:
+            system = usage_file.system
+            device = _UploadedDevice(udi=system.sudi, hostname=system.hostname)
+            upload.devices.append(device)
+            usage = DeviceUsage(system.sudi, usage_file.reports, system.hostname)
+            try:
+                parsed = self._verified_device_reports(usage, va, now)
+            except _Refused as refused:
+                self.counters.refusals[refused.refusal.code] += 1
+                device.error = refused.refusal.text
+                continue
+            pi = self.add_product_instance(system.sudi, va.name, va.smart_account, system.hostname)
+            pi.last_contact = now
+            device.report_ids, device.duplicates = self._store_reports(pi, parsed)
+            upload.acks.append(self._pending(usage.sudi, va, device.report_ids, now))
+        self.uploads[upload.upload_id] = upload
+        self.counters.usage_uploads += 1
+        return upload.upload_id
+
+    def usage_upload(self, upload_id: str) -> UsageUpload:
+        upload = self._upload(upload_id)
+        status = upload.status_at(self.clock.now())
+        processed = status != "Processing"
+        devices = tuple(
+            UploadedDevice(
+                udi=device.udi,
+                hostname=device.hostname,
+                report_ids=tuple(device.report_ids),
+                duplicates=device.duplicates,
+                error=device.error if processed else None,
+            )
+            for device in upload.devices
+        )
+        return UsageUpload(
+            upload_id=upload.upload_id,
+            name=upload.name,
+            smart_account=upload.smart_account,
+            virtual_account=upload.virtual_account,
+            uploaded=upload.uploaded,
+            ready_at=upload.ready_at,
+            bundle=upload.bundle,
+            status=status,
+            devices=devices,
+            errors=tuple(
+                f"{device.udi.display}: {device.error}"
+                for device in devices
+                if device.error is not None
+            ),
+        )
+
+    def usage_uploads(self) -> list[UsageUpload]:
+        return [self.usage_upload(upload_id) for upload_id in self.uploads]
+
+    def ack_file_for(self, upload_id: str) -> bytes | None:
+        """None while processing; then the ACK file (or ACK bundle, one file per device).
+
+        Raises UploadFailedError when every device of the upload failed.
+        """
+        upload = self._upload(upload_id)
+        status = upload.status_at(self.clock.now())
+        if status == "Processing":
+            return None
+        if status == "Failed":
+            errors = "; ".join(self.usage_upload(upload_id).errors)
+            raise UploadFailedError(f"upload {upload.name!r} failed: {errors}")
+        if upload.ack_file is None:
+            files = [self._issue_ack_file(ack) for ack in upload.acks]
+            upload.ack_file = (
+                write_ack_bundle(files, upload.ready_at) if upload.bundle else files[0].encode()
+            )
+        return upload.ack_file
+
+    def policy_file(self, virtual_account: str, smart_account: str | None = None) -> str:
+        """The VA's signed policy as a file, for `license smart import` on air-gapped switches."""
+        return write_policy_file(self.signed_policy(virtual_account, smart_account))
+
+    def _upload(self, upload_id: str) -> _Upload:
+        upload = self.uploads.get(upload_id)
+        if upload is None:
+            raise UnknownUploadError(f"unknown upload {upload_id!r}")
+        return upload
+
+    def _new_upload_id(self) -> str:
+        while True:
+            upload_id = secrets.token_hex(8)
+            if upload_id not in self.uploads:
+                return upload_id
+
+    def _pending(
+        self, sudi: Sudi, va: VirtualAccount, report_ids: list[int], now: datetime, poll_id: int = 0
+    ) -> PendingAck:
+        return PendingAck(
+            poll_id=poll_id,
+            udi=sudi,
+            smart_account=va.smart_account,
+            virtual_account=va.name,
+            report_ids=report_ids,
+            created=now,
+            ready_at=now + self.ack_delay,
+            device_policy_id=None,
+        )
+
+    def _verified_device_reports(
+        self, usage: DeviceUsage, va: VirtualAccount, now: datetime
+    ) -> list[ReceivedReport]:
+        """Check a device's reports against its VA and signatures; records nothing."""
+        pi = self.product_instance(usage.sudi)
+        if pi is not None and (pi.smart_account, pi.virtual_account) != (
+            va.smart_account,
+            va.name,
+        ):
+            raise _Refused(Refusal.SA_VA_MISMATCH)
+        parsed: list[ReceivedReport] = []
+        for wire in usage.reports:
+            if wire.signature.signing_type == "builtin":
+                key = builtin_key(usage.sudi)
+            elif pi is not None and pi.trust is not None:
+                key = pi.trust.secret_bytes
+            else:
+                raise _Refused(Refusal.NOT_TRUSTED)
+            parsed.append(_verified_report(key, wire, now))
+        return parsed
+
+    # ------------------------------------------------- automation REST API: OAuth2
+
+    def add_api_client(self, client_id: str, secret: str) -> None:
+        """Register (or re-key) an OAuth2 client for the client-credentials grant."""
+        self.api_clients[client_id] = secret
+
+    def issue_access_token(self, client_id: str, client_secret: str) -> AccessToken:
+        expected = self.api_clients.get(client_id)
+        given = client_secret.encode("utf-8", "surrogatepass")
+        if expected is None or not hmac.compare_digest(
+            expected.encode("utf-8", "surrogatepass"), given
+        ):
+            raise InvalidClientError("client authentication failed: unknown client or bad secret")
+        now = self.clock.now()
+        # Expired tokens are dropped here so a long-running lab does not keep them all.
+        for text in [t for t, record in self.access_tokens.items() if now >= record.expires]:
+            del self.access_tokens[text]
+        token = AccessToken(secrets.token_urlsafe(32), client_id, now + ACCESS_TOKEN_LIFETIME)
+        self.access_tokens[token.token] = token
+        return token
+
+    def access_token(self, token: str) -> AccessToken:
+        """The record of a live bearer token; raises InvalidAccessTokenError otherwise."""
+        record = self.access_tokens.get(token)
+        if record is None:
+            raise InvalidAccessTokenError("the access token is not valid")
+        if self.clock.now() >= record.expires:
+            raise InvalidAccessTokenError("the access token has expired")
+        return record
+
+    # -------------------------------------------- automation REST API: usage and ACKs
+
+    def report_usage(
+        self,
+        devices: Sequence[DeviceUsage],
+        virtual_account: str | None = None,
+        smart_account: str | None = None,
+    ) -> UsageBatchState:
+        """`v2/devices/reportusage`: all devices are taken, or none (FAILED).
+
+        Without a VA a known device reports into its own VA and a new one into the smart
+        account's first VA. A report CSSM already holds makes the request FAILED (it is
+        counted as a duplicate); so does a bad signature or a device in another VA.
+        """
+        self.counters.api_usage_reports += 1
+        now = self.clock.now()
+        try:
+            checked: list[tuple[DeviceUsage, VirtualAccount, list[ReceivedReport]]] = []
+            for usage in devices:
+                va = self._reporting_va(usage.sudi, virtual_account, smart_account)
+                parsed = self._verified_device_reports(usage, va, now)
+                self._refuse_duplicates(usage.sudi, parsed)
+                checked.append((usage, va, parsed))
+        except _Refused as refused:
+            self.counters.refusals[refused.refusal.code] += 1
+            return UsageBatchState(status="FAILED", refusal=refused.refusal)
+
+        batch = _UsageBatch(
+            poll_id=self._new_poll_id(),
+            correlation_id=secrets.token_hex(16),
+            ready_at=now + self.ack_delay,
+            acks=[],
+            software_tags=[],
+        )
+        for usage, va, parsed in checked:
+            pi = self.add_product_instance(usage.sudi, va.name, va.smart_account, usage.hostname)
+            pi.last_contact = now
+            report_ids, _ = self._store_reports(pi, parsed)
+            batch.acks.append(self._pending(usage.sudi, va, report_ids, now, batch.poll_id))
+            batch.software_tags.append(usage.software_tag)
+        self.usage_batches[batch.poll_id] = batch
+        return self._batch_state("OK_POLL", batch)
+
+    def poll_usage(self, poll_id: int) -> UsageBatchState:
+        """`v2/accounts/poll`: OK_POLL until processed, then COMPLETE with the ACK files."""
+        self.counters.api_polls += 1
+        batch = self.usage_batches.get(poll_id)
+        if batch is None:
+            self.counters.refusals[Refusal.UNKNOWN_POLL.code] += 1
+            return UsageBatchState(status="FAILED", refusal=Refusal.UNKNOWN_POLL)
+        if self.clock.now() < batch.ready_at:
+            return self._batch_state("OK_POLL", batch)
+        if batch.ack_files is None:
+            batch.ack_files = [self._issue_ack_file(ack) for ack in batch.acks]
+        acknowledgements = tuple(
+            UsageAcknowledgement(ack.udi, tag, text)
+            for ack, tag, text in zip(batch.acks, batch.software_tags, batch.ack_files, strict=True)
+        )
+        return UsageBatchState(
+            status="COMPLETE",
+            poll_id=batch.poll_id,
+            correlation_id=batch.correlation_id,
+            acknowledgements=acknowledgements,
+        )
+
+    def _batch_state(
+        self, status: Literal["OK_POLL", "COMPLETE"], batch: _UsageBatch
+    ) -> UsageBatchState:
+        return UsageBatchState(
+            status=status,
+            poll_id=batch.poll_id,
+            poll_interval=int(self.timing.ack_poll_every.total_seconds()),
+            correlation_id=batch.correlation_id,
+        )
+
+    def _reporting_va(
+        self, sudi: Sudi, virtual_account: str | None, smart_account: str | None
+    ) -> VirtualAccount:
+        if virtual_account is not None:
+            return self.virtual_account(virtual_account, smart_account)
+        account = self.smart_account(smart_account)
+        pi = self.product_instance(sudi)
+        if pi is None:
+            return account.default_virtual_account
+        if pi.smart_account != account.name:
+            raise _Refused(Refusal.SA_VA_MISMATCH)
+        return account.virtual_accounts[pi.virtual_account]
+
+    def _refuse_duplicates(self, sudi: Sudi, parsed: list[ReceivedReport]) -> None:
+        pi = self.product_instance(sudi)
+        held = pi.reports if pi is not None else {}
+        seen: set[int] = set()
+        duplicates = 0
+        for report in parsed:
+            if report.report_id in held or report.report_id in seen:
+                duplicates += 1
+            seen.add(report.report_id)
+        if duplicates:
+            if pi is not None:
+                pi.duplicates_received += duplicates
+            self.counters.duplicates_received += duplicates
+            raise _Refused(Refusal.DUPLICATE_REPORT)
+
     # ----------------------------------------------------------- Smart Receiver
 
     def handle(self, request: CssmRequest) -> Reply:
@@ -524,31 +994,8 @@ class CssmModel:
         assert pi.trust is not None
         secret = pi.trust.secret_bytes
         # Validate every report before recording any: a refusal leaves the inventory untouched.
-        parsed: list[ReceivedReport] = []
-        for wire in request.reports:
-            try:
-                expected = mac(secret, wire.payload).encode()
-                given = wire.signature.value.encode()
-            except UnicodeEncodeError as exc:
-                # A lone surrogate cannot be the UTF-8 text a switch signed.
-                raise _Refused(Refusal.MALFORMED) from exc
-            # Bytes, because compare_digest raises TypeError on non-ASCII str.
-            if not hmac.compare_digest(expected, given):
-                raise _Refused(Refusal.BAD_REPORT_SIGNATURE)
-            parsed.append(_parse_report(wire, now))
-
-        report_ids: list[int] = []
-        for report in parsed:
-            if report.report_id in pi.reports or report.report_id in report_ids:
-                # At-least-once delivery: the switch resends when an ACK got lost.
-                pi.duplicates_received += 1
-                self.counters.duplicates_received += 1
-            else:
-                pi.reports[report.report_id] = report
-                self.counters.reports_received += 1
-            if report.report_id not in report_ids:
-                report_ids.append(report.report_id)
-
+        parsed = [_verified_report(secret, wire, now) for wire in request.reports]
+        report_ids, _ = self._store_reports(pi, parsed)
         pi.hostname = request.hostname or pi.hostname
         pi.last_contact = now
         ack = PendingAck(
@@ -575,8 +1022,27 @@ class CssmModel:
     def _new_poll_id(self) -> int:
         while True:
             poll_id = secrets.randbits(63)
-            if poll_id > 0 and poll_id not in self.acks:
+            if poll_id > 0 and poll_id not in self.acks and poll_id not in self.usage_batches:
                 return poll_id
+
+    def _store_reports(
+        self, pi: ProductInstance, parsed: list[ReceivedReport]
+    ) -> tuple[list[int], int]:
+        """Record verified reports; returns the report ids to acknowledge and the duplicates."""
+        report_ids: list[int] = []
+        duplicates = 0
+        for report in parsed:
+            if report.report_id in pi.reports or report.report_id in report_ids:
+                # At-least-once delivery: the switch resends when an ACK got lost.
+                duplicates += 1
+            else:
+                pi.reports[report.report_id] = report
+                self.counters.reports_received += 1
+            if report.report_id not in report_ids:
+                report_ids.append(report.report_id)
+        pi.duplicates_received += duplicates
+        self.counters.duplicates_received += duplicates
+        return report_ids, duplicates
 
     def _poll(self, request: PollRequest, now: datetime) -> Reply:
         ack = self.acks.get(request.poll_id)
@@ -593,6 +1059,16 @@ class CssmModel:
             if pi is not None:
                 pi.acks_issued += 1
         return Reply(status="COMPLETE", poll_id=ack.poll_id, ack=ack.document)
+
+    def _issue_ack_file(self, ack: PendingAck) -> str:
+        # Offline and API ACKs always carry the policy: an air-gapped switch has no other
+        # way to receive one, and the API caller's device policy is unknown.
+        document = self._sign_ack(ack)
+        self.counters.acks_issued += 1
+        pi = self.product_instance(ack.udi)
+        if pi is not None:
+            pi.acks_issued += 1
+        return write_ack_file(document)
 
     def _sign_ack(self, ack: PendingAck) -> SignedDocument:
         # The policy is decided when the ACK is produced, so a policy changed meanwhile is sent.
@@ -618,6 +1094,41 @@ class CssmModel:
         if request.policy_id == va.policy.policy_id:
             return Reply(status="SUCCESS")
         return Reply(status="SUCCESS", policy=self._sign_policy(va))
+
+
+def _read_upload(content: bytes) -> tuple[bool, list[UsageFile]]:
+    """(is it a bundle, its usage files); raises UsageFileError."""
+    if not content.strip():
+        raise UsageFileError("the uploaded file is empty")
+    try:
+        if is_bundle(content):
+            _, files = read_usage_bundle(content)
+            if not files:
+                raise UsageFileError("the usage bundle holds no usage file")
+            return True, files
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageFileError("not a usage file: the file is not UTF-8 text") from exc
+        return False, [read_usage_file(text)]
+    except FileFormatError as exc:
+        raise UsageFileError(str(exc)) from exc
+    except (tarfile.TarError, zlib.error, OSError, EOFError, RecursionError) as exc:
+        # A damaged gzip stream can fail below the bundle reader's own checks.
+        raise UsageFileError("not a usage bundle: the archive is damaged") from exc
+
+
+def _verified_report(key: bytes, wire: RumReportWire, now: datetime) -> ReceivedReport:
+    try:
+        expected = mac(key, wire.payload).encode()
+        given = wire.signature.value.encode()
+    except UnicodeEncodeError as exc:
+        # A lone surrogate cannot be the UTF-8 text a switch signed.
+        raise _Refused(Refusal.MALFORMED) from exc
+    # Bytes, because compare_digest raises TypeError on non-ASCII str.
+    if not hmac.compare_digest(expected, given):
+        raise _Refused(Refusal.BAD_REPORT_SIGNATURE)
+    return _parse_report(wire, now)
 
 
 def _parse_report(wire: RumReportWire, now: datetime) -> ReceivedReport:
