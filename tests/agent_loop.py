@@ -7,14 +7,15 @@ drive, so that the agent's rules are tested without the shell around them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from cssm_mock.models import CssmModel
-from sim.agent.effects import Log, Send
+from sim.agent.effects import AgentRequest, Log, Send
 from sim.agent.machine import Agent
 from sim.clock import VirtualClock
 from sim.protocol.errors import CommError
-from sim.protocol.messages import Sudi
+from sim.protocol.messages import Reply, Sudi
 from sim.protocol.signing import Signer, TrustStore
 from sim.syslog import Message
 from sim.timing import DEFAULT_TIMING, TimingProfile
@@ -37,6 +38,8 @@ class AgentLoop:
         self.agent = Agent(sudi=SUDI, hostname="leaf1", trust_store=store, timing=timing)
         self.offset = timedelta(0)
         self.network_error: CommError | None = None
+        # Who answers the agent's messages: CSSM unless a test stands in another back end.
+        self.backend: Callable[[AgentRequest], Reply] = self.cssm.handle
         self.logs: list[tuple[datetime, Message, tuple[object, ...]]] = []
         self.sent: list[Send] = []
         self.agent.start(self.now, {"NXOS_ADVANTAGE_XF": 1} if licenses is None else licenses)
@@ -56,7 +59,7 @@ class AgentLoop:
                 if self.network_error is not None:
                     self.agent.failure(self.now, effect.request_id, self.network_error)
                 else:
-                    reply = self.cssm.handle(effect.request)
+                    reply = self.backend(effect.request)
                     self.agent.response(self.now, effect.request_id, reply)
 
     def advance(self, delta: timedelta) -> None:

@@ -19,6 +19,7 @@ class Send:
     url: str
     peer: str  # the peer's name as COMM_FAILED prints it
     request: AgentRequest
+    vrf: str = "default"  # the VRF the exchange leaves the switch through
 
 
 @dataclass(frozen=True)

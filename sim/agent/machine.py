@@ -6,13 +6,16 @@ import base64
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 
 from pydantic import ValidationError
 
 from sim.agent.effects import AgentRequest, Effect, Log, Send
+from sim.agent.import_outcome import ImportOutcome, ImportResult
 from sim.agent.policy import NEXUS_DEFAULT_POLICY, Policy, ack_deadline
 from sim.agent.states import Channel, PushPhase, ReportState, Transport
 from sim.protocol.errors import CommError, Refusal
+from sim.protocol.files import ImportFile, SystemInfo, write_usage_file
 from sim.protocol.messages import (
     AckBody,
     PolicyBody,
@@ -24,7 +27,7 @@ from sim.protocol.messages import (
     TrustSyncRequest,
     UsageReportRequest,
 )
-from sim.protocol.rum import RumMeasurement, sign_report
+from sim.protocol.rum import SOFTWARE_TAG, RumMeasurement, sign_report
 from sim.protocol.signing import SignatureError, SignedDocument, TrustStore
 from sim.syslog import CSLU_PEER, CSSM_PEER, Message
 from sim.timing import DEFAULT_TIMING, TimingProfile
@@ -32,6 +35,22 @@ from sim.timing import DEFAULT_TIMING, TimingProfile
 DEFAULT_SMART_URL = "https://smartreceiver.cisco.com/licservice/license"
 CALLHOME_URL = "https://tools.cisco.com/its/service/oddce/services/DDCEService"
 CSLU_LOCAL_URL = "http://cslu-local:8182/cslu/v1/pi"
+
+
+class CallhomeProblem(Enum):
+    """Why transport callhome cannot send: the COMM_FAILED reason (`[chars]`) it logs."""
+
+    DISABLED = "Callhome is not enabled"
+    NO_HTTP_DESTINATION = "Callhome profile CiscoTAC-1 has no HTTP destination"
+
+
+@dataclass(frozen=True)
+class CallhomeDestination:
+    """What `license smart transport callhome` takes from the switch's `callhome` block."""
+
+    enabled: bool = False
+    url: str | None = None  # CiscoTAC-1's HTTP URL; None unless its transport method is http
+    vrf: str | None = None  # `transport http use-vrf`
 
 
 @dataclass(frozen=True)
@@ -45,6 +64,7 @@ class LicensingConfig:
     vrf: str | None = None
     proxy_address: str | None = None
     proxy_port: int | None = None
+    callhome: CallhomeDestination = CallhomeDestination()
 
     @property
     def url(self) -> str | None:
@@ -53,12 +73,37 @@ class LicensingConfig:
         if self.transport is Transport.CSLU:
             return self.cslu_url or CSLU_LOCAL_URL
         if self.transport is Transport.CALLHOME:
-            return CALLHOME_URL
+            return self.callhome.url
         return None
 
     @property
     def peer(self) -> str:
         return CSLU_PEER if self.transport is Transport.CSLU else CSSM_PEER
+
+    @property
+    def route_vrf(self) -> str:
+        """The VRF messages leave through: callhome has its own (`transport http use-vrf`)."""
+        vrf = self.callhome.vrf if self.transport is Transport.CALLHOME else self.vrf
+        return vrf or "default"
+
+    @property
+    def problem(self) -> str | None:
+        """Why nothing can be sent with this configuration, or None when it can."""
+        if self.transport is Transport.OFF:
+            return CommError.NO_URL.text
+        if self.transport is Transport.CALLHOME:
+            if not self.callhome.enabled:
+                return CallhomeProblem.DISABLED.value
+            if self.callhome.url is None:
+                return CallhomeProblem.NO_HTTP_DESTINATION.value
+        return None
+
+    def same_destination(self, other: LicensingConfig) -> bool:
+        return (self.transport, self.smart_url, self.cslu_url) == (
+            other.transport,
+            other.smart_url,
+            other.cslu_url,
+        )
 
 
 @dataclass
@@ -85,6 +130,15 @@ class TrustCode:
 class HistoryEntry:
     at: datetime
     channel: Channel
+    outcome: str
+
+
+@dataclass(frozen=True)
+class ImportEntry:
+    """One `license smart import` of one kind of data, for `show license history message`."""
+
+    at: datetime
+    kind: str  # "POLICY" or "RUM ACK"
     outcome: str
 
 
@@ -124,7 +178,11 @@ class Agent:
     retry_until: datetime | None = None
     comm_failing: bool = False
     reporting_suspended: bool = False  # after `reload ascii`, until `license smart sync`
+    # A down-rev SSM On-Prem refused usage reporting: no pushes until the transport or URL
+    # changes or `license smart sync`; usage is still measured into local reports.
+    reporting_unsupported: bool = False
     history: list[HistoryEntry] = field(default_factory=list)
+    imports: list[ImportEntry] = field(default_factory=list)
     events: list[tuple[datetime, str]] = field(default_factory=list)
 
     _effects: list[Effect] = field(default_factory=list)
@@ -164,10 +222,12 @@ class Agent:
     @property
     def pushes_enabled(self) -> bool:
         """Whether this switch sends usage on its own (transport and trust permitting)."""
-        if self.config.transport is Transport.OFF or self.reporting_suspended:
+        transport = self.config.transport
+        if transport is Transport.OFF or self.reporting_suspended or self.reporting_unsupported:
             return False
-        # Direct connection to CSSM needs a trust code (seed FAQ 6 and 8).
-        return not (self.config.transport is Transport.SMART and self.trust is None)
+        # Connections to CSSM itself (smart, or callhome through tools.cisco.com) need a trust
+        # code (seed FAQ 6 and 8); CSLU and SSM On-Prem do not.
+        return not (transport in (Transport.SMART, Transport.CALLHOME) and self.trust is None)
 
     # ------------------------------------------------------------------ inputs
 
@@ -183,6 +243,17 @@ class Agent:
             self.next_push = None
         if old.transport != config.transport:
             self._event(now, f"Transport changed to {config.transport.value}")
+        if not old.same_destination(config):
+            # A new destination may well support reporting: try it.
+            self.reporting_unsupported = False
+        if (
+            self.pending_poll is not None
+            and self.next_ack_check is None
+            and not self._in_flight_on(Channel.RESULT_POLLING)
+            and config.transport is not Transport.OFF
+        ):
+            # The poll was dropped while there was nowhere to send it (transport off).
+            self.next_ack_check = now
         self._reschedule_push(now)
 
     def set_hostname(self, hostname: str) -> None:
@@ -212,8 +283,7 @@ class Agent:
             self._refresh_deadline(now)
 
     def trust_idtoken(self, now: datetime, token: str, *, scope: str, force: bool) -> None:
-        url = self.config.url
-        if url is None:
+        if self.config.transport is Transport.OFF:
             self._log(
                 now, Message.TRUST_CODE_INSTALL_FAILED, self.sudi.display, CommError.NO_URL.text
             )
@@ -227,14 +297,14 @@ class Agent:
             force=force,
             scope="all" if scope == "all" else "local",
         )
-        self._send(url, request, _Pending(Channel.TRUST_ESTABLISHMENT, now))
         self._event(now, "Trust code install requested" + (" (force)" if force else ""))
+        self._send(request, _Pending(Channel.TRUST_ESTABLISHMENT, now))
 
     def sync(self, now: datetime) -> None:
         """`license smart sync all|local`: push usage now and ask for what is missing."""
         if self.config.transport is Transport.OFF:
             return
-        self.reporting_suspended = False
+        self.reporting_suspended = self.reporting_unsupported = False
         self._push(now, scheduled=False)
         if self.pending_poll is not None and self.next_ack_check is not None:
             self.next_ack_check = min(self.next_ack_check, now)
@@ -253,6 +323,7 @@ class Agent:
             smart_url=self.config.smart_url,
             cslu_url=self.config.cslu_url,
             vrf=self.config.vrf,
+            callhome=self.config.callhome,
         )
         self.usage_start = now if self.licenses else None
         for name, count in sorted(self.licenses.items()):
@@ -263,7 +334,7 @@ class Agent:
             self._log(now, Message.POLICY_REMOVED)
         self._reschedule_push(now)
         self._refresh_deadline(now, force_notice=True)
-        if self.trust is not None and self.config.url is not None:
+        if self.trust is not None and self.config.transport is not Transport.OFF:
             # With trust established, CSSM returns the policy on its own (seed, POLICY_REMOVED).
             request = TrustSyncRequest(
                 timestamp=_ms(now),
@@ -273,7 +344,7 @@ class Agent:
                 trust_id=self.trust.trust_id,
                 policy_id=None,
             )
-            self._send(self.config.url, request, _Pending(Channel.TRUST_SYNC, now))
+            self._send(request, _Pending(Channel.TRUST_SYNC, now))
 
     def reboot(self, now: datetime, *, resume_reporting: bool) -> None:
         """The switch reloaded: exchanges in flight are lost, licensing data is kept."""
@@ -302,19 +373,24 @@ class Agent:
         for name, count in sorted(self.licenses.items()):
             self._open(name, count, now)
         secret = self.trust.secret if self.trust else None
-        parts = ["<smartLicense>"]
-        for report in chosen:
-            wire = sign_report(
+        wire = [
+            sign_report(
                 self.sudi,
-                RumMeasurement(report.report_id, report.feature, report.count, report.start,
-                               report.end or now),
+                RumMeasurement(r.report_id, r.feature, r.count, r.start, r.end or now),
                 secret,
-            )  # fmt: skip
-            parts.append(f"<RUMReport><![CDATA[{wire.model_dump_json()}]]></RUMReport>")
-        parts.append("</smartLicense>")
+            )
+            for r in chosen
+        ]
+        system = SystemInfo(
+            sudi=self.sudi,
+            hostname=self.hostname,
+            software_tag_identifier=SOFTWARE_TAG,
+            timestamp=_ms(now),
+            nonce=self._nonce(),
+        )
         self.last_file_write = now
         self._event(now, f"Usage saved to file ({len(chosen)} report(s))")
-        return "".join(parts) + "\n"
+        return write_usage_file(system, wire)
 
     def clock_changed(self, now: datetime) -> None:
         """The switch clock jumped: timers are absolute, so only the notices need recomputing."""
@@ -398,6 +474,9 @@ class Agent:
         self._log(now, Message.TRUST_CODE_INSTALL_FAILED, self.sudi.display, reason)
 
     def _on_push_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
+        if reply.status == "FAILED" and reply.message_code == Refusal.REPORTING_NOT_SUPPORTED.code:
+            self._reporting_not_supported(now)
+            return
         if reply.status != "OK_POLL" or reply.poll_id is None:
             reason = Refusal.from_code(reply.message_code).text
             self._history(now, Channel.USAGE_REPORTING, f"FAILED: {reason}")
@@ -412,6 +491,20 @@ class Agent:
         self.next_ack_check = now + self.timing.ack_poll_every
         self.phase, self.retry_until = PushPhase.NORMAL, None
         self.next_push = now + self.configured_interval
+        if reply.policy is not None:
+            # CSLU and On-Prem hand back a policy the product instance is missing.
+            self._install_offered_policy(now, reply.policy)
+
+    def _reporting_not_supported(self, now: datetime) -> None:
+        """A down-rev On-Prem: stop pushing (once), keep measuring usage (seed)."""
+        reason = Refusal.REPORTING_NOT_SUPPORTED.text
+        self._history(now, Channel.USAGE_REPORTING, f"FAILED: {reason}")
+        if not self.reporting_unsupported:
+            self.reporting_unsupported = True
+            self._event(now, "Usage reporting stopped: the server does not support it")
+            self._log(now, Message.REPORTING_NOT_SUPPORTED)
+        self.phase, self.retry_until = PushPhase.NORMAL, None
+        self.next_push = None
 
     def _on_poll_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
         if reply.status == "OK_POLL":
@@ -424,6 +517,8 @@ class Agent:
             return
         self._history(now, Channel.RESULT_POLLING, "COMPLETE")
         self.install_ack(now, reply.ack)
+        if reply.policy is not None:
+            self._install_offered_policy(now, reply.policy)
 
     def _on_trust_sync_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
         self._history(now, Channel.TRUST_SYNC, reply.status)
@@ -434,6 +529,11 @@ class Agent:
 
     def install_ack(self, now: datetime, document: SignedDocument) -> bool:
         """Install a signed RUM ACK (from a poll or a file); returns whether it was accepted."""
+        return self._install_ack_body(now, document, install_policy=True)
+
+    def _install_ack_body(
+        self, now: datetime, document: SignedDocument, *, install_policy: bool
+    ) -> bool:
         try:
             ack = AckBody.model_validate(self.trust_store.verify(document, now))
         except SignatureError:
@@ -453,21 +553,14 @@ class Agent:
                 report.state = ReportState.ACK
         self.last_ack = now
         self._event(now, f"RUM ACK received for {len(acked)} report(s)")
-        if ack.policy is not None:
+        if ack.policy is not None and install_policy:
             self.install_policy(now, ack.policy)
         self._refresh_deadline(now)
         return True
 
     def install_policy(self, now: datetime, document: SignedDocument) -> bool:
-        try:
-            body = PolicyBody.model_validate(self.trust_store.verify(document, now))
-        except (SignatureError, ValidationError):
-            self._log(now, Message.POLICY_INSTALL_FAILED, Refusal.SIGNATURE_MISMATCH.text)
-            return False
-        issued = datetime.fromisoformat(body.issued)
-        # A policy issued "in the future" by more than the tolerated skew means our clock is behind.
-        if issued - now >= self.timing.max_clock_skew:
-            self._log(now, Message.POLICY_INSTALL_FAILED, Refusal.TIMESTAMP_MISMATCH.text)
+        body = self._checked_policy(now, document)
+        if body is None:
             return False
         self.policy = Policy.from_body(body, installed_at=now)
         self._event(now, f"Policy '{body.name}' installed")
@@ -475,11 +568,69 @@ class Agent:
         self._refresh_deadline(now)
         return True
 
+    def _checked_policy(self, now: datetime, document: SignedDocument) -> PolicyBody | None:
+        """The policy's content, or None after logging POLICY_INSTALL_FAILED."""
+        problem = _policy_problem(self.trust_store, self.timing, now, document)
+        if problem is not None:
+            self._log(now, Message.POLICY_INSTALL_FAILED, _POLICY_FAILURE_TEXT[problem])
+            return None
+        return PolicyBody.model_validate(self.trust_store.verify(document, now))
+
+    def _install_offered_policy(self, now: datetime, document: SignedDocument) -> None:
+        # A back end may send the policy in use again (inside and beside an ACK): once is enough.
+        if _policy_id_of(document) != self.policy.policy_id:
+            self.install_policy(now, document)
+
+    def import_file(self, now: datetime, imported: ImportFile) -> ImportResult:
+        """`license smart import`: every ACK and policy in the file, or nothing at all."""
+        policies: list[SignedDocument] = []
+        for document in imported.acks:
+            try:
+                ack = AckBody.model_validate(self.trust_store.verify(document, now))
+            except SignatureError:
+                if _carries_policy(document):
+                    self._log(now, Message.POLICY_INSTALL_FAILED, Refusal.SIGNATURE_MISMATCH.text)
+                return self._import_failed(now, "RUM ACK", ImportOutcome.SIGNATURE_MISMATCH)
+            except ValidationError:
+                return self._import_failed(now, "RUM ACK", ImportOutcome.NOT_AN_ACK)
+            if ack.udi != self.sudi:
+                outcome = ImportOutcome.OTHER_PRODUCT
+                return self._import_failed(now, "RUM ACK", outcome, ack.udi.display)
+            if ack.policy is not None:
+                policies.append(ack.policy)
+        policies += imported.policies
+        for document in policies:
+            problem = _policy_problem(self.trust_store, self.timing, now, document)
+            if problem is not None:
+                self._log(now, Message.POLICY_INSTALL_FAILED, _POLICY_FAILURE_TEXT[problem])
+                return self._import_failed(now, "POLICY", problem)
+        # Everything checked: install.
+        installed: set[str | None] = set()
+        for document in imported.acks:
+            self._install_ack_body(now, document, install_policy=False)
+            self.imports.append(ImportEntry(now, "RUM ACK", "SUCCESS"))
+        for document in policies:
+            policy_id = _policy_id_of(document)
+            if policy_id not in installed:
+                installed.add(policy_id)
+                self.install_policy(now, document)
+                self.imports.append(ImportEntry(now, "POLICY", "SUCCESS"))
+        self._refresh_deadline(now)
+        return ImportResult(ImportOutcome.SUCCESS)
+
+    def _import_failed(
+        self, now: datetime, kind: str, outcome: ImportOutcome, detail: str = ""
+    ) -> ImportResult:
+        result = ImportResult(outcome, detail)
+        self.imports.append(ImportEntry(now, kind, f"FAILED: {result.text.removeprefix('% ')}"))
+        del self.imports[:-200]
+        self._event(now, f"Import of {kind} failed")
+        return result
+
     # ------------------------------------------------------------------ pushes
 
     def _push(self, now: datetime, *, scheduled: bool) -> None:
-        url = self.config.url
-        if url is None or not self.pushes_enabled or self._push_in_flight():
+        if not self.pushes_enabled or self._push_in_flight():
             return
         # A retry resends what the failed push carried; closing the open reports again on
         # every attempt would grow the backlog by one report per license per attempt.
@@ -515,7 +666,7 @@ class Agent:
             scheduled=scheduled,
             report_ids=tuple(r.report_id for r in unacked),
         )
-        self._send(url, request, pending)
+        self._send(request, pending)
 
     def _push_failed(self, now: datetime, pending: _Pending) -> None:
         if not pending.scheduled:
@@ -533,14 +684,13 @@ class Agent:
             self.next_push = max(now, attempt + self.timing.fallback_interval)
 
     def _poll(self, now: datetime, poll_id: int) -> None:
-        url = self.config.url
-        if url is None:
+        if self.config.transport is Transport.OFF:
             return
         request = PollRequest(
             timestamp=_ms(now), nonce=self._nonce(), sudi=self.sudi, hostname=self.hostname,
             poll_id=poll_id,
         )  # fmt: skip
-        self._send(url, request, _Pending(Channel.RESULT_POLLING, now))
+        self._send(request, _Pending(Channel.RESULT_POLLING, now))
 
     def _reschedule_push(self, now: datetime) -> None:
         """Make sure a push is scheduled when one should be, and none when none can happen."""
@@ -595,11 +745,17 @@ class Agent:
 
     # ------------------------------------------------------------------ helpers
 
-    def _send(self, url: str, request: AgentRequest, pending: _Pending) -> None:
+    def _send(self, request: AgentRequest, pending: _Pending) -> None:
+        config = self.config
+        problem = config.problem
+        if problem is not None or config.url is None:
+            # Nothing can leave the switch: the exchange fails at once, like a refused connection.
+            self._comm_failed(pending.sent_at, pending, problem or CommError.NO_URL.text)
+            return
         request_id = self._next_request_id
         self._next_request_id += 1
         self._in_flight[request_id] = pending
-        self._effects.append(Send(request_id, url, self.config.peer, request))
+        self._effects.append(Send(request_id, config.url, config.peer, request, config.route_vrf))
 
     def _push_in_flight(self) -> bool:
         return self._in_flight_on(Channel.USAGE_REPORTING)
@@ -643,3 +799,38 @@ def _carries_policy(document: SignedDocument) -> bool:
         return document.content().get("policy") is not None
     except (ValueError, SignatureError):
         return False
+
+
+# An unreadable policy is as untrustworthy as a badly signed one: both fail on the signature.
+_POLICY_FAILURE_TEXT = {
+    ImportOutcome.SIGNATURE_MISMATCH: Refusal.SIGNATURE_MISMATCH.text,
+    ImportOutcome.NOT_A_POLICY: Refusal.SIGNATURE_MISMATCH.text,
+    ImportOutcome.TIMESTAMP_MISMATCH: Refusal.TIMESTAMP_MISMATCH.text,
+}
+
+
+def _policy_problem(
+    store: TrustStore, timing: TimingProfile, now: datetime, document: SignedDocument
+) -> ImportOutcome | None:
+    """Why this signed policy cannot be installed at `now`, or None when it can."""
+    try:
+        body = PolicyBody.model_validate(store.verify(document, now))
+    except SignatureError:
+        return ImportOutcome.SIGNATURE_MISMATCH
+    except ValidationError:
+        return ImportOutcome.NOT_A_POLICY
+    try:
+        issued = datetime.fromisoformat(body.issued)
+        # Issued "in the future" by more than the tolerated skew: our clock is behind.
+        ahead = issued - now >= timing.max_clock_skew
+    except (ValueError, TypeError):
+        return ImportOutcome.NOT_A_POLICY
+    return ImportOutcome.TIMESTAMP_MISMATCH if ahead else None
+
+
+def _policy_id_of(document: SignedDocument) -> str | None:
+    try:
+        policy_id = document.content().get("policy_id")
+    except (ValueError, SignatureError):
+        return None
+    return policy_id if isinstance(policy_id, str) else None

@@ -15,8 +15,15 @@ from sim.agent.machine import DEFAULT_SMART_URL
 from sim.agent.states import Transport
 from sim.network import VrfDns
 from sim.switch import render
+from sim.switch.bootflash import IMAGE_BYTES, TOTAL_BYTES, BootflashError
 from sim.switch.cli import CliSession, CommandContext, CommandError, CommandSet, Mode
-from sim.switch.switch import NXOS_VERSION, CallhomeConfig, LoggingServer, NtpServer
+from sim.switch.switch import (
+    NXOS_VERSION,
+    TAC_PROFILE_NAMES,
+    CallhomeConfig,
+    LoggingServer,
+    NtpServer,
+)
 
 if TYPE_CHECKING:
     from sim.switch.switch import Switch
@@ -94,6 +101,11 @@ def _changed(ctx: Ctx) -> None:
     _switch(ctx).touch_config()
 
 
+def _callhome_changed(ctx: Ctx) -> None:
+    _switch(ctx).callhome_changed()
+    _changed(ctx)
+
+
 # ---------------------------------------------------------------------- exec: licensing
 
 
@@ -117,14 +129,27 @@ def _factory_reset(ctx: Ctx) -> str:
 
 def _save_usage(ctx: Ctx) -> str:
     path = str(ctx.args["path"])
-    switch = _switch(ctx)
-    if not path.startswith("bootflash:"):
-        raise CommandError(f"% Invalid file system: {path.split(':')[0]}")
-    name = path.removeprefix("bootflash:").lstrip("/")
-    if not name:
-        raise CommandError("% Invalid file name")
-    switch.save_usage(name, unreported_only=bool(ctx.args.get("unreported")))
+    if ":" not in path:
+        # NX-OS wants the file system spelled out here.
+        raise CommandError(f"% Invalid file system: {path}")
+    try:
+        _switch(ctx).save_usage(path, unreported_only=bool(ctx.args.get("unreported")))
+    except BootflashError as exc:
+        raise CommandError(str(exc)) from None
     return ""
+
+
+def _import(ctx: Ctx) -> str:
+    path = str(ctx.args["path"])
+    if ":" not in path:
+        raise CommandError(f"% Invalid file system: {path}")
+    try:
+        result = _switch(ctx).import_file(path)
+    except BootflashError as exc:
+        raise CommandError(str(exc)) from None
+    if not result.ok:
+        raise CommandError(result.text)
+    return result.text + "\n"
 
 
 # ---------------------------------------------------------------------- exec: system
@@ -165,17 +190,18 @@ def _reload(ctx: Ctx) -> str:
 
 def _dir(ctx: Ctx) -> str:
     switch = _switch(ctx)
-    lines = []
-    for name, content in sorted(switch.bootflash.items()):
-        stamp = render.config_time(switch.now())
-        lines.append(f"{len(content.encode()):>12}    {stamp[4:]}  {name}")
-    used = sum(len(c.encode()) for c in switch.bootflash.values())
+    stamp = render.config_time(switch.now())[4:]
+    lines = [
+        f"{len(switch.read_bootflash(name).encode()):>12}    {stamp}  {name}"
+        for name in switch.bootflash_files()
+    ]
+    used = switch.bootflash.used_bytes + IMAGE_BYTES
     lines += [
         "",
         "Usage for bootflash://sup-local",
-        f"{used + 4_270_018_560:>12} bytes used",
-        f"{49_806_188_544 - used:>12} bytes free",
-        f"{54_076_207_104:>12} bytes total",
+        f"{used:>12} bytes used",
+        f"{TOTAL_BYTES - used:>12} bytes free",
+        f"{TOTAL_BYTES:>12} bytes total",
     ]
     return "\n".join(lines) + "\n"
 
@@ -347,7 +373,7 @@ def _callhome(ctx: Ctx) -> str:
     if ctx.negated:
         _switch(ctx).callhome = CallhomeConfig()
         ctx.session.enter(Mode.CONFIG)
-    _changed(ctx)
+    _callhome_changed(ctx)
     return ""
 
 
@@ -358,23 +384,28 @@ def _callhome_email(ctx: Ctx) -> str:
 
 
 def _callhome_profile(ctx: Ctx) -> str:
-    callhome = _switch(ctx).callhome
-    if "url" in ctx.args:
-        url = str(ctx.args["url"])
-        callhome.http_urls = [u for u in callhome.http_urls if u != url]
-        if not ctx.negated:
-            callhome.http_urls.append(url)
-    elif "method" in ctx.args:
-        callhome.profile_transport_http = not ctx.negated and ctx.args["method"] == "http"
-    else:
+    if str(ctx.args["profile"]).lower() not in TAC_PROFILE_NAMES:
+        # Other profiles carry no licensing messages: kept as typed.
         return _callhome_extra(ctx)
-    _changed(ctx)
+    callhome = _switch(ctx).callhome
+    if "method" in ctx.args:
+        if ctx.args["method"] == "http":
+            callhome.profile_transport_http = not ctx.negated
+    else:
+        index = int(ctx.args["i"])
+        table = callhome.http_urls if "url" in ctx.args else callhome.email_addrs
+        value = str(ctx.args.get("url") or ctx.args.get("addr"))
+        if not ctx.negated:
+            table[index] = value
+        elif table.get(index) == value:
+            del table[index]
+    _callhome_changed(ctx)
     return ""
 
 
 def _callhome_transport(ctx: Ctx) -> str:
     _switch(ctx).callhome.vrf = None if ctx.negated else str(ctx.args["vrf"])
-    _changed(ctx)
+    _callhome_changed(ctx)
     return ""
 
 
@@ -390,7 +421,7 @@ def _callhome_extra(ctx: Ctx) -> str:
 
 def _callhome_enable(ctx: Ctx) -> str:
     _switch(ctx).callhome.enabled = not ctx.negated
-    _changed(ctx)
+    _callhome_changed(ctx)
     return ""
 
 
@@ -443,11 +474,11 @@ def build_command_set() -> CommandSet[Switch]:
 
     shows: list[tuple[str, Any, Any]] = [
         ("show license status", render.license_status, render.license_status_json),
-        ("show license all", render.license_all, None),
+        ("show license all", render.license_all, render.license_all_json),
         ("show license usage", render.license_usage, render.license_usage_json),
-        ("show license summary", render.license_summary, None),
-        ("show license udi", render.license_udi, None),
-        ("show license host-id", render.license_host_id, None),
+        ("show license summary", render.license_summary, render.license_summary_json),
+        ("show license udi", render.license_udi, render.license_udi_json),
+        ("show license host-id", render.license_host_id, render.license_host_id_json),
         ("show license tech support", render.tech_support, None),
         ("show license history message", render.history_message, None),
         ("show license rum id all", render.rum_reports, render.rum_reports_json),
@@ -475,6 +506,7 @@ def build_command_set() -> CommandSet[Switch]:
         "license smart save usage {all | unreported} file <path:word>",
         _save_usage,
     )
+    add(exec_, "license smart import <path:word>", _import)
     add(exec_, "ping <host:word> [vrf <vrf_name:word>]", _ping)
     add(
         exec_,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sim.switch.switch import Switch
 
 NONE = "<none>"
+AGENT_VERSION = "5.10.19_rel/61"
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 LICENSE_DESCRIPTIONS = {
@@ -100,7 +101,10 @@ def _transport(switch: Switch) -> list[str]:
         address = config.cslu_url or "cslu-local"
         return ["Transport:", "  Type: CSLU", f"  Cslu address: {address}", *proxy, *vrf]
     if config.transport is Transport.CALLHOME:
-        return ["Transport:", "  Type: Callhome"]
+        callhome = switch.callhome
+        urls = [url for _, url in sorted(callhome.http_urls.items())]
+        vrf = [f"  VRF: {callhome.vrf}"] if callhome.vrf else ["  VRF:", "    Not Configured"]
+        return ["Transport:", "  Type: Callhome", f"  URL: {urls[0] if urls else NONE}", *vrf]
     return ["Transport:", "  Type: Transport Off"]
 
 
@@ -266,7 +270,11 @@ def history_message(switch: Switch) -> str:
         lines += [f"  {license_time(e.at)}  {e.outcome}" for e in entries]
     lines += ["", "Import Message History (oldest to newest):", "=" * 52]
     for kind in ("POLICY", "TRUST CODE", "RUM ACK"):
-        lines += [f"Import {kind}:", "  No past Import history", ""]
+        imports = [e for e in switch.agent.imports if e.kind == kind]
+        lines.append(f"Import {kind}:")
+        lines += [f"  {license_time(e.at)}  {e.outcome}" for e in imports]
+        lines += [] if imports else ["  No past Import history"]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -287,7 +295,7 @@ def license_all(switch: Switch) -> str:
         + "\nProduct Information:\n"
         + f"  UDI: {switch.sudi.display}\n"
         + "\nAgent Version:\n"
-        + "  Smart Agent for Licensing: 5.10.19_rel/61\n"
+        + f"  Smart Agent for Licensing: {AGENT_VERSION}\n"
     )
 
 
@@ -320,38 +328,78 @@ def license_status_json(switch: Switch) -> dict[str, Any]:
     config = agent.config
     trust = agent.trust
     policy = agent.policy
+    transport_vrf = switch.callhome.vrf if config.transport is Transport.CALLHOME else config.vrf
     return {
-        "smart_licensing_using_policy": "ENABLED",
-        "account": {
-            "smart_account": trust.smart_account if trust else None,
-            "virtual_account": trust.virtual_account if trust else None,
-        },
-        "transport": {
-            "type": config.transport.value,
-            "url": config.url,
-            "vrf": config.vrf,
-            "proxy": config.proxy_address,
-        },
-        "policy": {
-            "in_use": "default" if policy.is_default else "installed",
-            "name": policy.name,
-            "installed_on": license_time(policy.installed_at) if policy.installed_at else None,
-            "ack_required": policy.ack_required,
-            "first_report_days": policy.first_report_days,
-            "reporting_frequency_days": policy.reporting_frequency_days,
-            "report_on_change_days": policy.report_on_change_days,
-        },
-        "usage_reporting": {
-            "last_ack_received": _iso(agent.last_ack),
-            "next_ack_deadline": _iso(agent.deadline),
-            "reporting_push_interval": push_interval_text(switch),
-            "next_ack_push_check": _iso(agent.next_ack_check),
-            "next_report_push": _iso(agent.next_push if agent.pushes_enabled else None),
-            "last_report_push": _iso(agent.last_push),
-            "last_report_file_write": _iso(agent.last_file_write),
-        },
+        "status": "ENABLED",
+        "smart_account": trust.smart_account if trust else None,
+        "virtual_account": trust.virtual_account if trust else None,
+        "transport_type": config.transport.value,
+        "transport_url": _transport_url(switch),
+        "transport_vrf": transport_vrf,
+        "proxy_address": config.proxy_address,
+        "proxy_port": config.proxy_port,
+        "policy_in_use": "default" if policy.is_default else "installed",
+        "policy_name": policy.name,
+        "policy_installed_on": _iso(policy.installed_at),
+        "ack_required": policy.ack_required,
+        "first_report_days": policy.first_report_days,
+        "reporting_frequency_days": policy.reporting_frequency_days,
+        "report_on_change_days": policy.report_on_change_days,
+        "last_ack_received": _iso(agent.last_ack),
+        "next_ack_deadline": _iso(agent.deadline),
+        "reporting_push_interval": push_interval_text(switch),
+        "next_ack_push_check": _iso(agent.next_ack_check),
+        "next_report_push": _iso(agent.next_push if agent.pushes_enabled else None),
+        "last_report_push": _iso(agent.last_push),
+        "last_report_file_write": _iso(agent.last_file_write),
+        "reporting_stopped": _reporting_stopped(switch),
         "trust_code_installed": _iso(trust.installed_at) if trust else None,
-        "udi": {"pid": switch.sudi.udi_pid, "sn": switch.sudi.udi_serial_number},
+        "udi_pid": switch.sudi.udi_pid,
+        "udi_sn": switch.sudi.udi_serial_number,
+    }
+
+
+def _transport_url(switch: Switch) -> str | None:
+    config = switch.licensing
+    if config.transport is Transport.CALLHOME:
+        urls = [url for _, url in sorted(switch.callhome.http_urls.items())]
+        return urls[0] if urls else None
+    return config.url
+
+
+def _reporting_stopped(switch: Switch) -> str | None:
+    """Why usage is not pushed although the transport could carry it, or None."""
+    agent = switch.agent
+    if agent.reporting_unsupported:
+        return "reporting not supported by the server"
+    if agent.reporting_suspended:
+        return "waiting for license smart sync"
+    return None
+
+
+def license_summary_json(switch: Switch) -> dict[str, Any]:
+    rows = [
+        {"license": name, "entitlement_tag": name, "count": count, "status": "IN USE"}
+        for name, count in sorted(switch.agent.licenses.items())
+    ]
+    return {"TABLE_license_usage": {"ROW_license_usage": rows}}
+
+
+def license_udi_json(switch: Switch) -> dict[str, Any]:
+    sudi = switch.sudi
+    return {"udi": sudi.display, "pid": sudi.udi_pid, "sn": sudi.udi_serial_number}
+
+
+def license_host_id_json(switch: Switch) -> dict[str, Any]:
+    return {"host_id": f"VDH={switch.sudi.udi_serial_number}"}
+
+
+def license_all_json(switch: Switch) -> dict[str, Any]:
+    return {
+        "status": license_status_json(switch),
+        "usage": license_usage_json(switch),
+        "product_information": license_udi_json(switch),
+        "agent_version": AGENT_VERSION,
     }
 
 
@@ -495,20 +543,28 @@ def ip_http_client(switch: Switch) -> str:
 
 
 def call_home_profile_all(switch: Switch) -> str:
+    from sim.switch.switch import TAC_PROFILE
+
     callhome = switch.callhome
-    urls = callhome.http_urls or ["https://tools.cisco.com/its/service/oddce/services/DDCEService"]
-    status = "ACTIVE" if callhome.enabled else "INACTIVE"
+    urls = [url for _, url in sorted(callhome.http_urls.items())]
+    emails = [addr for _, addr in sorted(callhome.email_addrs.items())]
+    status = "ACTIVE" if callhome.active else "INACTIVE"
     smart = "enabled" if switch.licensing.transport is Transport.CALLHOME else "disabled"
+    methods = ["email", "http"] if callhome.profile_transport_http else ["email"]
     return (
         "Current smart-licensing transport settings:\n"
         f" Smart-license messages: {smart}\n"
-        f" Profile: CiscoTAC-1 (status: {status})\n"
-        f" Destination  URL(s):  {' '.join(urls)}\n"
+        f" Profile: {TAC_PROFILE} (status: {status})\n"
+        f" Destination  URL(s):  {' '.join(urls) or NONE}\n"
         "\n"
-        "Profile Name: CiscoTAC-1\n"
+        f"Profile Name: {TAC_PROFILE}\n"
         "  Message Format: xml\n"
         "  Message Level: 0\n"
-        f"  Transport Method: {'http' if callhome.profile_transport_http else 'email'}\n"
+        "  Message Size: 5000000\n"
+        f"  Transport Method: {', '.join(methods)}\n"
+        f"  Email addresses configured: {', '.join(emails) or NONE}\n"
+        f"  Url addresses configured: {', '.join(urls) or NONE}\n"
+        "  Periodic component-alert-group message is enabled\n"
     )
 
 
@@ -558,26 +614,34 @@ def running_config_lines(switch: Switch) -> list[str]:
 
 
 def callhome_lines(switch: Switch, *, full: bool) -> list[str]:
+    """The `callhome` block; `full` (`show running-config callhome all`) adds the defaults."""
+    from sim.switch.switch import CallhomeConfig
+
     callhome = switch.callhome
-    configured = (
-        callhome.email_contact
-        or callhome.http_urls
-        or callhome.enabled
-        or callhome.vrf
-        or callhome.profile_transport_http
-    )
-    if not configured and not full:
+    if callhome == CallhomeConfig() and not full:
         return []
+    default_urls = CallhomeConfig().http_urls
     lines = ["callhome"]
     if callhome.email_contact:
         lines.append(f"  email-contact {callhome.email_contact}")
     if callhome.profile_transport_http:
         lines.append("  destination-profile xml transport-method http")
-    if callhome.email_contact and full:
-        lines.append(f"  destination-profile xml index 1 email-addr {callhome.email_contact}")
+    elif full:
+        lines.append("  destination-profile xml transport-method email")
+    lines += [
+        f"  destination-profile xml index {i} email-addr {addr}"
+        for i, addr in sorted(callhome.email_addrs.items())
+    ]
+    # A saved configuration must bring back a removed default URL as removed.
+    lines += [
+        f"  no destination-profile xml index {i} http {url}"
+        for i, url in sorted(default_urls.items())
+        if callhome.http_urls.get(i) != url and not full
+    ]
     lines += [
         f"  destination-profile xml index {i} http {url}"
-        for i, url in enumerate(callhome.http_urls, 1)
+        for i, url in sorted(callhome.http_urls.items())
+        if full or default_urls.get(i) != url
     ]
     lines += [f"  {extra}" for extra in callhome.extra_lines]
     if callhome.vrf:

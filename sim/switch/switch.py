@@ -15,12 +15,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sim.agent.effects import Log, Send
-from sim.agent.machine import Agent, LicensingConfig
+from sim.agent.import_outcome import ImportOutcome, ImportResult
+from sim.agent.machine import CALLHOME_URL, Agent, CallhomeDestination, LicensingConfig
 from sim.clock import VirtualClock
 from sim.network import DnsConfig, SimNetwork
+from sim.protocol.files import FileFormatError, read_import_file
 from sim.protocol.messages import Sudi
 from sim.protocol.signing import TrustStore
 from sim.scheduler import Handle, Scheduler
+from sim.switch.bootflash import Bootflash, file_name
 from sim.switch.cli import CliSession
 from sim.syslog import Message, SyslogRecord, make_record
 from sim.timing import TimingProfile
@@ -57,15 +60,37 @@ class LoggingServer:
     vrf: str = "default"
 
 
+# The seed prints the one XML-format destination profile as `xml` in the running
+# configuration and as `CiscoTAC-1` in `show call-home profile all`: both names address it.
+TAC_PROFILE = "CiscoTAC-1"
+TAC_PROFILE_NAMES = ("ciscotac-1", "xml")
+
+
+def default_tac_urls() -> dict[int, str]:
+    return {1: CALLHOME_URL}
+
+
 @dataclass
 class CallhomeConfig:
     email_contact: str | None = None
+    # CiscoTAC-1 ships with Cisco's HTTP URL and the email transport method (NX-OS default).
     profile_transport_http: bool = False
-    http_urls: list[str] = field(default_factory=list)
+    http_urls: dict[int, str] = field(default_factory=default_tac_urls)
+    email_addrs: dict[int, str] = field(default_factory=dict)
     vrf: str | None = None
     enabled: bool = False
     periodic_inventory_days: int | None = None
     extra_lines: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        """CiscoTAC-1 can carry messages: callhome enabled, HTTP method, an HTTP URL."""
+        return self.enabled and self.destination().url is not None
+
+    def destination(self) -> CallhomeDestination:
+        urls = [url for _, url in sorted(self.http_urls.items())]
+        url = urls[0] if urls and self.profile_transport_http else None
+        return CallhomeDestination(enabled=self.enabled, url=url, vrf=self.vrf)
 
 
 class Switch:
@@ -99,7 +124,7 @@ class Switch:
         self.clock_offset = timedelta(0)
         self.syslog: list[SyslogRecord] = []
         self.syslog_listeners: list[Callable[[SyslogRecord], None]] = []
-        self.bootflash: dict[str, str] = {}
+        self.bootflash = Bootflash()
         self.startup_config: list[str] | None = None
         self.booted_at: datetime | None = None
         self.config_changed_at: datetime | None = None
@@ -198,6 +223,7 @@ class Switch:
         self.ntp_servers, self.logging_servers = [], []
         self.callhome = CallhomeConfig()
         self.hostname = self.name
+        self.agent.set_hostname(self.name)
         self.agent.config = type(self.agent.config)()
         self._session = None
         if self.startup_config:
@@ -207,9 +233,41 @@ class Switch:
         self.agent.reboot(self.now(), resume_reporting=not ascii_replay)
         self.pump()
 
-    def save_usage(self, name: str, *, unreported_only: bool) -> None:
-        self.bootflash[name] = self.agent.usage_file(self.now(), unreported_only=unreported_only)
+    # ------------------------------------------------------------------ bootflash
+
+    def read_bootflash(self, name: str) -> str:
+        """A file's text; raises FileNotFoundError, or BootflashError for a bad path."""
+        return self.bootflash.read(name)
+
+    def write_bootflash(self, name: str, text: str) -> None:
+        """Put a file on bootflash (a person copying it there); raises BootflashError."""
+        self.bootflash.write(name, text)
+
+    def bootflash_files(self) -> list[str]:
+        return self.bootflash.names()
+
+    def save_usage(self, path: str, *, unreported_only: bool) -> str:
+        """`license smart save usage ... file <path>`; returns the file name written."""
+        name = file_name(path)  # refuse a bad path before closing any report
+        text = self.agent.usage_file(self.now(), unreported_only=unreported_only)
+        self.bootflash.write(name, text)
         self.pump()
+        return name
+
+    def import_file(self, path: str) -> ImportResult:
+        """`license smart import <path>`: install the ACKs and policies in a file."""
+        name = file_name(path)
+        try:
+            text = self.bootflash.read(name)
+        except FileNotFoundError:
+            return ImportResult(ImportOutcome.FILE_NOT_FOUND, f"bootflash:{name}")
+        try:
+            imported = read_import_file(text)
+        except FileFormatError as exc:
+            return ImportResult(ImportOutcome.NOT_A_LICENSE_FILE, str(exc))
+        result = self.agent.import_file(self.now(), imported)
+        self.pump()
+        return result
 
     # ------------------------------------------------------------------ licensing inputs
 
@@ -224,6 +282,10 @@ class Switch:
     def configure_licensing(self, **changes: Any) -> None:
         self.agent.configure(self.now(), replace(self.agent.config, **changes))
         self.pump()
+
+    def callhome_changed(self) -> None:
+        """The `callhome` block changed: transport callhome follows it."""
+        self.configure_licensing(callhome=self.callhome.destination())
 
     def set_usage(self, licenses: dict[str, int]) -> None:
         self.licenses_in_use = dict(licenses)
@@ -264,9 +326,7 @@ class Switch:
         self._rearm()
 
     async def deliver(self, send: Send) -> None:
-        outcome = await self.ctx.transport.send(
-            send.url, send.request, self.licensing_vrf, self.dns
-        )
+        outcome = await self.ctx.transport.send(send.url, send.request, send.vrf, self.dns)
         if outcome.delay:
             at = self.ctx.clock.now() + outcome.delay
             self.ctx.scheduler.schedule(at, lambda: self._complete(send, outcome))
