@@ -1,0 +1,342 @@
+"""The HTTP face of the CSLU mock: the product-instance endpoint and a `/_sim/` control plane.
+
+All state lives in the `CsluModel`; `create_app` only translates HTTP to model calls, so the
+same app runs in-process under `httpx.ASGITransport` and behind uvicorn. Routes are `async`
+so that they run one at a time on the event loop and the model needs no locks. The request
+plumbing at the top is shared with the SSM On-Prem app, which speaks the same protocol.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cslu_mock.models import (
+    CsluModel,
+    ImportSummary,
+    ProductInstance,
+    RelayModeError,
+    RelayRequest,
+    SyncSummary,
+)
+from sim.protocol.files import FileFormatError
+from sim.protocol.messages import AgentRequest, Reply
+
+PI_PATH = "/cslu/v1/pi"
+GZIP = "application/gzip"
+
+_AGENT_REQUEST: TypeAdapter[RelayRequest] = TypeAdapter(AgentRequest)
+_SCHEMA_REF = "#/components/schemas/{model}"
+_Body = TypeVar("_Body", bound=BaseModel)
+
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: Any = None
+
+
+MALFORMED_RESPONSE: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body could not be parsed"}
+}
+
+
+def json_error(status_code: int, error: str, detail: Any) -> Response:
+    # ensure_ascii: a lone surrogate echoed from bad input must not turn a 4xx into a 500.
+    return Response(
+        json.dumps({"error": error, "detail": detail}),
+        status_code=status_code,
+        media_type="application/json",
+    )
+
+
+def _error_list(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    # Only loc/msg/type: `input` and `ctx` may hold bytes or exception objects.
+    return [
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in errors
+        if isinstance(error, dict)
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every parse error becomes `400 {"error": "malformed request", "detail": ...}`."""
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return json_error(400, "malformed request", _error_list(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            return json_error(400, "malformed request", str(exc.detail))
+        if exc.status_code == 404:
+            return json_error(404, "not found", str(exc.detail))
+        if exc.status_code == 405:
+            return json_error(405, "method not allowed", str(exc.detail))
+        return await http_exception_handler(request, exc)
+
+
+def _invalid(exc: ValidationError) -> RequestValidationError:
+    return RequestValidationError(
+        exc.errors(include_url=False, include_context=False, include_input=False)
+    )
+
+
+async def read_agent_request(request: Request) -> RelayRequest:
+    # Parsed by pydantic-core rather than json.loads, which lets lone surrogates and absurd
+    # nesting through to a 500.
+    try:
+        return _AGENT_REQUEST.validate_json(await request.body())
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+async def read_json_body(request: Request, model: type[_Body]) -> _Body:
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+async def no_body(request: Request) -> None:
+    """For actions that take no input: a body means the caller meant another route."""
+    if await request.body():
+        raise RequestValidationError(
+            [{"loc": ["body"], "msg": "this route takes no body", "type": "extra_forbidden"}]
+        )
+
+
+def agent_request_openapi() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The device message body for `openapi_extra`, and the definitions it refers to."""
+    schema = _AGENT_REQUEST.json_schema(ref_template=_SCHEMA_REF)
+    definitions: dict[str, Any] = schema.pop("$defs", {})
+    body = {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+    return body, definitions
+
+
+def json_body_openapi(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template=_SCHEMA_REF)
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def binary_body_openapi(media_type: str) -> dict[str, Any]:
+    schema = {"type": "string", "format": "binary"}
+    return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
+
+
+def binary_response(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            "description": description,
+            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+
+
+def add_component_schemas(app: FastAPI, definitions: dict[str, Any]) -> None:
+    """Add hand-declared body schemas' definitions to the components FastAPI generates."""
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate_openapi()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in definitions.items():
+                schemas.setdefault(name, definition)
+        return app.openapi_schema or generate_openapi()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def file_error(exc: FileFormatError) -> Response:
+    return json_error(400, "bad file", str(exc))
+
+
+def mode_error(exc: RelayModeError) -> Response:
+    return json_error(409, "wrong mode", str(exc))
+
+
+def _when(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+class ProductInstanceView(BaseModel):
+    udi: str
+    udi_pid: str
+    udi_serial_number: str
+    hostname: str
+    account: str
+    virtual_account: str
+    trusted: bool
+    reports: int
+    unacknowledged: int
+    duplicates_received: int
+    acks_received: int
+    acks_delivered: int
+    ack_state: str
+    policy_id: str | None
+    last_contact: str | None
+
+    @classmethod
+    def of(cls, pi: ProductInstance) -> ProductInstanceView:
+        return cls(
+            udi=pi.udi.display,
+            udi_pid=pi.udi.udi_pid,
+            udi_serial_number=pi.udi.udi_serial_number,
+            hostname=pi.hostname,
+            account=pi.account,
+            virtual_account=pi.virtual_account,
+            trusted=pi.trusted,
+            reports=len(pi.reports),
+            unacknowledged=len(pi.unacknowledged()),
+            duplicates_received=pi.duplicates_received,
+            acks_received=len(pi.acks),
+            acks_delivered=pi.acks_delivered,
+            ack_state=pi.ack_state,
+            policy_id=pi.policy_id,
+            last_contact=_when(pi.last_contact),
+        )
+
+
+class ImportView(BaseModel):
+    acks_imported: int
+    policies_received: int
+    product_instances: list[str]
+    not_found: list[str]
+
+    @classmethod
+    def of(cls, summary: ImportSummary) -> ImportView:
+        return cls(
+            acks_imported=summary.acks_imported,
+            policies_received=summary.policies_received,
+            product_instances=summary.product_instances,
+            not_found=summary.not_found,
+        )
+
+
+class SyncView(BaseModel):
+    uploads: list[str]
+    reports_uploaded: int
+    acks: ImportView
+    errors: list[str]
+    next_sync_due: str | None
+
+    @classmethod
+    def of(cls, summary: SyncSummary, next_due: datetime | None) -> SyncView:
+        return cls(
+            uploads=summary.uploads,
+            reports_uploaded=summary.reports_uploaded,
+            acks=ImportView.of(summary.acks),
+            errors=summary.errors,
+            next_sync_due=_when(next_due),
+        )
+
+
+def create_app(model: CsluModel) -> FastAPI:
+    app = FastAPI(
+        title="CSLU mock",
+        version="0.1.0",
+        description=(
+            "Cisco Smart License Utility, simulated: product-instance-initiated push, "
+            "store and forward to CSSM, Download All For Cisco / Upload From Cisco."
+        ),
+    )
+    install_error_handlers(app)
+    agent_body, definitions = agent_request_openapi()
+
+    @app.get(PI_PATH, response_class=PlainTextResponse, summary="CSLU information page")
+    async def info_page() -> str:
+        return model.info_page()
+
+    device_route = app.post(
+        PI_PATH,
+        response_model=Reply,
+        response_model_exclude_none=True,
+        summary="Device message: usage_report, poll, trust_sync (trust_request: FAILED)",
+        responses=MALFORMED_RESPONSE,
+        openapi_extra=agent_body,
+    )
+
+    @device_route
+    async def product_instance_message(request: Request) -> Reply:
+        return model.handle(await read_agent_request(request))
+
+    @app.post(
+        PI_PATH + "/{tenant}",
+        response_model=Reply,
+        response_model_exclude_none=True,
+        summary="The same, with a trailing segment (as On-Prem URLs have), which CSLU ignores",
+        responses=MALFORMED_RESPONSE,
+        openapi_extra=agent_body,
+    )
+    async def product_instance_message_with_tenant(tenant: str, request: Request) -> Reply:
+        return model.handle(await read_agent_request(request))
+
+    @app.get(
+        "/_sim/product-instances",
+        response_model=list[ProductInstanceView],
+        summary="The product-instance inventory",
+    )
+    async def product_instances() -> list[ProductInstanceView]:
+        return [ProductInstanceView.of(pi) for pi in model.product_instances()]
+
+    @app.post(
+        "/_sim/sync",
+        response_model=SyncView,
+        summary="Connected mode: synchronize with CSSM now",
+        responses={
+            **MALFORMED_RESPONSE,
+            409: {"model": ErrorBody, "description": "CSLU is disconnected from CSSM"},
+        },
+        dependencies=[Depends(no_body)],
+    )
+    async def sync() -> SyncView | Response:
+        try:
+            summary = model.sync_with_cssm()
+        except RelayModeError as exc:
+            return mode_error(exc)
+        return SyncView.of(summary, model.next_sync_due())
+
+    @app.post(
+        "/_sim/download-all-for-cisco",
+        response_class=Response,
+        summary="Download All For Cisco: the usage bundle of everything not yet acknowledged",
+        responses={**MALFORMED_RESPONSE, **binary_response(GZIP, "Usage bundle")},
+        dependencies=[Depends(no_body)],
+    )
+    async def download_all_for_cisco() -> Response:
+        return Response(
+            model.download_all_for_cisco(),
+            media_type=GZIP,
+            headers={"content-disposition": 'attachment; filename="UD_SA_cslu.tar.gz"'},
+        )
+
+    @app.post(
+        "/_sim/upload-from-cisco",
+        response_model=ImportView,
+        summary="Upload From Cisco: CSSM's ACK bundle as the request body",
+        responses={400: {"model": ErrorBody, "description": "Not an ACK bundle or ACK file"}},
+        openapi_extra=binary_body_openapi(GZIP),
+    )
+    async def upload_from_cisco(request: Request) -> ImportView | Response:
+        try:
+            summary = model.upload_from_cisco(await request.body())
+        except FileFormatError as exc:
+            return file_error(exc)
+        return ImportView.of(summary)
+
+    add_component_schemas(app, definitions)
+    return app
