@@ -1,0 +1,352 @@
+"""The NX-API front end of a fake switch: ``POST /ins`` with ``ins_api`` JSON and JSON-RPC 2.0.
+
+Request and response shapes follow what NX-OS sends and what Ansible's httpapi plugin, NAPALM
+and pynxos parse (see docs/nxapi.md). Each request runs in a fresh CLI session of the one
+command engine, through `SwitchAccess.run`, so the simulation catches up before the answer.
+HTTP Basic auth on a first request earns an ``nxapi_auth`` cookie valid for 600 seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from sim.clock import real_monotonic
+from sim.lab.access import SwitchAccess
+from sim.switch.cli import ENTER_CONFIG, CliResult, CliSession, Mode
+from sim.switch.switch import Switch
+
+COOKIE = "nxapi_auth"
+COOKIE_LIFETIME = 600.0
+INS_API_VERSIONS = ("1.0", "1.2")
+INS_API_TYPES = ("cli_show", "cli_show_ascii", "cli_conf")
+RPC_METHODS = ("cli", "cli_ascii")
+
+INPUT_ERROR = "Input CLI command error"
+EXECUTION_ERROR = "CLI execution error"
+STRUCTURED_UNSUPPORTED = "Structured output unsupported"
+
+# JSON-RPC 2.0 error codes (the spec's reserved range, as NX-API uses them).
+PARSE_ERROR = (-32700, "Parse error")
+INVALID_REQUEST = (-32600, "Invalid request")
+METHOD_NOT_FOUND = (-32601, "Method not found")
+INVALID_PARAMS = (-32602, "Invalid params")
+INTERNAL_ERROR = (-32603, "Internal error")
+
+
+class _BadRequest(Exception):
+    """A request NX-API cannot run at all; the message says what was expected."""
+
+
+@dataclass
+class _Outcome:
+    """One command's answer, before it is put in either wire format."""
+
+    command: str
+    code: str = "200"
+    msg: str = "Success"
+    body: Any = None
+    clierror: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "200"
+
+
+@dataclass
+class _Cookies:
+    """Issued ``nxapi_auth`` values and when each stops being accepted (monotonic seconds)."""
+
+    now: Callable[[], float]
+    expiry: dict[str, float] = field(default_factory=dict)
+
+    def issue(self, username: str) -> str:
+        value = f"{username}:{secrets.token_urlsafe(24)}"
+        self.expiry[value] = self.now() + COOKIE_LIFETIME
+        return value
+
+    def valid(self, value: str | None) -> bool:
+        now = self.now()
+        for stale in [v for v, until in self.expiry.items() if until <= now]:
+            del self.expiry[stale]
+        return value is not None and value in self.expiry
+
+
+def create_nxapi_app(
+    access: SwitchAccess,
+    *,
+    username: str = "admin",
+    password: str = "admin",
+    monotonic: Callable[[], float] = real_monotonic,
+) -> FastAPI:
+    """NX-API for `access`'s switch; `monotonic` (seconds) times the cookie lifetime."""
+    app = FastAPI(
+        title="NX-API",
+        version="1.0",
+        description="NX-API CLI of a simulated Nexus switch (ins_api JSON and JSON-RPC 2.0).",
+    )
+    cookies = _Cookies(monotonic)
+
+    def authenticate(request: Request) -> tuple[bool, str]:
+        header = request.headers.get("authorization")
+        if header is not None:
+            credentials = _basic_credentials(header)
+            if credentials is None:
+                return False, "Malformed Authorization header: expected HTTP Basic"
+            user_ok = hmac.compare_digest(credentials[0].encode(), username.encode())
+            password_ok = hmac.compare_digest(credentials[1].encode(), password.encode())
+            if not (user_ok and password_ok):
+                return False, "Authentication failed: invalid username or password"
+            return True, ""
+        if cookies.valid(request.cookies.get(COOKIE)):
+            return True, ""
+        if request.cookies.get(COOKIE):
+            return False, "Session cookie expired or unknown: authenticate again"
+        return False, "Authentication required: HTTP Basic or an nxapi_auth cookie"
+
+    @app.post("/ins", summary="Run CLI commands (ins_api JSON or JSON-RPC 2.0)")
+    async def ins(request: Request) -> Response:
+        authorised, reason = authenticate(request)
+        if not authorised:
+            return JSONResponse(
+                {"code": "401", "msg": reason},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Basic realm="nxapi"'},
+            )
+        raw = await request.body()
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "application/json-rpc":
+            response = await _json_rpc(access, raw)
+        elif content_type in ("application/json", ""):
+            response = await _ins_api(access, raw)
+        else:
+            response = JSONResponse(
+                {
+                    "code": "415",
+                    "msg": f"Unsupported content type {content_type!r}: "
+                    "use application/json (ins_api) or application/json-rpc",
+                },
+                status_code=415,
+            )
+        if request.headers.get("authorization") is not None:
+            response.set_cookie(
+                COOKIE, cookies.issue(username), max_age=int(COOKIE_LIFETIME), httponly=True
+            )
+        return response
+
+    return app
+
+
+def _basic_credentials(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, colon, secret = decoded.partition(":")
+    return (user, secret) if colon else None
+
+
+# ---------------------------------------------------------------------- running commands
+
+
+def _cli_error(result: CliResult) -> str:
+    # NX-API reports the message without the caret line, which only lines up under a prompt.
+    lines = [line for line in result.output.splitlines() if line.strip() != "^"]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _failure(command: str, result: CliResult) -> _Outcome:
+    parse_error = "at '^' marker" in result.output
+    return _Outcome(
+        command, "400", INPUT_ERROR if parse_error else EXECUTION_ERROR, clierror=_cli_error(result)
+    )
+
+
+async def _show(
+    access: SwitchAccess, session: CliSession[Switch], command: str, structured: bool
+) -> _Outcome:
+    """Run an exec-mode command; `structured` asks for its JSON body."""
+    if not structured:
+        result = await access.run(session, command, prompt_len=0)
+        return _failure(command, result) if result.error else _Outcome(command, body=result.output)
+    result = await access.run(session, command, prompt_len=0, structured=True)
+    if result.structured_unsupported:
+        # A command without a JSON form did not run. Run it for its text: an action or a
+        # configuration line (nothing printed, or now in a configuration mode) succeeds with
+        # an empty body, as on NX-OS; a show command without a JSON form is a 501.
+        result = await access.run(session, command, prompt_len=0)
+        if result.error:
+            return _failure(command, result)
+        if result.output.strip() and session.mode == Mode.EXEC:
+            return _Outcome(command, "501", STRUCTURED_UNSUPPORTED)
+        return _Outcome(command, body=None)
+    if result.error:
+        return _failure(command, result)
+    return _Outcome(command, body=result.structured if result.structured is not None else {})
+
+
+async def _configure(access: SwitchAccess, session: CliSession[Switch], command: str) -> _Outcome:
+    if session.mode == Mode.EXEC:
+        await access.run(session, "configure terminal", prompt_len=0)
+    result = await access.run(session, command, prompt_len=0)
+    if result.error:
+        return _failure(command, result)
+    text = result.output.replace(ENTER_CONFIG + "\n", "")
+    return _Outcome(command, body=text or {})
+
+
+# ---------------------------------------------------------------------- ins_api
+
+
+def _ins_api_error(reason: str, status: int = 400) -> JSONResponse:
+    output = {"code": str(status), "msg": reason}
+    return JSONResponse(
+        {"ins_api": {"version": "1.0", "sid": "eoc", "outputs": {"output": output}}},
+        status_code=status,
+    )
+
+
+def _ins_api_request(raw: bytes) -> tuple[str, list[str]]:
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise _BadRequest(f"Request is not valid JSON: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("ins_api"), dict):
+        raise _BadRequest('Expected a JSON object {"ins_api": {...}}')
+    ins = document["ins_api"]
+    version = ins.get("version", "1.0")
+    if version not in INS_API_VERSIONS:
+        raise _BadRequest(f"Unsupported ins_api version {version!r}: expected 1.0")
+    kind = ins.get("type")
+    if kind not in INS_API_TYPES:
+        raise _BadRequest(f"Unsupported type {kind!r}: expected one of {', '.join(INS_API_TYPES)}")
+    if ins.get("output_format", "json") != "json":
+        raise _BadRequest(f"Unsupported output_format {ins.get('output_format')!r}: use json")
+    if str(ins.get("chunk", "0")) != "0":
+        raise _BadRequest("Chunked output is not supported: use chunk 0")
+    text = ins.get("input")
+    if not isinstance(text, str) or not text.strip():
+        raise _BadRequest('Missing "input": the CLI commands, separated by " ;"')
+    commands = [part.strip() for part in text.split(";") if part.strip()]
+    return str(kind), commands
+
+
+async def _ins_api(access: SwitchAccess, raw: bytes) -> JSONResponse:
+    try:
+        kind, commands = _ins_api_request(raw)
+    except _BadRequest as exc:
+        return _ins_api_error(str(exc))
+    session = access.new_session()
+    outputs: list[dict[str, Any]] = []
+    for command in commands:
+        if kind == "cli_conf":
+            outcome = await _configure(access, session, command)
+        else:
+            outcome = await _show(access, session, command, structured=kind == "cli_show")
+        outputs.append(_ins_api_output(outcome))
+        if not outcome.ok:
+            break  # NX-OS stops at the first failing command
+    body = {
+        "ins_api": {
+            "type": kind,
+            "version": "1.0",
+            "sid": "eoc",
+            "outputs": {"output": outputs[0] if len(outputs) == 1 else outputs},
+        }
+    }
+    return JSONResponse(body)
+
+
+def _ins_api_output(outcome: _Outcome) -> dict[str, Any]:
+    output: dict[str, Any] = {"input": outcome.command, "msg": outcome.msg, "code": outcome.code}
+    if outcome.clierror is not None:
+        output["clierror"] = outcome.clierror
+    if outcome.ok:
+        output["body"] = outcome.body if outcome.body is not None else {}
+    return output
+
+
+# ---------------------------------------------------------------------- JSON-RPC 2.0
+
+
+def _rpc_error(
+    code: tuple[int, str], request_id: Any, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code[0], "message": code[1]}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "error": error, "id": request_id}
+
+
+def _rpc_command(call: Any) -> tuple[Any, str, str] | dict[str, Any]:
+    """(id, method, cmd) of one well-formed call, or the error reply for a malformed one."""
+    if not isinstance(call, dict):
+        return _rpc_error(INVALID_REQUEST, None, {"msg": "Each request must be a JSON object"})
+    request_id = call.get("id")
+    if call.get("jsonrpc") != "2.0":
+        return _rpc_error(INVALID_REQUEST, request_id, {"msg": 'Expected "jsonrpc": "2.0"'})
+    method = call.get("method")
+    if method not in RPC_METHODS:
+        return _rpc_error(
+            METHOD_NOT_FOUND, request_id, {"msg": f"Unknown method {method!r}: cli or cli_ascii"}
+        )
+    params = call.get("params")
+    if not isinstance(params, dict) or not isinstance(params.get("cmd"), str):
+        return _rpc_error(INVALID_PARAMS, request_id, {"msg": 'Expected "params": {"cmd": ...}'})
+    if params.get("version", 1) not in (1, 1.0, "1", "1.0"):
+        return _rpc_error(INVALID_PARAMS, request_id, {"msg": "Unsupported version: expected 1"})
+    return request_id, str(method), params["cmd"].strip()
+
+
+async def _json_rpc(access: SwitchAccess, raw: bytes) -> JSONResponse:
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        return JSONResponse(_rpc_error(PARSE_ERROR, None, {"msg": str(exc)}), status_code=400)
+    calls = document if isinstance(document, list) else [document]
+    if not calls:
+        return JSONResponse(
+            _rpc_error(INVALID_REQUEST, None, {"msg": "Empty batch"}), status_code=400
+        )
+    session = access.new_session()
+    replies: list[dict[str, Any]] = []
+    for call in calls:
+        parsed = _rpc_command(call)
+        if isinstance(parsed, dict):
+            replies.append(parsed)
+            break
+        request_id, method, command = parsed
+        outcome = await _show(access, session, command, structured=method == "cli")
+        replies.append(_rpc_reply(outcome, method, request_id))
+        if not outcome.ok:
+            break  # NX-OS stops at the first failing command
+    failed = any("error" in reply for reply in replies)
+    status = 400 if failed else 200
+    if isinstance(document, list):
+        return JSONResponse(replies, status_code=status)
+    return JSONResponse(replies[0], status_code=status)
+
+
+def _rpc_reply(outcome: _Outcome, method: str, request_id: Any) -> dict[str, Any]:
+    if outcome.code == "501":
+        return _rpc_error(INTERNAL_ERROR, request_id, {"msg": STRUCTURED_UNSUPPORTED})
+    if not outcome.ok:
+        return _rpc_error(INVALID_PARAMS, request_id, {"msg": outcome.clierror or outcome.msg})
+    result: dict[str, Any] | None
+    if method == "cli_ascii":
+        result = {"msg": outcome.body or ""}
+    else:
+        result = None if outcome.body is None else {"body": outcome.body}
+    return {"jsonrpc": "2.0", "result": result, "id": request_id}
