@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cslu_mock import CsluModel, RelayModeError, create_app
 from cssm_mock.models import epoch_ms
@@ -652,3 +655,48 @@ async def test_unknown_routes_and_methods_answer_json(cslu: Cslu) -> None:
     assert missing.status_code == 404 and missing.json()["error"] == "not found"
     wrong = await cslu.client.put(PATH, content=b"{}")
     assert wrong.status_code == 405 and wrong.json()["error"] == "method not allowed"
+
+
+# --------------------------------------------------------------------------- robustness
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+device_messages = st.fixed_dictionaries(
+    {
+        "message_type": st.sampled_from(["trust_request", "usage_report", "poll", "trust_sync"]),
+        "timestamp": json_values,
+        "nonce": json_values,
+        "sudi": json_values,
+    },
+    optional={
+        "poll_id": json_values,
+        "trust_id": json_values,
+        "policy_id": json_values,
+        "reports": json_values,
+        "id_token": json_values,
+    },
+)
+device_bodies = json_values | device_messages | st.binary(max_size=64)
+
+
+def post_status(app: Any, path: str, body: Any) -> int:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+
+    async def post() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+            return (await client.post(path, content=content)).status_code
+
+    return anyio.run(post)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=device_bodies)
+def test_no_input_makes_the_cslu_endpoint_fail_with_5xx(body: Any) -> None:
+    model = CsluModel(VirtualClock(START))
+    assert post_status(create_app(model), PATH, body) in (200, 400)
