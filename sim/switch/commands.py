@@ -53,6 +53,8 @@ HELP = {
     "sync": "Synchronize with CSSM/CSLU",
     "save": "Save licensing data",
     "import": "Import a file (ACK or policy)",
+    "file": "Save to a file (bootflash:<name>)",
+    "unreported": "Usage not yet acknowledged",
     "factory": "Factory reset licensing data",
     "reset": "Remove all licensing information",
     "transport": "Configure the transport type",
