@@ -457,19 +457,17 @@ class UsageRelay:
         for upload in list(self.uploads.values()):
             try:
                 data = upstream.ack_file_for(upload.upload_id)
-            except (LookupError, ValueError, OSError) as exc:
-                summary.errors.append(self._sync_failed(f"ACK download for {upload.name}", exc))
+                incoming = None if data is None else _read_acks(data)
+            # CSSM is another system: whatever it raises fails this step, not the relay.
+            except Exception as exc:
+                # Given up on: its reports go up again with the next sync.
+                del self.uploads[upload.upload_id]
+                self._forget_upload(upload)
+                summary.errors.append(self._sync_failed(f"ACK for {upload.name}", exc))
                 continue
-            if data is None:
+            if incoming is None:
                 continue
             del self.uploads[upload.upload_id]
-            try:
-                incoming = _read_acks(data)
-            except FileFormatError as exc:
-                # The reports go up again with the next sync.
-                self._forget_upload(upload)
-                summary.errors.append(self._sync_failed(f"ACK file for {upload.name}", exc))
-                continue
             self._apply_acks(incoming, summary.acks)
 
         for location, files in self._pending_uploads().items():
@@ -482,7 +480,7 @@ class UsageRelay:
             )
             try:
                 upload_id = upstream.upload_usage_file(name, bundle, virtual_account, smart_account)
-            except (LookupError, ValueError, OSError) as exc:
+            except Exception as exc:  # as above: CSSM's failure, reported in the summary
                 summary.errors.append(self._sync_failed(f"usage upload for {location[1]}", exc))
                 continue
             upload = Upload(upload_id, name, location, now, {})

@@ -67,6 +67,10 @@ class FakeUpload:
     created: datetime
 
 
+class UploadRejected(Exception):
+    """Raised by the fake like CSSM does when no device of an upload could be taken."""
+
+
 class FakeCssm:
     """A UsageReceiver that ACKs each uploaded bundle `ack_delay` after the upload.
 
@@ -83,6 +87,7 @@ class FakeCssm:
         self.uploads: dict[str, FakeUpload] = {}
         self.down = False
         self.corrupt_acks = False
+        self.rejects = False
 
     def signed_policy(self) -> SignedDocument:
         body = PolicyBody(
@@ -110,6 +115,8 @@ class FakeCssm:
         upload = self.uploads[upload_id]
         if self.clock.now() < upload.created + self.ack_delay:
             return None
+        if self.rejects:
+            raise UploadRejected("every device failed")
         return b"\x1f\x8b garbage" if self.corrupt_acks else self.ack_bundle(upload.content)
 
     def ack_bundle(self, usage_bundle: bytes) -> bytes:
@@ -416,8 +423,19 @@ async def test_a_corrupt_ack_from_cssm_sends_the_reports_again(cslu: Cslu) -> No
     cslu.cssm.corrupt_acks = True
     cslu.clock.advance(timedelta(minutes=15))
     summary = cslu.model.sync_with_cssm()
-    assert any("ACK file" in e for e in summary.errors)
+    assert any("not a gzip tar archive" in e for e in summary.errors)
     assert len(summary.uploads) == 1  # the same report, uploaded afresh
+
+
+async def test_an_upload_cssm_rejects_is_reported_and_sent_again(cslu: Cslu) -> None:
+    await cslu.push(builtin_reports(1))
+    cslu.model.sync_with_cssm()
+    cslu.cssm.rejects = True
+    cslu.clock.advance(timedelta(minutes=15))
+    summary = cslu.model.sync_with_cssm()
+    assert any("every device failed" in e for e in summary.errors)
+    assert len(summary.uploads) == 1
+    assert "every device failed" in cslu.model.log[-2].text
 
 
 # --------------------------------------------------------------------------- disconnected
