@@ -318,17 +318,24 @@ def switches_(control: ControlUrl = None) -> None:
     """The lab's switches: UDI, SSH and NX-API ports, credentials."""
     rows = _control(control, lambda c: c.switches())
     assert isinstance(rows, list)
-    table = Table("name", "udi", "ssh", "nx-api", "user", "password", box=None, header_style="bold")
+    # Plain columns, never truncated: people copy the ports and scripts parse the lines.
+    lines = [("name", "udi", "ssh", "nx-api", "credentials")]
     for r in rows:
-        table.add_row(
-            r["name"],
-            r["udi"],
-            f"{r['host']}:{r['ssh_port']}",
-            f"http://{r['host']}:{r['nxapi_port']}/ins",
-            r["username"],
-            r["password"],
+        lines.append(
+            (
+                r["name"],
+                r["udi"],
+                f"{r['host']}:{r['ssh_port']}",
+                f"http://{r['host']}:{r['nxapi_port']}/ins",
+                f"{r['username']}/{r['password']}",
+            )
         )
-    _console().print(table)
+    widths = [max(len(line[i]) for line in lines) for i in range(5)]
+    out = _console()
+    for line in lines:
+        out.print(
+            "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip(), markup=False
+        )
 
 
 @app.command()

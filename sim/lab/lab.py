@@ -117,7 +117,7 @@ class Lab:
     async def start(self) -> LabEndpoints:
         from sim.lab.control import create_control_app
         from sim.lab.nxapi import create_nxapi_app
-        from sim.lab.ssh import start_ssh_server
+        from sim.lab.ssh import load_host_key, shared_host_key, start_ssh_server
 
         opts = self.options
         sim = self.simulation
@@ -142,6 +142,12 @@ class Lab:
             self.remote_syslog.attach(switch)
         async with self.lock:
             await sim.boot()
+        # A key kept in the state dir keeps `known_hosts` happy across restarts.
+        if opts.state_dir is not None:
+            opts.state_dir.mkdir(parents=True, exist_ok=True)
+            host_key = load_host_key(opts.state_dir / "ssh_host_key")
+        else:
+            host_key = shared_host_key()
         for offset, entry in enumerate(self.endpoints.switches):
             server = await start_ssh_server(
                 SwitchAccess(sim, entry.name, self.lock),
@@ -149,6 +155,7 @@ class Lab:
                 port=_port(opts.ssh_port_base, offset),
                 username=opts.username,
                 password=opts.password,
+                host_key=host_key,
             )
             self._ssh_servers.append(server)
             entry.ssh_port = int(server.port)

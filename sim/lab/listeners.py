@@ -68,10 +68,15 @@ class HttpListener:
 
     async def start(self) -> None:
         config = uvicorn.Config(
-            self._dispatch, lifespan="off", log_level="warning", access_log=False
+            self._dispatch,
+            interface="asgi3",
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
         )
         config.load()
         server = uvicorn.Server(config)
+        server.lifespan = config.lifespan_class(config)
         # startup/main_loop/shutdown rather than serve(): serve() takes over SIGINT, and the
         # lab owns Ctrl-C for an orderly stop of everything.
         await server.startup(sockets=self._sockets)
