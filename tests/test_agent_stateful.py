@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from agent_loop import AgentLoop
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from sim.agent.states import PushPhase, ReportState
+from sim.agent.states import PushPhase, ReportState, Transport
 from sim.protocol.errors import CommError
 from sim.syslog import Message
 
@@ -43,6 +44,16 @@ class AgentMachine(RuleBasedStateMachine):
     def change_usage(self, count: int) -> None:
         self.loop.agent.set_usage(self.loop.now, {"NXOS_ADVANTAGE_XF": count} if count else {})
         self.loop.pump()
+
+    @rule(transport=st.sampled_from([Transport.OFF, Transport.SMART]))
+    def set_transport(self, transport: Transport) -> None:
+        agent = self.loop.agent
+        agent.configure(self.loop.now, replace(agent.config, transport=transport))
+        self.loop.pump()
+
+    @rule(unreported=st.booleans())
+    def save_usage(self, unreported: bool) -> None:
+        self.loop.agent.usage_file(self.loop.now, unreported_only=unreported)
 
     @rule()
     def factory_reset(self) -> None:
@@ -86,6 +97,12 @@ class AgentMachine(RuleBasedStateMachine):
         agent = self.loop.agent
         if agent.phase is not PushPhase.FALLBACK:
             assert agent.push_interval == agent.configured_interval
+
+    @invariant()
+    def transport_off_schedules_no_push(self) -> None:
+        agent = self.loop.agent
+        if agent.config.transport is Transport.OFF:
+            assert agent.next_push is None or agent.phase is not PushPhase.NORMAL
 
     @invariant()
     def deadline_follows_usage(self) -> None:

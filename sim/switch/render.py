@@ -3,6 +3,14 @@
 Layouts follow the seed's NX-OS fragments and, where NX-OS captures are missing, the Smart
 Agent's IOS-XE layouts (the same licensing library). `show license usage` is the NX-OS 10
 capture's exact shape, which ntc-templates' `cisco_nxos_show_license_usage` parses.
+
+Structured forms (`| json`, NX-API `cli_show`) are ours to define, as no NX-OS capture of
+them is public: keys are lower_snake, lists are `TABLE_<x>` / `ROW_<x>`, times are ISO-8601
+on the switch clock, and absent values are null. `show license status` is one flat object
+(`transport_type`, `transport_url`, `policy_in_use`, `next_ack_deadline`,
+`reporting_stopped`, ...); `show license summary` is `TABLE_license_usage`; `show license
+udi` is `udi`/`pid`/`sn`; `show license host-id` is `host_id`; `show license all` nests the
+status, usage and UDI objects; `show license usage` keeps the DCNM-known smart table.
 """
 
 from __future__ import annotations
