@@ -643,7 +643,7 @@ class CssmModel:
         upload's errors once it is processed, and the other devices are still taken.
         """
         va = self.virtual_account(virtual_account, smart_account)
-        bundle, files = _read_upload(content)
+        bundle, files, from_onprem = _read_upload(content)
         now = self.clock.now()
         upload = _Upload(
             upload_id=self._new_upload_id(),
@@ -660,7 +660,7 @@ class CssmModel:
             upload.devices.append(device)
             usage = DeviceUsage(system.sudi, usage_file.reports, system.hostname)
             try:
-                parsed = self._verified_device_reports(usage, va, now)
+                parsed = self._verified_device_reports(usage, va, now, vouched=from_onprem)
             except _Refused as refused:
                 self.counters.refusals[refused.refusal.code] += 1
                 device.error = refused.refusal.text
@@ -757,9 +757,13 @@ class CssmModel:
         )
 
     def _verified_device_reports(
-        self, usage: DeviceUsage, va: VirtualAccount, now: datetime
+        self, usage: DeviceUsage, va: VirtualAccount, now: datetime, *, vouched: bool = False
     ) -> list[ReceivedReport]:
-        """Check a device's reports against its VA and signatures; records nothing."""
+        """Check a device's reports against its VA and signatures; records nothing.
+
+        `vouched`: the bundle comes from an SSM On-Prem, which issued the devices' trust codes
+        and checked those signatures itself; CSSM takes them on its word.
+        """
         pi = self.product_instance(usage.sudi)
         if pi is not None and (pi.smart_account, pi.virtual_account) != (
             va.smart_account,
@@ -772,6 +776,9 @@ class CssmModel:
                 key = builtin_key(usage.sudi)
             elif pi is not None and pi.trust is not None:
                 key = pi.trust.secret_bytes
+            elif vouched:
+                parsed.append(_parse_report(wire, now))
+                continue
             else:
                 raise _Refused(Refusal.NOT_TRUSTED)
             parsed.append(_verified_report(key, wire, now))
@@ -1096,21 +1103,21 @@ class CssmModel:
         return Reply(status="SUCCESS", policy=self._sign_policy(va))
 
 
-def _read_upload(content: bytes) -> tuple[bool, list[UsageFile]]:
-    """(is it a bundle, its usage files); raises UsageFileError."""
+def _read_upload(content: bytes) -> tuple[bool, list[UsageFile], bool]:
+    """(is it a bundle, its usage files, made by SSM On-Prem); raises UsageFileError."""
     if not content.strip():
         raise UsageFileError("the uploaded file is empty")
     try:
         if is_bundle(content):
-            _, files = read_usage_bundle(content)
+            info, files = read_usage_bundle(content)
             if not files:
                 raise UsageFileError("the usage bundle holds no usage file")
-            return True, files
+            return True, files, info.created_by.startswith("SSM On-Prem")
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UsageFileError("not a usage file: the file is not UTF-8 text") from exc
-        return False, [read_usage_file(text)]
+        return False, [read_usage_file(text)], False
     except FileFormatError as exc:
         raise UsageFileError(str(exc)) from exc
     except (tarfile.TarError, zlib.error, OSError, EOFError, RecursionError) as exc:

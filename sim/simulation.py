@@ -10,17 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from fastapi import FastAPI
 
+from cslu_mock.app import create_app as create_cslu_app
+from cslu_mock.models import CsluModel
 from cssm_mock.app import create_app as create_cssm_app
-from cssm_mock.models import CssmModel
+from cssm_mock.models import CssmModel, UploadFailedError
+from onprem_mock.app import create_app as create_onprem_app
+from onprem_mock.models import OnPremModel
 from sim.clock import VirtualClock
 from sim.network import BACKEND_TARGETS, NETWORK_TARGETS, Fault, NetHost, SimNetwork
+from sim.operator import ActionError, Operator
 from sim.protocol.signing import Signer, TrustStore
-from sim.scheduler import Scheduler
+from sim.scheduler import Handle, Scheduler
 from sim.switch.switch import SimContext, Switch
 from sim.syslog import SyslogRecord
 from sim.timing import DEFAULT_TIMING, TimingProfile, parse_duration, parse_signed_duration
@@ -31,6 +36,10 @@ TOPOLOGIES = ("direct", "cslu", "onprem", "cslu-disconnected", "offline", "onpre
 
 DNS_SERVER = "10.10.10.53"
 NTP_SERVERS = ("10.28.13.90", "198.51.100.100")
+CSLU_IP = "192.168.0.1"  # the seed's example CSLU address
+ONPREM_IP = "10.10.30.10"
+ONPREM_HOST = "onprem.example.com"
+ONPREM_URL = f"https://{ONPREM_HOST}/cslu/v1/pi/Default-1"
 
 # Addresses are the seed's own examples where it gives one.
 INTERNET_HOSTS = (
@@ -54,13 +63,41 @@ NETWORK_PRESET = (
     "ip domain-name example.com",
     f"ip name-server {DNS_SERVER} use-vrf management",
 )
+# Only the topologies that have a CSLU / On-Prem put it on the network.
+# `cslu-local.example.com` in DNS is what lets `cslu-local` resolve with the domain name
+# (seed: "cslu-local should be part of DNS server").
+CSLU_HOST = NetHost(
+    CSLU_IP,
+    ("cslu-local.example.com", "cslu.example.com"),
+    "backend",
+    backend="cslu",
+    rtt_ms=0.9,
+    ttl=128,
+)
+ONPREM_NET_HOST = NetHost(ONPREM_IP, (ONPREM_HOST,), "backend", backend="onprem", rtt_ms=1.1)
+
+_CSLU_PRESET = ("license smart transport cslu", "license smart vrf management")
+_ONPREM_PRESET = (
+    "license smart transport cslu",
+    f"license smart url cslu {ONPREM_URL}",
+    "license smart vrf management",
+)
 TRANSPORT_PRESETS: dict[str, tuple[str, ...]] = {
     "direct": (
         "license smart transport smart",
         "license smart url smart https://smartreceiver.cisco.com/licservice/license",
         "license smart vrf management",
     ),
+    # CSLU found as `cslu-local` (the default CSLU URL), connected to CSSM or not.
+    "cslu": _CSLU_PRESET,
+    "cslu-disconnected": _CSLU_PRESET,
+    "onprem": _ONPREM_PRESET,
+    "onprem-disconnected": _ONPREM_PRESET,
+    # Air-gapped: nothing to talk to; usage and ACKs travel as files.
+    "offline": ("license smart transport off",),
 }
+RELAYS = ("cslu", "onprem")
+RelayMode = Literal["connected", "disconnected"]
 
 
 @dataclass
@@ -85,8 +122,6 @@ class Simulation:
             raise ValueError(
                 f"unknown topology {topology!r}; expected one of {', '.join(TOPOLOGIES)}"
             )
-        if topology not in TRANSPORT_PRESETS:
-            raise ValueError(f"topology {topology!r} is not available yet")
         self.topology = topology
         self.timing = timing
         # A lab passes a PacedClock; scenarios and tests use pure virtual time.
@@ -95,10 +130,44 @@ class Simulation:
         self.network = SimNetwork()
         for host in INTERNET_HOSTS:
             self.network.add_host(host)
+        if topology.startswith("cslu"):
+            self.network.add_host(CSLU_HOST)
+        if topology.startswith("onprem"):
+            self.network.add_host(ONPREM_NET_HOST)
         self.cssm = CssmModel(self.clock, timing, Signer.for_simulation("CSSM", start))
+        relay_mode: RelayMode = (
+            "disconnected" if topology.endswith("-disconnected") else "connected"
+        )
+        self.cslu = CsluModel(
+            self.clock,
+            timing,
+            self.cssm,
+            mode=relay_mode if topology.startswith("cslu") else "connected",
+            sync_every=timing.cslu_sync_every,
+        )
+        self.onprem = OnPremModel(
+            self.clock,
+            timing,
+            self.cssm,
+            signer=Signer.for_simulation("SSM On-Prem", start),
+            mode=relay_mode if topology.startswith("onprem") else "connected",
+            sync_every=timing.onprem_sync_every,
+            hostname=ONPREM_HOST,
+        )
+        self.models: dict[str, CssmModel | CsluModel | OnPremModel] = {
+            "cssm": self.cssm,
+            "cslu": self.cslu,
+            "onprem": self.onprem,
+        }
         self.trust_store = TrustStore()
         self.trust_store.add_signer(self.cssm.signer)
-        self.apps: dict[str, FastAPI] = {"cssm": create_cssm_app(self.cssm)}
+        # Switches trust On-Prem's trust codes as they trust CSSM's.
+        self.trust_store.add_signer(self.onprem.signer)
+        self.apps: dict[str, FastAPI] = {
+            "cssm": create_cssm_app(self.cssm),
+            "cslu": create_cslu_app(self.cslu),
+            "onprem": create_onprem_app(self.onprem),
+        }
         self._clients = {
             name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
             for name, app in self.apps.items()
@@ -115,6 +184,8 @@ class Simulation:
         )
         self.switches: dict[str, Switch] = {}
         self._fault_undo: dict[int, Callable[[], None]] = {}
+        self._relay_timers: dict[str, Handle] = {}
+        self.operator = Operator(self)
 
     @classmethod
     def build(
@@ -166,7 +237,31 @@ class Simulation:
             switch.apply_config(list(preset))
             switch.save_startup_config()
             switch.boot()
+        for name in RELAYS:
+            self._schedule_relay_sync(name)
         await self.scheduler.settle()
+
+    def _schedule_relay_sync(self, name: str) -> None:
+        """A connected CSLU / On-Prem synchronises with CSSM on its own schedule."""
+        relay = self.cslu if name == "cslu" else self.onprem
+        due = relay.next_sync_due()
+        if due is None:
+            return
+        now = self.clock.now()
+        every = self.timing.cslu_sync_every if name == "cslu" else self.timing.onprem_sync_every
+        self._relay_timers[name] = self.scheduler.schedule(
+            due if due > now else now + every, lambda: self._relay_sync(name)
+        )
+
+    def _relay_sync(self, name: str) -> None:
+        self.relay_sync(name)
+        self._schedule_relay_sync(name)
+
+    def relay_sync(self, name: str) -> str:
+        """Synchronise CSLU / On-Prem with CSSM now; returns what happened."""
+        if name == "cslu":
+            return str(self.cslu.sync_with_cssm())
+        return str(self.onprem.synchronize())
 
     async def exec(self, switch: str, line: str) -> str:
         output = self.switch(switch).exec(line)
@@ -209,27 +304,33 @@ class Simulation:
         lifetime: timedelta | None = None,
         max_uses: int | None = None,
     ) -> str:
-        if issuer != "cssm":
-            raise ValueError(f"unknown token issuer {issuer!r}; expected cssm")
-        return self.cssm.create_token(
-            virtual_account or "Default",
-            smart_account=smart_account,
-            lifetime=lifetime,
-            max_uses=max_uses,
-        )
+        """An ID token from CSSM, or from SSM On-Prem (`smart_account` is then the local one)."""
+        if issuer == "cssm":
+            return self.cssm.create_token(
+                virtual_account or "Default",
+                smart_account=smart_account,
+                lifetime=lifetime,
+                max_uses=max_uses,
+            )
+        if issuer == "onprem":
+            return self.onprem.create_token(
+                virtual_account or "Default",
+                local_account=smart_account,
+                lifetime=lifetime,
+                max_uses=max_uses,
+            )
+        raise ValueError(f"unknown token issuer {issuer!r}; expected cssm or onprem")
 
     def backend_action(self, target: str, action: str, params: dict[str, Any]) -> str | None:
-        if target == "cssm" and action == "register":
-            from sim.protocol.messages import Sudi
-
-            sudi = Sudi(udi_pid=str(params["pid"]), udi_serial_number=str(params["serial"]))
-            self.cssm.add_product_instance(
-                sudi,
-                str(params.get("virtual_account", "Default")),
-                smart_account=params.get("smart_account"),
-            )
-            return None
-        raise ValueError(f"unknown action {action!r} for back end {target!r}")
+        """A person's action in a back end's UI (sim/operator.py lists them)."""
+        try:
+            return self.operator.run(target, action, params)
+        except ActionError:
+            raise
+        except (ValueError, LookupError, RuntimeError, UploadFailedError) as exc:
+            # Model refusals (unknown account, foreign file, disconnected relay...) read as
+            # the UI's error; they are the scenario's business, not a simulation bug.
+            raise ActionError(f"{target} {action}: {str(exc).strip(chr(34) + chr(39))}") from exc
 
     # ------------------------------------------------------------------ faults
 
@@ -272,7 +373,11 @@ class Simulation:
             switch.set_clock_offset(offset)
             return lambda: switch.set_clock_offset(previous_offset)
         if kind == "down-rev":
-            raise ValueError("fault down-rev applies to onprem, which this topology does not have")
+            if target != "onprem":
+                raise ValueError("fault down-rev applies to onprem")
+            was = self.onprem.down_rev
+            self.onprem.down_rev = True
+            return lambda: setattr(self.onprem, "down_rev", was)
         return None
 
     def remove_fault(self, fault_id: int) -> bool:

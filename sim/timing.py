@@ -89,6 +89,9 @@ class TimingProfile(BaseModel):
     ntp_correction: Duration = timedelta(seconds=64)
     # (assumption) ID token lifetime when the scenario does not say.
     token_lifetime: Duration = timedelta(days=30)
+    # (assumption) how often a connected CSLU / SSM On-Prem synchronises with CSSM.
+    cslu_sync_every: Duration = timedelta(hours=1)
+    onprem_sync_every: Duration = timedelta(hours=1)
 
     def with_overrides(self, overrides: dict[str, Any]) -> TimingProfile:
         merged = self.model_dump()
@@ -114,4 +117,6 @@ TIMING_NOTES: dict[str, str] = {
     "request_timeout": "assumption: time an exchange waits for a silent server",
     "ntp_correction": "assumption: time NTP takes to correct a wrong switch clock",
     "token_lifetime": "assumption: default ID token lifetime",
+    "cslu_sync_every": "assumption: connected CSLU synchronises with CSSM this often",
+    "onprem_sync_every": "assumption: connected SSM On-Prem synchronises with CSSM this often",
 }

@@ -73,5 +73,6 @@ def test_plugin_is_registered_for_users(pytester: pytest.Pytester) -> None:
             assert httpx.get(f"http://127.0.0.1:{port}/sim/clock").json()["rate"] == 0
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    # A subprocess, as a user runs it: an in-process run would re-import httpx and friends.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)

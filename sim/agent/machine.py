@@ -359,6 +359,21 @@ class Agent:
             self.next_ack_check = now + self.timing.ack_poll_every
         self._refresh_deadline(now)
 
+    def resume(self, now: datetime) -> None:
+        """The simulation restarted from saved state: whatever was in flight never completed.
+
+        A push that was under way is made again at once (the back end recognises reports it
+        already holds); a pending ACK is polled for again.
+        """
+        lost = list(self._in_flight.values())
+        self._in_flight.clear()
+        self._effects.clear()
+        if any(p.channel is Channel.USAGE_REPORTING for p in lost) and self.pushes_enabled:
+            self.next_push = now if self.next_push is None else min(self.next_push, now)
+        if self.pending_poll is not None and self.next_ack_check is None:
+            self.next_ack_check = now
+        self._next_notice = self._notice_after(now)
+
     def usage_file(self, now: datetime, *, unreported_only: bool) -> str:
         """`license smart save usage`: the `<smartLicense>` file of RUM reports."""
         for report in self.reports:
@@ -443,7 +458,8 @@ class Agent:
         udi = self.sudi.display
         # A message is trusted only if the signer's certificate is valid at our clock; a switch
         # whose clock is far off sees a signature mismatch before it can read any answer.
-        if not self.trust_store.valid_at(reply.server_key_id, now):
+        # (A CSLU signs nothing: its refusals carry no key id and are read as they are.)
+        if reply.server_key_id and not self.trust_store.valid_at(reply.server_key_id, now):
             self._trust_failed(now, Refusal.SIGNATURE_MISMATCH.text)
             return
         if reply.status != "SUCCESS" or reply.trust_code is None:

@@ -19,6 +19,7 @@ import io
 import json
 import re
 import tarfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -195,7 +196,7 @@ def _untar(data: bytes, what: str) -> dict[str, bytes]:
                 extracted = tar.extractfile(info)
                 if extracted is not None:
                     members[info.name.lstrip("./")] = extracted.read(MAX_FILE_BYTES)
-    except (tarfile.TarError, OSError, EOFError) as exc:
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise FileFormatError(f"not {what}: not a gzip tar archive") from exc
     return members
 

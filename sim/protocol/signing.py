@@ -69,6 +69,25 @@ class Signer:
         self._rogue_key = ec.generate_private_key(ec.SECP256R1())
         self.tampering = False
 
+    # Keys are kept as PEM when a back end's state is saved (the lab's state dir): the same
+    # identity after a restart, so switches keep trusting what it signed before.
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "key": _private_pem(self._key),
+            "rogue": _private_pem(self._rogue_key),
+            "certificate": self.certificate.public_bytes(serialization.Encoding.PEM),
+            "tampering": self.tampering,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.name = state["name"]
+        self._key = _load_private(state["key"])
+        self._rogue_key = _load_private(state["rogue"])
+        self.certificate = x509.load_pem_x509_certificate(state["certificate"])
+        self.key_id = self.certificate.fingerprint(hashes.SHA256()).hex()[:16]
+        self.tampering = state["tampering"]
+
     @classmethod
     def for_simulation(cls, name: str, start: datetime) -> Signer:
         """A certificate valid from a year before the simulation start for twenty years."""
@@ -87,11 +106,35 @@ class Signer:
         )
 
 
+def _private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _load_private(pem: bytes) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError("not an EC private key")
+    return key
+
+
 @dataclass
 class TrustStore:
     """The certificates a switch accepts signatures from, by key id."""
 
     certificates: dict[str, x509.Certificate] = field(default_factory=dict)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            key_id: cert.public_bytes(serialization.Encoding.PEM)
+            for key_id, cert in self.certificates.items()
+        }
+
+    def __setstate__(self, state: dict[str, bytes]) -> None:
+        self.certificates = {k: x509.load_pem_x509_certificate(v) for k, v in state.items()}
 
     def add_pem(self, pem: str) -> None:
         cert = x509.load_pem_x509_certificate(pem.encode())

@@ -176,6 +176,13 @@ class Switch:
         self.agent.start(self.now(), self.licenses_in_use)
         self.pump()
 
+    def resume(self) -> None:
+        """Carry on after a restart from saved state: timers and sessions are new."""
+        self._timer = self._ntp_check = None
+        self._session = None
+        self._schedule_ntp_check()
+        self.pump()
+
     def set_hostname(self, hostname: str) -> None:
         self.hostname = hostname
         self.agent.set_hostname(hostname)
