@@ -118,6 +118,11 @@ class SimNetwork:
         self.faults[fault.id] = fault
         return fault
 
+    def restore_faults(self, faults: dict[int, Fault]) -> None:
+        """Faults saved by a lab that stopped; new ids continue after theirs."""
+        self.faults.update(faults)
+        self._fault_ids = itertools.count(max(self.faults, default=0) + 1)
+
     def remove_fault(self, fault_id: int) -> Fault | None:
         return self.faults.pop(fault_id, None)
 

@@ -9,6 +9,7 @@ driving the scheduler at the same time.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sim.switch.cli import CliResult, CliSession
@@ -19,10 +20,18 @@ if TYPE_CHECKING:
 
 
 class SwitchAccess:
-    def __init__(self, simulation: Simulation, name: str, lock: asyncio.Lock | None = None) -> None:
+    def __init__(
+        self,
+        simulation: Simulation,
+        name: str,
+        lock: asyncio.Lock | None = None,
+        after_command: Callable[[], None] | None = None,
+    ) -> None:
         self.simulation = simulation
         self.name = name
         self.lock = lock if lock is not None else asyncio.Lock()
+        # The lab saves its state here: a command's effects survive a crash right after it.
+        self.after_command = after_command
 
     @property
     def switch(self) -> Switch:
@@ -43,4 +52,6 @@ class SwitchAccess:
         async with self.lock:
             result = session.execute(line, prompt_len=prompt_len, structured=structured)
             await self.simulation.scheduler.settle()
+            if self.after_command is not None:
+                self.after_command()
         return result

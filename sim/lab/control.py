@@ -165,6 +165,7 @@ def create_control_app(lab: Lab) -> FastAPI:
             except (ValueError, KeyError, TypeError) as exc:
                 raise HTTPException(400, str(exc)) from None
             await sim.scheduler.settle()
+            lab.persist()
         return FaultCreated(id=fault_id)
 
     @app.delete("/sim/faults/{fault_id}", dependencies=guard, responses=errors)
@@ -173,6 +174,7 @@ def create_control_app(lab: Lab) -> FastAPI:
             if not sim.remove_fault(fault_id):
                 raise HTTPException(404, f"no fault with id {fault_id}")
             await sim.scheduler.settle()
+            lab.persist()
         return {"removed": fault_id}
 
     @app.delete("/sim/faults", dependencies=guard, responses=errors)
@@ -181,14 +183,17 @@ def create_control_app(lab: Lab) -> FastAPI:
             count = len(sim.network.faults)
             sim.clear_all_faults()
             await sim.scheduler.settle()
+            lab.persist()
         return {"removed": count}
 
     @app.post("/sim/tokens", dependencies=guard, responses=errors, status_code=201)
     async def token(body: TokenRequest) -> TokenCreated:
-        try:
-            text = sim.issue_token(body.issuer, virtual_account=body.virtual_account)
-        except (ValueError, LookupError) as exc:
-            raise HTTPException(400, str(exc).strip("'\"")) from None
+        async with lab.lock:
+            try:
+                text = sim.issue_token(body.issuer, virtual_account=body.virtual_account)
+            except (ValueError, LookupError) as exc:
+                raise HTTPException(400, str(exc).strip("'\"")) from None
+            lab.persist()
         return TokenCreated(token=text)
 
     @app.get("/sim/syslog", dependencies=guard, responses=errors)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,9 @@ from typing import Any
 from sim.clock import PacedClock, wall_clock_now
 from sim.lab.access import SwitchAccess
 from sim.lab.listeners import HttpListener
+from sim.lab.persistence import Persistence
 from sim.lab.remote_syslog import RemoteSyslog
+from sim.lab.state_store import StateStore
 from sim.simulation import Simulation, SwitchSpec
 from sim.timing import DEFAULT_TIMING, TimingProfile
 
@@ -28,6 +30,7 @@ from sim.timing import DEFAULT_TIMING, TimingProfile
 _SERIAL_BASE = 2434107
 PIDS = ("N9K-C93180YC-FX", "N9K-C9336C-FX2", "N9K-C93240YC-FX2", "N9K-C9364C")
 PACE_TICK_SECONDS = 0.25
+SAVE_EVERY_SECONDS = 1.0
 
 
 @dataclass
@@ -93,8 +96,18 @@ class Lab:
             raise ValueError("a lab needs at least one switch")
         if options.rate < 0:
             raise ValueError("the rate cannot be negative")
+        self.store = StateStore(options.state_dir) if options.state_dir is not None else None
+        saved_now = self.store.saved_now() if self.store is not None else None
+        self.resumed = saved_now is not None
+        if self.store is not None and saved_now is not None:
+            # A lab resumes as it was built: topology and switches come from the state dir.
+            options = replace(
+                options,
+                topology=self.store.setting("topology") or options.topology,
+                switches=int(self.store.setting("switch_count") or options.switches),
+            )
         self.options = options
-        start = options.start or wall_clock_now().replace(microsecond=0)
+        start = saved_now or options.start or wall_clock_now().replace(microsecond=0)
         self.clock = PacedClock(start, options.rate)
         self.simulation = Simulation.build(
             options.topology,
@@ -103,12 +116,16 @@ class Lab:
             switches=lab_switch_specs(options.switches),
             clock=self.clock,
         )
+        self.persistence = (
+            Persistence(self.store, self.simulation) if self.store is not None else None
+        )
         self.lock = asyncio.Lock()
         self.endpoints = LabEndpoints()
         self.remote_syslog = RemoteSyslog()
         self._http = HttpListener(options.host)
         self._ssh_servers: list[Any] = []
         self._pacer: asyncio.Task[None] | None = None
+        self._saver: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.started = False
 
@@ -123,12 +140,15 @@ class Lab:
         sim = self.simulation
         base_urls = {}
         for offset, (name, app) in enumerate(sorted(sim.apps.items())):
-            port = self._http.add(app, _port(opts.backend_port_base, offset))
+            served: Any = app
+            if self.persistence is not None:
+                served = self.persistence.persisting_app(name, app)
+            port = self._http.add(served, _port(opts.backend_port_base, offset))
             self.endpoints.backends[name] = port
             base_urls[name] = f"http://{opts.host}:{port}"
         self.endpoints.control_port = self._http.add(create_control_app(self), opts.control_port)
         for offset, (name, switch) in enumerate(sim.switches.items()):
-            access = SwitchAccess(sim, name, self.lock)
+            access = SwitchAccess(sim, name, self.lock, self.save_switches)
             nxapi = create_nxapi_app(access, username=opts.username, password=opts.password)
             nxapi_port = self._http.add(nxapi, _port(opts.nxapi_port_base, offset))
             self.endpoints.switches.append(
@@ -140,8 +160,17 @@ class Lab:
         await sim.use_http(base_urls)
         for switch in sim.switches.values():
             self.remote_syslog.attach(switch)
+        if self.persistence is not None:
+            self.persistence.watch()
         async with self.lock:
-            await sim.boot()
+            if self.persistence is not None and self.resumed:
+                self.persistence.restore()
+                sim.start_relays()
+                await sim.scheduler.settle()
+            else:
+                await sim.boot()
+            self._save_settings()
+            self.persist()
         # A key kept in the state dir keeps `known_hosts` happy across restarts.
         if opts.state_dir is not None:
             opts.state_dir.mkdir(parents=True, exist_ok=True)
@@ -150,7 +179,7 @@ class Lab:
             host_key = shared_host_key()
         for offset, entry in enumerate(self.endpoints.switches):
             server = await start_ssh_server(
-                SwitchAccess(sim, entry.name, self.lock),
+                SwitchAccess(sim, entry.name, self.lock, self.save_switches),
                 host=opts.host,
                 port=_port(opts.ssh_port_base, offset),
                 username=opts.username,
@@ -160,20 +189,27 @@ class Lab:
             self._ssh_servers.append(server)
             entry.ssh_port = int(server.port)
         self._pacer = asyncio.create_task(self._pace())
+        if self.persistence is not None:
+            self._saver = asyncio.create_task(self._save_every_second())
         self.started = True
         return self.endpoints
 
     async def stop(self) -> None:
         self._stopping.set()
-        if self._pacer is not None:
-            self._pacer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pacer
-            self._pacer = None
+        for task in (self._pacer, self._saver):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._pacer = self._saver = None
         for server in self._ssh_servers:
             await server.close()
         self._ssh_servers.clear()
         await self._http.stop()
+        async with self.lock:
+            self.persist()
+        if self.store is not None:
+            self.store.close()
         await self.simulation.close()
         self.remote_syslog.close()
         self.started = False
@@ -183,6 +219,28 @@ class Lab:
 
     def request_stop(self) -> None:
         self._stopping.set()
+
+    # ---------------------------------------------------------------- state
+
+    def _save_settings(self) -> None:
+        if self.store is not None:
+            self.store.save_setting("topology", self.options.topology)
+            self.store.save_setting("switch_count", str(self.options.switches))
+
+    def persist(self) -> None:
+        """Save everything now (call with the lock held)."""
+        if self.persistence is not None:
+            self.persistence.save_all()
+
+    def save_switches(self) -> None:
+        if self.persistence is not None:
+            self.persistence.save_switches()
+
+    async def _save_every_second(self) -> None:
+        while True:
+            await asyncio.sleep(SAVE_EVERY_SECONDS)
+            async with self.lock:
+                self.save_switches()
 
     # ---------------------------------------------------------------- time
 
@@ -202,6 +260,7 @@ class Lab:
             raise ValueError("time only moves forward")
         async with self.lock:
             await self.simulation.scheduler.run_until(self.clock.now() + delta)
+            self.persist()
         return self.clock.now()
 
     def now(self) -> datetime:

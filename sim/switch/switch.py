@@ -124,6 +124,9 @@ class Switch:
         self.clock_offset = timedelta(0)
         self.syslog: list[SyslogRecord] = []
         self.syslog_listeners: list[Callable[[SyslogRecord], None]] = []
+        # Called before each message leaves: a lab saves the switch here, so that it never
+        # knows less than the back end it talks to, whatever moment a crash picks.
+        self.before_send: Callable[[Switch], None] | None = None
         self.bootflash = Bootflash()
         self.startup_config: list[str] | None = None
         self.booted_at: datetime | None = None
@@ -333,6 +336,8 @@ class Switch:
         self._rearm()
 
     async def deliver(self, send: Send) -> None:
+        if self.before_send is not None:
+            self.before_send(self)
         outcome = await self.ctx.transport.send(send.url, send.request, send.vrf, self.dns)
         if outcome.delay:
             at = self.ctx.clock.now() + outcome.delay

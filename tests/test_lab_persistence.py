@@ -1,0 +1,201 @@
+"""A lab's state dir: stop and restart resumes where it was; SIGKILL in the middle of report
+traffic loses and duplicates nothing, and what was not acknowledged is sent again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sim.agent.states import ReportState
+from sim.lab.background import BackgroundLab
+from sim.lab.lab import Lab, LabOptions
+from sim.lab.state_store import StateError, StateStore
+
+START = datetime.fromisoformat("2026-04-06T08:00:00+00:00")
+
+
+def options(state_dir: Path, **changes: Any) -> LabOptions:
+    settings: dict[str, Any] = {
+        "switches": 2,
+        "rate": 0.0,
+        "control_port": 0,
+        "ssh_port_base": 0,
+        "nxapi_port_base": 0,
+        "start": START,
+        "state_dir": state_dir,
+    }
+    settings.update(changes)
+    return LabOptions(**settings)
+
+
+def nxapi(port: int, command: str, kind: str = "cli_show_ascii") -> Any:
+    body = {
+        "ins_api": {
+            "version": "1.0",
+            "type": kind,
+            "chunk": "0",
+            "sid": "1",
+            "input": command,
+            "output_format": "json",
+        }
+    }
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/ins", json=body, auth=("admin", "admin"), timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["ins_api"]["outputs"]["output"]
+
+
+def test_restart_resumes_clock_trust_reports_config_and_syslog(tmp_path: Path) -> None:
+    with BackgroundLab(options(tmp_path)) as lab:
+        control = f"http://127.0.0.1:{lab.endpoints.control_port}"
+        token = httpx.post(f"{control}/sim/tokens", json={}).json()["token"]
+        port = lab.endpoints.switches[0].nxapi_port
+        nxapi(port, f"license smart trust idtoken {token} all")
+        nxapi(port, "hostname edge-7 ; ip host cslu-local 192.168.0.1", kind="cli_conf")
+        fault = httpx.post(f"{control}/sim/faults", json={"target": "ntp", "kind": "unreachable"})
+        httpx.post(f"{control}/sim/clock/advance", json={"seconds": 2 * 3600})
+        status_before = nxapi(port, "show license status")["body"]
+        config_before = nxapi(port, "show running-config")["body"]
+        syslog_before = httpx.get(f"{control}/sim/syslog").json()
+        clock_before = httpx.get(f"{control}/sim/clock").json()["now"]
+        sim = lab.lab.simulation
+        reports_before = sim.cssm.reports_received(sim.switch("leaf1").sudi)
+        assert reports_before, "the first push should have reached CSSM"
+
+    # More switches asked for the second time: the state dir decides.
+    with BackgroundLab(options(tmp_path, switches=5)) as lab:
+        assert lab.lab.resumed
+        control = f"http://127.0.0.1:{lab.endpoints.control_port}"
+        assert httpx.get(f"{control}/sim/clock").json()["now"] == clock_before
+        assert [s["name"] for s in httpx.get(f"{control}/sim/switches").json()] == [
+            "leaf1",
+            "leaf2",
+        ]
+        port = lab.endpoints.switches[0].nxapi_port
+        assert nxapi(port, "show license status")["body"] == status_before
+        assert nxapi(port, "show running-config")["body"] == config_before
+        assert httpx.get(f"{control}/sim/syslog").json() == syslog_before
+        faults = httpx.get(f"{control}/sim/faults").json()
+        assert [f["id"] for f in faults] == [fault.json()["id"]]
+        sim = lab.lab.simulation
+        assert sim.cssm.reports_received(sim.switch("leaf1").sudi) == reports_before
+        # The trust code still works against the restored CSSM: the next ACK arrives.
+        nxapi(port, "license smart sync all")
+        httpx.post(f"{control}/sim/clock/advance", json={"seconds": 20 * 60})
+        assert last_ack(nxapi(port, "show license status")["body"]) != last_ack(status_before)
+        assert not any("signature mismatch" in e for _, e in sim.switch("leaf1").agent.events)
+
+
+def last_ack(status: str) -> str:
+    return next(line for line in status.splitlines() if "Last ACK received:" in line)
+
+
+def test_a_state_dir_from_elsewhere_is_refused_clearly(tmp_path: Path) -> None:
+    (tmp_path / "cssm.sqlite").write_bytes(b"this is not a database, just some bytes " * 50)
+    with pytest.raises(StateError, match=r"cssm\.sqlite: not a usable SQLite database"):
+        StateStore(tmp_path)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def crashed_lab(tmp_path: Path) -> Iterator[Path]:
+    """A lab process, busy reporting at 100000x, killed with SIGKILL; yields its state dir."""
+    control_port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "sim.command_line",
+        "lab",
+        "--state-dir",
+        str(tmp_path),
+        "--switches",
+        "3",
+        "--rate",
+        "0",
+        "--control-port",
+        str(control_port),
+        "--ssh-port-base",
+        "0",
+        "--nxapi-port-base",
+        "0",
+    ]
+    log = (tmp_path / "lab.log").open("wb")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+    try:
+        control = f"http://127.0.0.1:{control_port}"
+        for _ in range(300):
+            try:
+                switches = httpx.get(f"{control}/sim/switches").json()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the lab did not start")
+        for entry in switches:
+            token = httpx.post(f"{control}/sim/tokens", json={}).json()["token"]
+            nxapi(entry["nxapi_port"], f"license smart trust idtoken {token} all")
+            nxapi(entry["nxapi_port"], "license smart usage interval 1", kind="cli_conf")
+        # Report traffic: a day of pushes and ACK polls per step, over real HTTP.
+        for _ in range(4):
+            httpx.post(f"{control}/sim/clock/advance", json={"seconds": 86400}, timeout=60)
+        # Kill while a long jump is running: pushes, polls and saves are under way.
+        with pytest.raises(httpx.HTTPError):
+            httpx.post(f"{control}/sim/clock/advance", json={"seconds": 30 * 86400}, timeout=0.3)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        assert process.returncode == -signal.SIGKILL
+        yield tmp_path
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def reports_by_state(lab: Lab) -> dict[str, dict[ReportState, set[int]]]:
+    return {
+        name: {
+            state: {r.report_id for r in switch.agent.reports if r.state is state}
+            for state in ReportState
+        }
+        for name, switch in lab.simulation.switches.items()
+    }
+
+
+def test_sigkill_mid_traffic_loses_and_duplicates_nothing(crashed_lab: Path) -> None:
+    with BackgroundLab(options(crashed_lab, switches=3)) as running:
+        lab = running.lab
+        assert lab.resumed
+        sim = lab.simulation
+        # Nothing a switch holds as acknowledged is missing from CSSM.
+        for name, states in reports_by_state(lab).items():
+            received = set(sim.cssm.reports_received(sim.switch(name).sudi))
+            assert states[ReportState.ACK] <= received, name
+            assert states[ReportState.ACK], f"{name} had ACKs before the kill"
+        # Unacknowledged reports go up again and are acknowledged; CSSM holds each once.
+        running.advance(timedelta(days=2))
+        for name, states in reports_by_state(lab).items():
+            sudi = sim.switch(name).sudi
+            received = sim.cssm.reports_received(sudi)
+            # Only the last push may still wait for its ACK (it comes 15 minutes later).
+            newest_push = max(states[ReportState.CLOSED] | states[ReportState.ACK])
+            assert states[ReportState.CLOSED] <= {newest_push}, name
+            assert states[ReportState.ACK] | states[ReportState.CLOSED] == set(received), name
+            assert sim.cssm.usage_of(sudi) == {"NXOS_ADVANTAGE_XF": 1}
