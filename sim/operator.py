@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cslu_mock.models import ImportSummary, SyncSummary
 from sim.protocol.files import is_bundle
 from sim.protocol.messages import Sudi
 
@@ -144,7 +145,9 @@ class Operator:
 
     def relay_sync(self, name: str) -> Callable[[Params], str]:
         def sync(_: Params) -> str:
-            return self.simulation.relay_sync(name)
+            if name == "cslu":
+                return describe_sync(self.simulation.cslu.sync_with_cssm())
+            return describe_sync(self.simulation.onprem.synchronize())
 
         return sync
 
@@ -152,7 +155,7 @@ class Operator:
         return self._write(params, self.simulation.cslu.download_all_for_cisco())
 
     def cslu_upload_from_cisco(self, params: Params) -> str:
-        return str(self.simulation.cslu.upload_from_cisco(self._read(params)))
+        return describe_import(self.simulation.cslu.upload_from_cisco(self._read(params)))
 
     # ---------------------------------------------------------------- SSM On-Prem
 
@@ -163,7 +166,7 @@ class Operator:
         return self._write(params, data)
 
     def onprem_import_from_cisco(self, params: Params) -> str:
-        return str(self.simulation.onprem.import_from_cisco(self._read(params)))
+        return describe_import(self.simulation.onprem.import_from_cisco(self._read(params)))
 
     def onprem_add_local_account(self, params: Params) -> None:
         self.simulation.onprem.add_local_account(_text(params, "name"))
@@ -189,3 +192,28 @@ class Operator:
             self._write(params, data)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return archive.read("messages").decode(errors="replace")
+
+
+# ---------------------------------------------------------------- what the UI shows
+
+
+def describe_import(summary: ImportSummary) -> str:
+    """Upload From Cisco / Import From Cisco, as one line a person reads (and scenarios check)."""
+    parts = [f"Imported {summary.acks_imported} acknowledgement(s) from Cisco"]
+    if summary.product_instances:
+        parts.append(f"for {', '.join(summary.product_instances)}")
+    text = " ".join(parts)
+    if summary.policies_received:
+        text += f"; {summary.policies_received} policy(ies) received"
+    if summary.not_found:
+        text += f"; record not found for {', '.join(summary.not_found)}"
+    return text
+
+
+def describe_sync(summary: SyncSummary) -> str:
+    """Synchronize with Cisco now, as one line: what went up, what came back, what failed."""
+    text = (
+        f"Synchronized with Cisco: {len(summary.uploads)} upload(s) "
+        f"({summary.reports_uploaded} report(s)); {describe_import(summary.acks)}"
+    )
+    return text + "".join(f"; {error}" for error in summary.errors)

@@ -444,6 +444,48 @@ def test_a_backend_action_that_returns_nothing_cannot_be_saved(tmp_path: Path) -
     assert result.failure.message.endswith("; it returned nothing")
 
 
+def test_backend_output_expectations(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        """\
+        - token: {save_as: tok}
+        - backend: {target: onprem, action: echo, text: "record not found for ${tok}"}
+          expect: {contains: "record not found for ${tok}", not_contains: FDO, matches: "^onprem:"}
+        """,
+    )
+    assert result.passed, result.explain()
+
+
+def test_a_backend_output_that_misses_the_expectation_fails_with_it(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        """\
+        - backend: {target: onprem, action: echo, text: all good}
+          expect: {contains: record not found.}
+        """,
+    )
+    failure = result.failure
+    assert failure is not None
+    assert failure.kind == "backend"
+    assert failure.expected == "the output to contain 'record not found.'"
+    assert failure.seen == "the output of onprem echo:"
+    assert failure.seen_lines == ("onprem:all good",)
+
+
+def test_a_backend_that_returns_nothing_fails_a_contains_expectation(tmp_path: Path) -> None:
+    result = run(tmp_path, "- backend: {target: cssm, action: nothing}\n  expect: {contains: x}\n")
+    assert result.failure is not None and result.failure.seen == "no output"
+
+
+def test_expect_inside_the_backend_mapping_is_refused_with_its_line(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"sample.yaml:8: .*expect: belongs beside backend:"):
+        load_scenario(
+            scenario_file(
+                tmp_path, "- backend: {target: cssm, action: echo, expect: {contains: x}}\n"
+            )
+        )
+
+
 def test_faults_reach_the_simulation_with_parsed_parameters(
     tmp_path: Path, fake_simulation: list[FakeSimulation]
 ) -> None:

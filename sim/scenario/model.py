@@ -340,6 +340,13 @@ class BackendAction(BaseModel):
     action: str = Field(min_length=1)
     save_as: VariableName | None = None
 
+    @model_validator(mode="after")
+    def _no_expect_inside(self) -> BackendAction:
+        # `expect` inside the mapping would silently become a parameter nobody reads.
+        if "expect" in (self.model_extra or {}):
+            raise ValueError("expect: belongs beside backend:, not inside it")
+        return self
+
     def params(self) -> dict[str, object]:
         return dict(self.model_extra or {})
 
@@ -461,6 +468,8 @@ class BackendStep(StepBase):
     kind: ClassVar[str] = "backend"
 
     backend: BackendAction
+    # Checks on the text the action returned (what the UI showed, or a file's content).
+    expect: OutputExpectation | None = None
 
 
 def _check_switches(outer: str | None, inner: str | None) -> None:

@@ -365,6 +365,12 @@ class _Run:
                 answer = self.sim.backend_action(action.target, action.action, params)
                 if answer is not None:
                     self._say(f"    → {answer}")
+                if step.expect is not None:
+                    failure = self._check_output(
+                        index, step, step.expect, f"{action.target} {action.action}", answer or ""
+                    )
+                    if failure is not None:
+                        return failure
                 if action.save_as is not None:
                     if answer is None:
                         return self._fail(
@@ -399,7 +405,7 @@ class _Run:
         output = await self.sim.exec(switch, line)
         self.transcript.append(TranscriptEntry(index, at, switch, line, output))
         self._say_output(output)
-        return self._check_output(index, step, step.expect, switch, line, output)
+        return self._check_output(index, step, step.expect, f"`{line}` on {switch}", output)
 
     async def _config(self, index: int, step: ConfigStep) -> Failure | None:
         switch = step.switch or self.switches[0]
@@ -412,19 +418,21 @@ class _Run:
         output = await self.sim.config(switch, lines)
         self.transcript.append(TranscriptEntry(index, at, switch, "\n".join(lines), output))
         self._say_output(output)
-        return self._check_output(index, step, step.expect, switch, "configure terminal", output)
+        return self._check_output(
+            index, step, step.expect, f"`configure terminal` on {switch}", output
+        )
 
     def _check_output(
         self,
         index: int,
         step: StepBase,
         expect: OutputExpectation | None,
-        switch: str,
-        command: str,
+        source: str,
         output: str,
     ) -> Failure | None:
+        """Check what a command or back-end action printed; `source` says which one."""
         seen_lines = _tail(output.splitlines(), _SHOWN_OUTPUT_LINES)
-        seen = f"the output of `{command}` on {switch}:" if output.strip() else "no output"
+        seen = f"the output of {source}:" if output.strip() else "no output"
         if expect is None:
             rejected = [ln for ln in output.splitlines() if ln.strip().startswith(_CLI_REJECTIONS)]
             if rejected:
