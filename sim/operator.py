@@ -57,6 +57,7 @@ class Operator:
             ("cssm", "upload-usage-data"): self.cssm_upload_usage_data,
             ("cssm", "download-ack"): self.cssm_download_ack,
             ("cssm", "download-policy"): self.cssm_download_policy,
+            ("cssm", "usage-data-files"): self.cssm_usage_data_files,
             ("cslu", "sync"): self.relay_sync("cslu"),
             ("cslu", "download-all-for-cisco"): self.cslu_download_all_for_cisco,
             ("cslu", "upload-from-cisco"): self.cslu_upload_from_cisco,
@@ -134,6 +135,27 @@ class Operator:
             status = self.simulation.cssm.usage_upload(upload_id).status
             raise ActionError(f"the acknowledgement is not ready: the upload is {status}")
         return self._write(params, data)
+
+    def cssm_usage_data_files(self, _: Params) -> str:
+        """Reports > Usage Data Files: one row per upload, then what each device carried."""
+        rows = [
+            "Usage Data File\tReported\tVirtual Account\tReporting Status\tDevices\t"
+            "Acknowledgement"
+        ]
+        for upload in self.simulation.cssm.usage_uploads():
+            status = "No Errors" if upload.status == "Completed" else upload.status
+            ack = "Download" if upload.status != "Processing" else "-"
+            rows.append(
+                f"{upload.name}\t{upload.uploaded:%Y-%b-%d}\t{upload.virtual_account}\t"
+                f"{status}\t{len(upload.devices)}\t{ack}"
+            )
+            for device in upload.devices:
+                new = len(device.report_ids) - device.duplicates
+                detail = device.error or (
+                    f"{new} new report(s), {device.duplicates} already received"
+                )
+                rows.append(f"  {device.udi.display}: {detail}")
+        return "\n".join(rows)
 
     def cssm_download_policy(self, params: Params) -> str:
         text = self.simulation.cssm.policy_file(
