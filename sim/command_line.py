@@ -156,6 +156,9 @@ def lab(
         Path | None, typer.Option(help="Keep the lab's state here across restarts.")
     ] = None,
     control_port: Annotated[int, typer.Option(help="Port of the control API.")] = 8080,
+    host: Annotated[
+        str, typer.Option(help="Address every listener binds to (loopback unless told).")
+    ] = "127.0.0.1",
     ssh_port_base: Annotated[
         int, typer.Option(help="SSH port of the first switch (then +1 each); 0: any free.")
     ] = 2201,
@@ -183,6 +186,7 @@ def lab(
                 topology=topology,
                 switches=switches,
                 rate=rate,
+                host=host,
                 state_dir=state_dir,
                 control_port=control_port,
                 ssh_port_base=ssh_port_base,

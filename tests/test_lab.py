@@ -167,3 +167,23 @@ def test_slpsim_control_commands(lab: BackgroundLab) -> None:
     assert lines.exit_code == 0
     missing = runner.invoke(app, ["clock", "--control", "http://127.0.0.1:9"])
     assert missing.exit_code == 1 and "is `slpsim lab` running?" in missing.output
+
+
+def test_control_token_is_required_when_set() -> None:
+    options = LabOptions(
+        switches=1,
+        rate=0,
+        control_port=0,
+        ssh_port_base=0,
+        nxapi_port_base=0,
+        control_token="s3cret",
+    )
+    with BackgroundLab(options) as running:
+        url = f"http://127.0.0.1:{running.endpoints.control_port}/sim/clock"
+        refused = httpx.get(url)
+        assert refused.status_code == 401 and "control token" in refused.json()["error"]
+        assert httpx.get(url, headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert httpx.get(url, headers={"authorization": "Bearer s3cret"}).status_code == 200
+        # NX-API and SSH listeners are on loopback and refuse bad credentials.
+        nxapi = f"http://127.0.0.1:{running.endpoints.switches[0].nxapi_port}/ins"
+        assert httpx.post(nxapi, json={}, auth=("admin", "nope")).status_code == 401
