@@ -139,8 +139,7 @@ class Operator:
     def cssm_usage_data_files(self, _: Params) -> str:
         """Reports > Usage Data Files: one row per upload, then what each device carried."""
         rows = [
-            "Usage Data File\tReported\tVirtual Account\tReporting Status\tDevices\t"
-            "Acknowledgement"
+            "Usage Data File\tReported\tVirtual Account\tReporting Status\tDevices\tAcknowledgement"
         ]
         for upload in self.simulation.cssm.usage_uploads():
             status = "No Errors" if upload.status == "Completed" else upload.status

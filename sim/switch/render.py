@@ -298,7 +298,7 @@ def eventlog(switch: Switch) -> str:
 def license_all(switch: Switch) -> str:
     return (
         license_status(switch)
-        + "\nLicense Usage:"
+        + "\nLicense Usage:\n"
         + license_usage(switch)[1:]
         + "\nProduct Information:\n"
         + f"  UDI: {switch.sudi.display}\n"
