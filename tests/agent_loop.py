@@ -42,6 +42,7 @@ class AgentLoop:
         self.backend: Callable[[AgentRequest], Reply] = self.cssm.handle
         self.logs: list[tuple[datetime, Message, tuple[object, ...]]] = []
         self.sent: list[Send] = []
+        self.failed_exchanges = 0
         self.agent.start(self.now, {"NXOS_ADVANTAGE_XF": 1} if licenses is None else licenses)
         self.pump()
 
@@ -57,6 +58,7 @@ class AgentLoop:
                     continue
                 self.sent.append(effect)
                 if self.network_error is not None:
+                    self.failed_exchanges += 1
                     self.agent.failure(self.now, effect.request_id, self.network_error)
                 else:
                     reply = self.backend(effect.request)

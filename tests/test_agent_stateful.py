@@ -27,7 +27,19 @@ class AgentMachine(RuleBasedStateMachine):
     def advance(self, minutes: int) -> None:
         self.loop.advance(timedelta(minutes=minutes))
 
-    @rule(error=st.sampled_from([CommError.UNREACHABLE, CommError.DNS, CommError.HTTP_404]))
+    @rule(
+        error=st.sampled_from(
+            [
+                CommError.UNREACHABLE,
+                CommError.DNS,
+                CommError.HTTP_404,
+                CommError.HTTP_500,
+                CommError.EMPTY_RESPONSE,
+                CommError.TLS_INVALID,
+                CommError.TIMEOUT,
+            ]
+        )
+    )
     def network_down(self, error: CommError) -> None:
         self.loop.network_error = error
 
@@ -55,6 +67,21 @@ class AgentMachine(RuleBasedStateMachine):
     def save_usage(self, unreported: bool) -> None:
         self.loop.agent.usage_file(self.loop.now, unreported_only=unreported)
 
+    @rule(force=st.booleans())
+    def trust_again(self, force: bool) -> None:
+        self.loop.trust(force=force)
+
+    @rule()
+    def recover(self) -> None:
+        """The network comes back: within the retry window plus one fallback interval, pushes
+        succeed and the push interval is the configured one again."""
+        self.loop.network_error = None
+        self.loop.advance(timedelta(hours=4, minutes=20))
+        agent = self.loop.agent
+        if agent.pushes_enabled and agent.licenses:
+            assert agent.phase is PushPhase.NORMAL
+            assert agent.push_interval == agent.configured_interval
+
     @rule()
     def factory_reset(self) -> None:
         self.loop.agent.factory_reset(self.loop.now)
@@ -70,6 +97,18 @@ class AgentMachine(RuleBasedStateMachine):
                 assert self._comm == "failing", "COMM_RESTORED without a COMM_FAILED before it"
                 self._comm = "ok"
         self._checked = len(self.loop.logs)
+
+    @invariant()
+    def every_comm_failed_is_a_failed_exchange(self) -> None:
+        assert self.loop.count(Message.COMM_FAILED) == self.loop.failed_exchanges
+
+    @invariant()
+    def switch_and_cssm_agree_on_the_one_trust_code(self) -> None:
+        trust = self.loop.agent.trust
+        pi = self.loop.cssm.product_instance(self.loop.agent.sudi)
+        if trust is not None:
+            assert pi is not None and pi.trust is not None
+            assert pi.trust.trust_id == trust.trust_id
 
     @invariant()
     def timer_never_in_the_past(self) -> None:
