@@ -237,9 +237,13 @@ class Simulation:
             switch.apply_config(list(preset))
             switch.save_startup_config()
             switch.boot()
+        self.start_relays()
+        await self.scheduler.settle()
+
+    def start_relays(self) -> None:
+        """Put each connected CSLU / On-Prem's synchronisation with CSSM on the schedule."""
         for name in RELAYS:
             self._schedule_relay_sync(name)
-        await self.scheduler.settle()
 
     def _schedule_relay_sync(self, name: str) -> None:
         """A connected CSLU / On-Prem synchronises with CSSM on its own schedule."""
