@@ -269,13 +269,7 @@ def fault_add(
     control: ControlUrl = None,
 ) -> None:
     """Add a fault; prints its id."""
-    params = {}
-    for item in param or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            _console(stderr=True).print(f"slpsim: expected key=value, got {item!r}", markup=False)
-            raise typer.Exit(2)
-        params[key] = value
+    params = _params(param)
     fault_id = _control(control, lambda c: c.add_fault(target, kind, params))
     _console().print(str(fault_id), markup=False)
 
@@ -340,6 +334,63 @@ def switches_(control: ControlUrl = None) -> None:
         out.print(
             "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip(), markup=False
         )
+
+
+def _params(items: list[str] | None) -> dict[str, str]:
+    params = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _console(stderr=True).print(f"slpsim: expected key=value, got {item!r}", markup=False)
+            raise typer.Exit(2)
+        params[key] = value
+    return params
+
+
+@app.command()
+def action(
+    target: Annotated[str, typer.Argument(help="cssm, cslu or onprem.")],
+    name: Annotated[str, typer.Argument(help="e.g. download-all-for-cisco, upload-usage-data.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="key=value, e.g. file=usage.tar.gz"),
+    ] = None,
+    control: ControlUrl = None,
+) -> None:
+    """Do what a person does in a back end's UI (list: scenarios/README.md)."""
+    params = _params(param)
+    result = _control(control, lambda c: c.action(target, name, params))
+    if result is not None:
+        _console().print(str(result), markup=False)
+
+
+file_app = typer.Typer(help="Files in the lab's operator workspace.", no_args_is_help=True)
+app.add_typer(file_app, name="file")
+
+
+@file_app.command("put")
+def file_put(
+    name: Annotated[str, typer.Argument(help="Name in the workspace.")],
+    path: Annotated[Path, typer.Argument(help="Local file to send.", exists=True, dir_okay=False)],
+    control: ControlUrl = None,
+) -> None:
+    """Put a local file into the workspace (e.g. an ACK downloaded from the real CSSM)."""
+    data = path.read_bytes()
+    _control(control, lambda c: c.put_file(name, data))
+    _console().print(f"put {name} ({len(data)} bytes)", markup=False)
+
+
+@file_app.command("get")
+def file_get(
+    name: Annotated[str, typer.Argument(help="Name in the workspace.")],
+    path: Annotated[Path, typer.Argument(help="Where to write it.", dir_okay=False)],
+    control: ControlUrl = None,
+) -> None:
+    """Copy a workspace file to a local file."""
+    data = _control(control, lambda c: c.get_file(name))
+    assert isinstance(data, bytes)
+    path.write_bytes(data)
+    _console().print(f"wrote {path} ({len(data)} bytes)", markup=False)
 
 
 @app.command()

@@ -166,9 +166,7 @@ class Operator:
 
     def relay_sync(self, name: str) -> Callable[[Params], str]:
         def sync(_: Params) -> str:
-            if name == "cslu":
-                return describe_sync(self.simulation.cslu.sync_with_cssm())
-            return describe_sync(self.simulation.onprem.synchronize())
+            return self.simulation.relay_sync(name)
 
         return sync
 

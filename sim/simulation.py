@@ -23,7 +23,7 @@ from onprem_mock.app import create_app as create_onprem_app
 from onprem_mock.models import OnPremModel
 from sim.clock import VirtualClock
 from sim.network import BACKEND_TARGETS, NETWORK_TARGETS, Fault, NetHost, SimNetwork
-from sim.operator import ActionError, Operator
+from sim.operator import ActionError, Operator, describe_sync
 from sim.protocol.signing import Signer, TrustStore
 from sim.scheduler import Handle, Scheduler
 from sim.switch.switch import SimContext, Switch
@@ -262,10 +262,10 @@ class Simulation:
         self._schedule_relay_sync(name)
 
     def relay_sync(self, name: str) -> str:
-        """Synchronise CSLU / On-Prem with CSSM now; returns what happened."""
+        """Synchronise CSLU / On-Prem with CSSM now; returns what happened, as one line."""
         if name == "cslu":
-            return str(self.cslu.sync_with_cssm())
-        return str(self.onprem.synchronize())
+            return describe_sync(self.cslu.sync_with_cssm())
+        return describe_sync(self.onprem.synchronize())
 
     async def exec(self, switch: str, line: str) -> str:
         output = self.switch(switch).exec(line)

@@ -187,3 +187,70 @@ def test_control_token_is_required_when_set() -> None:
         # NX-API and SSH listeners are on loopback and refuse bad credentials.
         nxapi = f"http://127.0.0.1:{running.endpoints.switches[0].nxapi_port}/ins"
         assert httpx.post(nxapi, json={}, auth=("admin", "nope")).status_code == 401
+
+
+def test_offline_round_trip_through_the_control_api() -> None:
+    options = LabOptions(
+        topology="offline",
+        switches=1,
+        rate=0,
+        control_port=0,
+        ssh_port_base=0,
+        nxapi_port_base=0,
+        start=START,
+    )
+    with (
+        BackgroundLab(options) as running,
+        httpx.Client(base_url=f"http://127.0.0.1:{running.endpoints.control_port}") as control,
+    ):
+        nxapi_ascii(running, 0, "license smart save usage all file bootflash:usage.txt")
+        upload = control.post(
+            "/sim/actions",
+            json={
+                "target": "cssm",
+                "action": "upload-usage-data",
+                "file": "usage.txt",
+                "from_switch": "leaf1",
+            },
+        )
+        assert upload.status_code == 200, upload.text
+        early = control.post(
+            "/sim/actions",
+            json={"target": "cssm", "action": "download-ack", "file": "ack.txt"},
+        )
+        assert early.status_code == 400 and "not ready" in early.json()["error"]
+        control.post("/sim/clock/advance", json={"seconds": 16 * 60})
+        runner = CliRunner()
+        result = runner.invoke(
+            app,
+            [
+                "action",
+                "cssm",
+                "download-ack",
+                "-p",
+                "file=ack.txt",
+                "--control",
+                str(control.base_url),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        ack = control.get("/sim/files/ack.txt")
+        assert ack.status_code == 200 and ack.content.startswith(b"<smartLicense>")
+        # The person carries the ACK to the switch: through the workspace, onto bootflash.
+        assert control.put("/sim/files/carried.txt", content=ack.content).status_code == 201
+        copied = control.post(
+            "/sim/actions",
+            json={
+                "target": "cssm",
+                "action": "download-ack",
+                "file": "ack.txt",
+                "to_switch": "leaf1",
+            },
+        )
+        assert copied.status_code == 200, copied.text
+        output = nxapi_ascii(running, 0, "license smart import bootflash:ack.txt")["body"]
+        assert "Import Data Successful" in output
+        status = nxapi_ascii(running, 0, "show license status")["body"]
+        assert "Last ACK received: <none>" not in status
+        names = [f["name"] for f in control.get("/sim/files").json()]
+        assert names == ["ack.txt", "carried.txt"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sim.lab.lab import Lab
 
 MAX_ADVANCE_SECONDS = 3650 * 86400.0
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
 class ClockView(BaseModel):
@@ -82,6 +83,28 @@ class TokenRequest(BaseModel):
 
 class TokenCreated(BaseModel):
     token: str
+
+
+class ActionRequest(BaseModel):
+    # The action's parameters (file, virtual_account, from_switch, ...) ride along as extras.
+    model_config = ConfigDict(extra="allow")
+
+    target: str = Field(min_length=1, max_length=16)
+    action: str = Field(min_length=1, max_length=64)
+
+
+class ActionResult(BaseModel):
+    result: str | None
+
+
+class ActionView(BaseModel):
+    target: str
+    action: str
+
+
+class FileView(BaseModel):
+    name: str
+    size: int
 
 
 class ErrorBody(BaseModel):
@@ -195,6 +218,44 @@ def create_control_app(lab: Lab) -> FastAPI:
                 raise HTTPException(400, str(exc).strip("'\"")) from None
             lab.persist()
         return TokenCreated(token=text)
+
+    @app.get("/sim/actions", dependencies=guard, responses=errors)
+    async def actions() -> list[ActionView]:
+        """What a person can do in the back ends' UIs (scenarios/README.md documents them)."""
+        return [ActionView(target=t, action=a) for t, a in sorted(sim.operator.actions())]
+
+    @app.post("/sim/actions", dependencies=guard, responses=errors)
+    async def run_action(body: ActionRequest) -> ActionResult:
+        params = dict(body.model_extra or {})
+        async with lab.lock:
+            try:
+                result = sim.backend_action(body.target, body.action, params)
+            except (ValueError, LookupError) as exc:
+                raise HTTPException(400, str(exc)) from None
+            await sim.scheduler.settle()
+            lab.persist()
+        return ActionResult(result=result)
+
+    @app.get("/sim/files", dependencies=guard, responses=errors)
+    async def files() -> list[FileView]:
+        """The operator's workspace: files carried between switches and back ends."""
+        return [FileView(name=n, size=len(d)) for n, d in sorted(sim.operator.files.items())]
+
+    @app.get("/sim/files/{name}", dependencies=guard, responses=errors)
+    async def get_file(name: str) -> Response:
+        data = sim.operator.files.get(name)
+        if data is None:
+            raise HTTPException(404, f"no file {name!r} in the workspace")
+        return Response(data, media_type="application/octet-stream")
+
+    @app.put("/sim/files/{name}", dependencies=guard, responses=errors, status_code=201)
+    async def put_file(name: str, request: Request) -> FileView:
+        data = await request.body()
+        if len(data) > MAX_FILE_BYTES:
+            raise HTTPException(413, "the file is too large")
+        async with lab.lock:
+            sim.operator.files[name] = data
+        return FileView(name=name, size=len(data))
 
     @app.get("/sim/syslog", dependencies=guard, responses=errors)
     async def syslog(

@@ -74,6 +74,24 @@ class ControlClient:
             body["virtual_account"] = virtual_account
         return str(self._call("POST", "/sim/tokens", json=body)["token"])
 
+    def action(self, target: str, action: str, params: dict[str, str]) -> str | None:
+        result = self._call(
+            "POST", "/sim/actions", json={"target": target, "action": action, **params}
+        )
+        return None if result.get("result") is None else str(result["result"])
+
+    def put_file(self, name: str, data: bytes) -> None:
+        self._call("PUT", f"/sim/files/{name}", content=data)
+
+    def get_file(self, name: str) -> bytes:
+        try:
+            response = self._http.get(f"/sim/files/{name}")
+        except httpx.HTTPError as exc:
+            raise ControlError(f"no lab answering at {self.url} ({exc})") from exc
+        if response.status_code != 200:
+            raise ControlError(f"{response.status_code}: {response.text}")
+        return response.content
+
     def syslog(self, switch: str | None = None, since: str | None = None) -> list[str]:
         params = {k: v for k, v in (("switch", switch), ("since", since)) if v}
         result: list[str] = self._call("GET", "/sim/syslog", params=params)

@@ -73,6 +73,7 @@ class Persistence:
             name: _switch_state(switch, live) for name, switch in self.simulation.switches.items()
         }
         items["__faults__"] = dumps(self.simulation.network.faults, live)
+        items["__workspace__"] = dumps(self.simulation.operator.files, live)
         self.store.save("switches", items, self._now())
         self.saves += 1
 
@@ -128,6 +129,9 @@ class Persistence:
         live = self._live()
         items = self.store.load("switches")
         faults = items.pop("__faults__", None)
+        workspace = items.pop("__workspace__", None)
+        if workspace is not None:
+            sim.operator.files.update(loads(workspace, live))
         if faults is not None:
             sim.network.restore_faults(loads(faults, live))
         for name, data in items.items():
