@@ -30,6 +30,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/one_switch_year.py
 	$(BIN)/python benchmarks/scenario_suite.py
+	$(BIN)/python benchmarks/fleet_year.py
 	$(BIN)/python benchmarks/lab_wire.py
 
 clean:
