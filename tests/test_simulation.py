@@ -150,3 +150,16 @@ def test_copy_run_start_then_reload_keeps_config_and_licensing(sim: Simulation) 
     assert "Reporting push interval: 10  days" in status
     assert "Trust Code Installed: Jan 05 09:00:00 2026 UTC" in status
     assert sim.switch("leaf1").hostname == "leafX"
+
+
+def test_show_version_json_has_the_keys_facts_gathering_reads(sim: Simulation) -> None:
+    run(sim.advance(timedelta(days=2, hours=3, minutes=4, seconds=5)))
+    session = sim.switch("leaf1").new_session()
+    data = session.execute("show version", structured=True).structured
+    assert data is not None
+    assert data["nxos_ver_str"] == data["kickstart_ver_str"] == "10.4(3)"
+    assert data["proc_board_id"] == "FDO2434107N"
+    assert (data["kern_uptm_days"], data["kern_uptm_hrs"], data["kern_uptm_mins"]) == (2, 3, 4)
+    assert data["kern_uptm_secs"] == 5
+    assert data["nxos_file_name"].startswith("bootflash:///nxos64-cs.")
+    assert data["manufacturer"] == "Cisco Systems, Inc."

@@ -485,16 +485,39 @@ def _image_version() -> str:
 
 
 def show_version_json(switch: Switch) -> dict[str, Any]:
+    """The keys real NX-OS sends and clients read (NAPALM `get_facts`, Ansible facts)."""
     from sim.switch.switch import NXOS_VERSION
 
+    uptime = int((switch.now() - (switch.booted_at or switch.now())).total_seconds())
+    days, rest = divmod(uptime, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    image = f"bootflash:///nxos64-cs.{_image_version()}.F.bin"
     return {
         "header_str": "Cisco Nexus Operating System (NX-OS) Software",
         "bios_ver_str": "05.45",
+        "kickstart_ver_str": NXOS_VERSION,
         "nxos_ver_str": NXOS_VERSION,
-        "host_name": switch.hostname,
+        "bios_cmpl_time": "06/27/2023",
+        "nxos_file_name": image,
+        "nxos_cmpl_time": "3/14/2024 12:00:00",
+        "nxos_timestamp": "03/14/2024 20:08:51",
         "chassis_id": f"Nexus9000 {switch.sudi.udi_pid.removeprefix('N9K-')} Chassis",
+        "cpu_name": "Intel(R) Xeon(R) CPU D-1528 @ 1.90GHz",
+        "memory": 24569356,
+        "mem_type": "kB",
         "proc_board_id": switch.sudi.udi_serial_number,
-        "kern_uptm_secs": int((switch.now() - (switch.booted_at or switch.now())).total_seconds()),
+        "host_name": switch.hostname,
+        "bootflash_size": 53298520,
+        "kern_uptm_days": days,
+        "kern_uptm_hrs": hours,
+        "kern_uptm_mins": minutes,
+        "kern_uptm_secs": seconds,
+        "rr_reason": "Unknown",
+        "rr_sys_ver": "",
+        "rr_service": "",
+        "plugins": "Core Plugin, Ethernet Plugin",
+        "manufacturer": "Cisco Systems, Inc.",
     }
 
 
