@@ -8,157 +8,36 @@ plumbing at the top is shared with the SSM On-Prem app, which speaks the same pr
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, TypeAdapter, ValidationError
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from pydantic import BaseModel
 
 from cslu_mock.models import (
     CsluModel,
     ImportSummary,
     ProductInstance,
     RelayModeError,
-    RelayRequest,
     SyncSummary,
 )
 from sim.protocol.files import FileFormatError
-from sim.protocol.messages import AgentRequest, Reply
+from sim.protocol.http_shell import (
+    GZIP,
+    MALFORMED_RESPONSE,
+    ErrorBody,
+    add_component_schemas,
+    agent_request_openapi,
+    binary_body_openapi,
+    binary_response,
+    install_error_handlers,
+    json_error,
+    no_body,
+    read_agent_request,
+)
+from sim.protocol.messages import Reply
 
 PI_PATH = "/cslu/v1/pi"
-GZIP = "application/gzip"
-
-_AGENT_REQUEST: TypeAdapter[RelayRequest] = TypeAdapter(AgentRequest)
-_SCHEMA_REF = "#/components/schemas/{model}"
-_Body = TypeVar("_Body", bound=BaseModel)
-
-
-class ErrorBody(BaseModel):
-    error: str
-    detail: Any = None
-
-
-MALFORMED_RESPONSE: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "The body could not be parsed"}
-}
-
-
-def json_error(status_code: int, error: str, detail: Any) -> Response:
-    # ensure_ascii: a lone surrogate echoed from bad input must not turn a 4xx into a 500.
-    return Response(
-        json.dumps({"error": error, "detail": detail}),
-        status_code=status_code,
-        media_type="application/json",
-    )
-
-
-def _error_list(errors: Sequence[Any]) -> list[dict[str, Any]]:
-    # Only loc/msg/type: `input` and `ctx` may hold bytes or exception objects.
-    return [
-        {
-            "loc": [str(part) for part in error.get("loc", ())],
-            "msg": str(error.get("msg", "")),
-            "type": str(error.get("type", "")),
-        }
-        for error in errors
-        if isinstance(error, dict)
-    ]
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Every parse error becomes `400 {"error": "malformed request", "detail": ...}`."""
-
-    @app.exception_handler(RequestValidationError)
-    async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return json_error(400, "malformed request", _error_list(exc.errors()))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 400:
-            return json_error(400, "malformed request", str(exc.detail))
-        if exc.status_code == 404:
-            return json_error(404, "not found", str(exc.detail))
-        if exc.status_code == 405:
-            return json_error(405, "method not allowed", str(exc.detail))
-        return await http_exception_handler(request, exc)
-
-
-def _invalid(exc: ValidationError) -> RequestValidationError:
-    return RequestValidationError(
-        exc.errors(include_url=False, include_context=False, include_input=False)
-    )
-
-
-async def read_agent_request(request: Request) -> RelayRequest:
-    # Parsed by pydantic-core rather than json.loads, which lets lone surrogates and absurd
-    # nesting through to a 500.
-    try:
-        return _AGENT_REQUEST.validate_json(await request.body())
-    except ValidationError as exc:
-        raise _invalid(exc) from exc
-
-
-async def read_json_body(request: Request, model: type[_Body]) -> _Body:
-    try:
-        return model.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise _invalid(exc) from exc
-
-
-async def no_body(request: Request) -> None:
-    """For actions that take no input: a body means the caller meant another route."""
-    if await request.body():
-        raise RequestValidationError(
-            [{"loc": ["body"], "msg": "this route takes no body", "type": "extra_forbidden"}]
-        )
-
-
-def agent_request_openapi() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The device message body for `openapi_extra`, and the definitions it refers to."""
-    schema = _AGENT_REQUEST.json_schema(ref_template=_SCHEMA_REF)
-    definitions: dict[str, Any] = schema.pop("$defs", {})
-    body = {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-    return body, definitions
-
-
-def json_body_openapi(model: type[BaseModel]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template=_SCHEMA_REF)
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
-def binary_body_openapi(media_type: str) -> dict[str, Any]:
-    schema = {"type": "string", "format": "binary"}
-    return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
-
-
-def binary_response(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {
-            "description": description,
-            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-
-
-def add_component_schemas(app: FastAPI, definitions: dict[str, Any]) -> None:
-    """Add hand-declared body schemas' definitions to the components FastAPI generates."""
-    generate_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = generate_openapi()
-            schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            for name, definition in definitions.items():
-                schemas.setdefault(name, definition)
-        return app.openapi_schema or generate_openapi()
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def file_error(exc: FileFormatError) -> Response:

@@ -17,7 +17,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import parse_qs
@@ -28,14 +28,13 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cssm_mock.models import (
     AccessToken,
     CssmModel,
-    CssmRequest,
     DeviceUsage,
     IdToken,
     InvalidAccessTokenError,
@@ -49,7 +48,14 @@ from cssm_mock.models import (
     UsageUpload,
 )
 from sim.protocol.files import MAX_FILE_BYTES, is_bundle
-from sim.protocol.messages import AgentRequest, Reply, RumReportWire, RumSignature, Sudi
+from sim.protocol.http_shell import (
+    AGENT_REQUEST,
+    add_component_schemas,
+    agent_request_openapi,
+    error_list,
+    json_response,
+)
+from sim.protocol.messages import Reply, RumReportWire, RumSignature, Sudi
 
 SMART_RECEIVER_PATH = "/licservice/license"
 CALL_HOME_PATH = "/its/service/oddce/services/DDCEService"
@@ -58,8 +64,6 @@ API_PREFIX = "/services/api/smart-accounts-and-licensing"
 _MAX_INT64 = 2**63 - 1
 _Route = TypeVar("_Route", bound=Callable[..., Any])
 
-_AGENT_REQUEST: TypeAdapter[CssmRequest] = TypeAdapter(AgentRequest)
-_SCHEMA_REF = "#/components/schemas/{model}"
 # Far beyond any real token, and short enough that `now + lifetime` cannot overflow datetime.
 _MAX_TOKEN_LIFETIME_SECONDS = 100 * 365 * 86400
 
@@ -331,9 +335,7 @@ class _Unauthorized(Exception):
         self.description = description
 
 
-def _json(status_code: int, content: Any) -> Response:
-    # ensure_ascii: a lone surrogate echoed from bad input must not turn a 400 into a 500.
-    return Response(json.dumps(content), status_code=status_code, media_type="application/json")
+_json = json_response
 
 
 def _malformed(detail: Any) -> Response:
@@ -488,25 +490,6 @@ def _client_credentials(request: Request, form: dict[str, list[str]]) -> tuple[s
     return (client_id, secret) if colon else None
 
 
-def _error_list(errors: Sequence[Any]) -> list[dict[str, Any]]:
-    # Only loc/msg/type: `input` and `ctx` may hold bytes or exception objects.
-    return [
-        {
-            "loc": [str(part) for part in error.get("loc", ())],
-            "msg": str(error.get("msg", "")),
-            "type": str(error.get("type", "")),
-        }
-        for error in errors
-        if isinstance(error, dict)
-    ]
-
-
-def _request_body_schema() -> tuple[dict[str, Any], dict[str, Any]]:
-    schema = _AGENT_REQUEST.json_schema(ref_template=_SCHEMA_REF)
-    definitions: dict[str, Any] = schema.pop("$defs", {})
-    return schema, definitions
-
-
 def create_app(model: CssmModel) -> FastAPI:
     app = FastAPI(
         title="CSSM mock",
@@ -517,11 +500,11 @@ def create_app(model: CssmModel) -> FastAPI:
         ),
         default_response_class=AsciiJSONResponse,
     )
-    body_schema, body_definitions = _request_body_schema()
+    body_openapi, body_definitions = agent_request_openapi()
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return _malformed(_error_list(exc.errors()))
+        return _malformed(error_list(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -558,12 +541,7 @@ def create_app(model: CssmModel) -> FastAPI:
         response_model_exclude_none=True,
         summary="Device message: trust_request, usage_report, poll or trust_sync",
         responses=_MALFORMED_RESPONSE,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": body_schema}},
-            }
-        },
+        openapi_extra=body_openapi,
     )
     @app.post(
         CALL_HOME_PATH,
@@ -571,19 +549,14 @@ def create_app(model: CssmModel) -> FastAPI:
         response_model_exclude_none=True,
         summary="Call Home transport: the same device messages as the Smart Receiver",
         responses=_MALFORMED_RESPONSE,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": body_schema}},
-            }
-        },
+        openapi_extra=body_openapi,
     )
     async def smart_receiver(request: Request) -> Reply:
         # Parsed here rather than by FastAPI: pydantic-core's JSON parser rejects lone
         # surrogates and absurd nesting, which json.loads would let through to a 500.
         raw = await request.body()
         try:
-            message = _AGENT_REQUEST.validate_json(raw)
+            message = AGENT_REQUEST.validate_json(raw)
         except ValidationError as exc:
             raise RequestValidationError(
                 exc.errors(include_url=False, include_context=False, include_input=False)
@@ -649,19 +622,9 @@ def create_app(model: CssmModel) -> FastAPI:
     _add_usage_file_routes(app, model)
     _add_api_routes(app, model)
 
-    generate_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        # The request body schema is hand-declared above, so its models must be added to
-        # the components FastAPI generates for the response models.
-        if app.openapi_schema is None:
-            document = generate_openapi()
-            schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            for name, definition in body_definitions.items():
-                schemas.setdefault(name, definition)
-        return app.openapi_schema or generate_openapi()
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    # The request body schema is hand-declared above, so its models must be added to the
+    # components FastAPI generates for the response models.
+    add_component_schemas(app, body_definitions)
     return app
 
 

@@ -16,29 +16,31 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from cslu_mock.app import (
-    GZIP,
-    MALFORMED_RESPONSE,
     PI_PATH,
-    ErrorBody,
     ImportView,
     ProductInstanceView,
     SyncView,
-    add_component_schemas,
-    agent_request_openapi,
-    binary_body_openapi,
-    binary_response,
     file_error,
-    install_error_handlers,
-    json_body_openapi,
-    json_error,
     mode_error,
-    no_body,
-    read_agent_request,
-    read_json_body,
 )
 from cslu_mock.models import ProductInstance, RelayModeError
 from onprem_mock.models import SYSTEM_LOGS_ZIP, OnPremModel, UnknownAccountError, inventory_udi
 from sim.protocol.files import FileFormatError
+from sim.protocol.http_shell import (
+    GZIP,
+    MALFORMED_RESPONSE,
+    ErrorBody,
+    add_component_schemas,
+    agent_request_openapi,
+    binary_body_openapi,
+    binary_response,
+    install_error_handlers,
+    json_body_openapi,
+    json_error,
+    no_body,
+    read_agent_request,
+    read_json_body,
+)
 from sim.protocol.messages import Reply, Sudi
 
 # Far beyond any real token, and short enough that `now + lifetime` cannot overflow datetime.
