@@ -254,3 +254,33 @@ def test_offline_round_trip_through_the_control_api() -> None:
         assert "Last ACK received: <none>" not in status
         names = [f["name"] for f in control.get("/sim/files").json()]
         assert names == ["ack.txt", "carried.txt"]
+
+
+@pytest.mark.parametrize(
+    "topology", ["cslu", "cslu-disconnected", "onprem", "onprem-disconnected", "offline"]
+)
+def test_every_topology_runs_as_a_lab(topology: str) -> None:
+    options = LabOptions(
+        topology=topology,
+        switches=1,
+        rate=0,
+        control_port=0,
+        ssh_port_base=0,
+        nxapi_port_base=0,
+        start=START,
+    )
+    with BackgroundLab(options) as running:
+        # First push at 09:00; the relay uploads at its 10:00 sync and brings the ACK at 11:00.
+        running.advance(timedelta(hours=3, minutes=30))
+        status = nxapi_ascii(running, 0, "show license status")["body"]
+        sim = running.lab.simulation
+        if topology == "offline":
+            assert "Last report push: <none>" in status
+            return
+        # The first push crossed real HTTP to the relay, which holds the switch now.
+        assert "Last report push: <none>" not in status, status
+        relay = sim.cslu if topology.startswith("cslu") else sim.onprem
+        assert relay.product_instance(sim.switch().sudi) is not None
+        acked = "Last ACK received: <none>" not in status
+        # Connected relays synchronise with CSSM on their own (hourly): the ACK is back.
+        assert acked == (not topology.endswith("-disconnected")), status
