@@ -187,6 +187,33 @@ class IdToken:
     revoked: bool = False
     export_controlled: bool = False
 
+    @classmethod
+    def issue(
+        cls,
+        smart_account: str,
+        virtual_account: str,
+        now: datetime,
+        lifetime: timedelta,
+        *,
+        max_uses: int | None = None,
+        description: str = "",
+        export_controlled: bool = False,
+    ) -> IdToken:
+        """A new token (CSSM's, or SSM On-Prem's for one of its local accounts)."""
+        if max_uses is not None and max_uses < 1:
+            raise ValueError("max_uses must be at least 1")
+        return cls(
+            # Real ID tokens are long opaque base64 strings; 66 random bytes give 88 characters.
+            token=secrets.token_urlsafe(66),
+            smart_account=smart_account,
+            virtual_account=virtual_account,
+            created=now,
+            expires=now + lifetime,
+            max_uses=max_uses,
+            description=description,
+            export_controlled=export_controlled,
+        )
+
     def expired_at(self, now: datetime) -> bool:
         return now >= self.expires
 
@@ -483,22 +510,17 @@ class CssmModel:
         export_controlled: bool = False,
     ) -> str:
         va = self.virtual_account(virtual_account, smart_account)
-        if max_uses is not None and max_uses < 1:
-            raise ValueError("max_uses must be at least 1")
-        now = self.clock.now()
-        # Real ID tokens are long opaque base64 strings; 66 random bytes give 88 characters.
-        text = secrets.token_urlsafe(66)
-        self.tokens[text] = IdToken(
-            token=text,
-            smart_account=va.smart_account,
-            virtual_account=va.name,
-            created=now,
-            expires=now + (lifetime if lifetime is not None else self.timing.token_lifetime),
+        token = IdToken.issue(
+            va.smart_account,
+            va.name,
+            self.clock.now(),
+            lifetime if lifetime is not None else self.timing.token_lifetime,
             max_uses=max_uses,
             description=description,
             export_controlled=export_controlled,
         )
-        return text
+        self.tokens[token.token] = token
+        return token.token
 
     def tokens_of(self, virtual_account: str, smart_account: str | None = None) -> list[IdToken]:
         va = self.virtual_account(virtual_account, smart_account)

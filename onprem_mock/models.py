@@ -206,21 +206,17 @@ class OnPremModel(UsageRelay):
         description: str = "",
     ) -> str:
         va = self.virtual_account(virtual_account, local_account)
-        if max_uses is not None and max_uses < 1:
-            raise ValueError("max_uses must be at least 1")
-        now = self.clock.now()
-        text = secrets.token_urlsafe(66)
-        self.tokens[text] = IdToken(
-            token=text,
-            smart_account=va.local_account,
-            virtual_account=va.name,
-            created=now,
-            expires=now + (lifetime if lifetime is not None else self.timing.token_lifetime),
+        token = IdToken.issue(
+            va.local_account,
+            va.name,
+            self.clock.now(),
+            lifetime if lifetime is not None else self.timing.token_lifetime,
             max_uses=max_uses,
             description=description,
         )
+        self.tokens[token.token] = token
         self._log("INFO", "tokens", f"Token created for {va.name} ({va.local_account})")
-        return text
+        return token.token
 
     def tokens_of(self, virtual_account: str, local_account: str | None = None) -> list[IdToken]:
         va = self.virtual_account(virtual_account, local_account)
