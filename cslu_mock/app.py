@@ -21,8 +21,7 @@ from cslu_mock.models import (
     RelayModeError,
     SyncSummary,
 )
-from sim.protocol.files import FileFormatError
-from sim.protocol.http_shell import (
+from sim.backend_http import (
     GZIP,
     MALFORMED_RESPONSE,
     ErrorBody,
@@ -35,6 +34,7 @@ from sim.protocol.http_shell import (
     no_body,
     read_agent_request,
 )
+from sim.protocol.files import FileFormatError
 from sim.protocol.messages import Reply
 
 PI_PATH = "/cslu/v1/pi"

@@ -47,14 +47,14 @@ from cssm_mock.models import (
     UsageFileError,
     UsageUpload,
 )
-from sim.protocol.files import MAX_FILE_BYTES, is_bundle
-from sim.protocol.http_shell import (
+from sim.backend_http import (
     AGENT_REQUEST,
     add_component_schemas,
     agent_request_openapi,
     error_list,
     json_response,
 )
+from sim.protocol.files import MAX_FILE_BYTES, is_bundle
 from sim.protocol.messages import Reply, RumReportWire, RumSignature, Sudi
 
 SMART_RECEIVER_PATH = "/licservice/license"

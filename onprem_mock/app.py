@@ -25,8 +25,7 @@ from cslu_mock.app import (
 )
 from cslu_mock.models import ProductInstance, RelayModeError
 from onprem_mock.models import SYSTEM_LOGS_ZIP, OnPremModel, UnknownAccountError, inventory_udi
-from sim.protocol.files import FileFormatError
-from sim.protocol.http_shell import (
+from sim.backend_http import (
     GZIP,
     MALFORMED_RESPONSE,
     ErrorBody,
@@ -41,6 +40,7 @@ from sim.protocol.http_shell import (
     read_agent_request,
     read_json_body,
 )
+from sim.protocol.files import FileFormatError
 from sim.protocol.messages import Reply, Sudi
 
 # Far beyond any real token, and short enough that `now + lifetime` cannot overflow datetime.

@@ -6,7 +6,14 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE = ["sim/agent", "sim/protocol", "cssm_mock/models.py", "sim/switch/cli.py"]
+PURE = [
+    "sim/agent",
+    "sim/protocol",
+    "cssm_mock/models.py",
+    "cslu_mock/models.py",
+    "onprem_mock/models.py",
+    "sim/switch/cli.py",
+]
 FORBIDDEN = {"asyncio", "socket", "httpx", "fastapi", "starlette", "uvicorn", "asyncssh", "time"}
 
 
@@ -32,7 +39,12 @@ def test_pure_modules_import_no_io() -> None:
 
 
 def test_only_the_clock_module_reads_the_wall_clock() -> None:
-    for path in [*ROOT.glob("sim/**/*.py"), *ROOT.glob("cssm_mock/*.py")]:
+    mocks = [
+        *ROOT.glob("cssm_mock/*.py"),
+        *ROOT.glob("cslu_mock/*.py"),
+        *ROOT.glob("onprem_mock/*.py"),
+    ]
+    for path in [*ROOT.glob("sim/**/*.py"), *mocks]:
         if path.name == "clock.py":
             continue
         text = path.read_text()
