@@ -243,7 +243,9 @@ class Simulation:
     def start_relays(self) -> None:
         """Put each connected CSLU / On-Prem's synchronisation with CSSM on the schedule."""
         for name in RELAYS:
-            self._schedule_relay_sync(name)
+            # A relay that is not on this topology's network has nothing to synchronise.
+            if self.topology.startswith(name):
+                self._schedule_relay_sync(name)
 
     def _schedule_relay_sync(self, name: str) -> None:
         """A connected CSLU / On-Prem synchronises with CSSM on its own schedule."""
