@@ -7,7 +7,6 @@ transport and URL for that topology, through the switch's own CLI.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -97,6 +96,7 @@ TRANSPORT_PRESETS: dict[str, tuple[str, ...]] = {
     "offline": ("license smart transport off",),
 }
 RELAYS = ("cslu", "onprem")
+_NO_EFFECT = object()
 RelayMode = Literal["connected", "disconnected"]
 
 
@@ -183,7 +183,8 @@ class Simulation:
             trust_store=self.trust_store,
         )
         self.switches: dict[str, Switch] = {}
-        self._fault_undo: dict[int, Callable[[], None]] = {}
+        # What each component fault replaced, by fault id (see _apply_fault).
+        self.fault_previous: dict[int, Any] = {}
         self._relay_timers: dict[str, Handle] = {}
         self.operator = Operator(self)
 
@@ -346,52 +347,61 @@ class Simulation:
             raise ValueError(f"unknown fault target {target!r}; expected one of {known}")
         fault = self.network.add_fault(target, kind, params)
         try:
-            undo = self._apply_fault(target, kind, fault.params)
+            previous = self._apply_fault(target, kind, fault.params)
         except (ValueError, KeyError, TypeError):
             # A fault that cannot take effect must not linger in the network either.
             self.network.remove_fault(fault.id)
             raise
-        if undo is not None:
-            self._fault_undo[fault.id] = undo
+        if previous is not _NO_EFFECT:
+            self.fault_previous[fault.id] = previous
         return fault.id
 
-    def _apply_fault(
-        self, target: str, kind: str, params: dict[str, Any]
-    ) -> Callable[[], None] | None:
-        """Faults that live in a component rather than in the network take effect here."""
+    def _apply_fault(self, target: str, kind: str, params: dict[str, Any]) -> object:
+        """Faults that live in a component take effect here; returns what they replaced.
+
+        What they replaced is plain data (kept with the faults in a lab's state dir), so a
+        fault cleared after a restart still puts things back as they were.
+        """
         if kind == "ack-delay":
             if target != "cssm":
                 raise ValueError("fault ack-delay applies to cssm")
             previous = self.cssm.ack_delay
             self.cssm.ack_delay = parse_duration(params["duration"])
-            return lambda: setattr(self.cssm, "ack_delay", previous)
+            return previous
         if kind == "signature-invalid":
             if target != "cssm":
                 raise ValueError("fault signature-invalid applies to cssm")
             self.cssm.signer.tampering = True
-            return lambda: setattr(self.cssm.signer, "tampering", False)
+            return False
         if kind == "clock-skew":
             switch = self.switches.get(target)
             if switch is None:
                 raise ValueError("fault clock-skew applies to a switch")
-            offset = parse_signed_duration(params["offset"])
             previous_offset = switch.clock_offset
-            switch.set_clock_offset(offset)
-            return lambda: switch.set_clock_offset(previous_offset)
+            switch.set_clock_offset(parse_signed_duration(params["offset"]))
+            return previous_offset
         if kind == "down-rev":
             if target != "onprem":
                 raise ValueError("fault down-rev applies to onprem")
             was = self.onprem.down_rev
             self.onprem.down_rev = True
-            return lambda: setattr(self.onprem, "down_rev", was)
-        return None
+            return was
+        return _NO_EFFECT
+
+    def _revert(self, fault: Fault, previous: Any) -> None:
+        if fault.kind == "ack-delay":
+            self.cssm.ack_delay = previous
+        elif fault.kind == "signature-invalid":
+            self.cssm.signer.tampering = previous
+        elif fault.kind == "clock-skew" and fault.target in self.switches:
+            self.switches[fault.target].set_clock_offset(previous)
+        elif fault.kind == "down-rev":
+            self.onprem.down_rev = previous
 
     def remove_fault(self, fault_id: int) -> bool:
         fault = self.network.remove_fault(fault_id)
-        undo = self._fault_undo.pop(fault_id, None)
-        if undo is not None:
-            undo()
-        self._after_fault_change()
+        if fault is not None:
+            self._undo([fault])
         return fault is not None
 
     def clear_fault(self, target: str, kind: str) -> None:
@@ -402,9 +412,8 @@ class Simulation:
 
     def _undo(self, faults: list[Fault]) -> None:
         for fault in faults:
-            undo = self._fault_undo.pop(fault.id, None)
-            if undo is not None:
-                undo()
+            if fault.id in self.fault_previous:
+                self._revert(fault, self.fault_previous.pop(fault.id))
         self._after_fault_change()
 
     def _after_fault_change(self) -> None:

@@ -65,6 +65,9 @@ def test_restart_resumes_clock_trust_reports_config_and_syslog(tmp_path: Path) -
         nxapi(port, f"license smart trust idtoken {token} all")
         nxapi(port, "hostname edge-7 ; ip host cslu-local 192.168.0.1", kind="cli_conf")
         fault = httpx.post(f"{control}/sim/faults", json={"target": "ntp", "kind": "unreachable"})
+        slow_acks = httpx.post(
+            f"{control}/sim/faults", json={"target": "cssm", "kind": "ack-delay", "duration": "3h"}
+        ).json()["id"]
         httpx.post(f"{control}/sim/clock/advance", json={"seconds": 2 * 3600})
         status_before = nxapi(port, "show license status")["body"]
         config_before = nxapi(port, "show running-config")["body"]
@@ -88,8 +91,12 @@ def test_restart_resumes_clock_trust_reports_config_and_syslog(tmp_path: Path) -
         assert nxapi(port, "show running-config")["body"] == config_before
         assert httpx.get(f"{control}/sim/syslog").json() == syslog_before
         faults = httpx.get(f"{control}/sim/faults").json()
-        assert [f["id"] for f in faults] == [fault.json()["id"]]
+        assert [f["id"] for f in faults] == [fault.json()["id"], slow_acks]
         sim = lab.lab.simulation
+        # A fault cleared after the restart still puts back what it replaced.
+        assert sim.cssm.ack_delay == timedelta(hours=3)
+        httpx.delete(f"{control}/sim/faults/{slow_acks}")
+        assert sim.cssm.ack_delay == timedelta(minutes=15)
         assert sim.cssm.reports_received(sim.switch("leaf1").sudi) == reports_before
         # The trust code still works against the restored CSSM: the next ACK arrives.
         nxapi(port, "license smart sync all")

@@ -72,7 +72,8 @@ class Persistence:
         items = {
             name: _switch_state(switch, live) for name, switch in self.simulation.switches.items()
         }
-        items["__faults__"] = dumps(self.simulation.network.faults, live)
+        sim = self.simulation
+        items["__faults__"] = dumps((sim.network.faults, sim.fault_previous), live)
         items["__workspace__"] = dumps(self.simulation.operator.files, live)
         self.store.save("switches", items, self._now())
         self.saves += 1
@@ -133,7 +134,9 @@ class Persistence:
         if workspace is not None:
             sim.operator.files.update(loads(workspace, live))
         if faults is not None:
-            sim.network.restore_faults(loads(faults, live))
+            saved_faults, previous = loads(faults, live)
+            sim.network.restore_faults(saved_faults)
+            sim.fault_previous.update(previous)
         for name, data in items.items():
             switch = sim.switches.get(name)
             if switch is not None:
