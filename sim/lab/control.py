@@ -179,7 +179,7 @@ def create_control_app(lab: Lab) -> FastAPI:
             for f in sim.network.faults.values()
         ]
 
-    @app.post("/sim/faults", dependencies=guard, responses=errors, status_code=201)
+    @app.post("/sim/faults", dependencies=guard, responses=errors)
     async def add_fault(body: FaultCreate) -> FaultCreated:
         params = dict(body.model_extra or {})
         async with lab.lock:
@@ -209,7 +209,7 @@ def create_control_app(lab: Lab) -> FastAPI:
             lab.persist()
         return {"removed": count}
 
-    @app.post("/sim/tokens", dependencies=guard, responses=errors, status_code=201)
+    @app.post("/sim/tokens", dependencies=guard, responses=errors)
     async def token(body: TokenRequest) -> TokenCreated:
         async with lab.lock:
             try:
