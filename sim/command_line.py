@@ -1,6 +1,6 @@
-"""The `slpsim` command: run and list scenario files, show the timing profile.
-
-`app` is the typer application; other commands (`lab`, `clock`, `fault`, ...) attach to it.
+"""The `slpsim` command: scenarios (`run`, `list`, `timing`), the lab (`lab`), and thin
+clients of a running lab's control API (`clock`, `fault`, `token`, `switches`, `syslog`,
+`action`, `file`).
 """
 
 from __future__ import annotations
