@@ -119,6 +119,11 @@ def epoch_ms(when: datetime) -> int:
     return (when - _EPOCH) // _MILLISECOND
 
 
+def clock_skewed(timestamp_ms: int, now: datetime, timing: TimingProfile) -> bool:
+    """A product instance clock too far from ours for trust (seed: less than one hour)."""
+    return abs(timestamp_ms - epoch_ms(now)) >= timing.max_clock_skew // _MILLISECOND
+
+
 def _udi_key(sudi: Sudi) -> UdiKey:
     return (sudi.udi_pid, sudi.udi_serial_number)
 
@@ -217,6 +222,16 @@ class IdToken:
     def expired_at(self, now: datetime) -> bool:
         return now >= self.expires
 
+    def refusal_at(self, now: datetime) -> Refusal | None:
+        """Why this token cannot establish trust now, or None when it can."""
+        if self.revoked:
+            return Refusal.INVALID_TOKEN
+        if self.expired_at(now):
+            return Refusal.EXPIRED_TOKEN
+        if self.exhausted:
+            return Refusal.TOKEN_EXHAUSTED
+        return None
+
     @property
     def exhausted(self) -> bool:
         return self.max_uses is not None and self.uses >= self.max_uses
@@ -228,6 +243,16 @@ class TrustRecord:
     secret: str  # base64, as handed to the switch inside the trust code
     installed: datetime
     token: str
+
+    @classmethod
+    def issue(cls, token: str, now: datetime) -> TrustRecord:
+        """A new trust code for a product instance, established with `token`."""
+        return cls(
+            trust_id=secrets.token_hex(16),
+            secret=base64.b64encode(secrets.token_bytes(32)).decode(),
+            installed=now,
+            token=token,
+        )
 
     @property
     def secret_bytes(self) -> bytes:
@@ -971,14 +996,12 @@ class CssmModel:
 
     def _trust(self, request: TrustRequest, now: datetime) -> Reply:
         token = self.tokens.get(request.id_token)
-        if token is None or token.revoked:
+        if token is None:
             raise _Refused(Refusal.INVALID_TOKEN)
-        if token.expired_at(now):
-            raise _Refused(Refusal.EXPIRED_TOKEN)
-        if token.exhausted:
-            raise _Refused(Refusal.TOKEN_EXHAUSTED)
-        skew = abs(request.timestamp - epoch_ms(now))
-        if skew >= self.timing.max_clock_skew // _MILLISECOND:
+        refusal = token.refusal_at(now)
+        if refusal is not None:
+            raise _Refused(refusal)
+        if clock_skewed(request.timestamp, now, self.timing):
             raise _Refused(Refusal.TIMESTAMP_MISMATCH)
         pi = self.product_instance(request.sudi)
         if pi is not None:
@@ -994,12 +1017,7 @@ class CssmModel:
         pi = self.add_product_instance(
             request.sudi, token.virtual_account, token.smart_account, request.hostname
         )
-        pi.trust = TrustRecord(
-            trust_id=secrets.token_hex(16),
-            secret=base64.b64encode(secrets.token_bytes(32)).decode(),
-            installed=now,
-            token=token.token,
-        )
+        pi.trust = TrustRecord.issue(token.token, now)
         pi.last_contact = now
         self.counters.trust_codes_issued += 1
         body = TrustCodeBody(

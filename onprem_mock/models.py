@@ -10,7 +10,6 @@ usage was sent from fails with the `record not found.` line in its system log.
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 import secrets
@@ -33,7 +32,7 @@ from cslu_mock.models import (
     udi_in_braces,
     udi_key,
 )
-from cssm_mock.models import DEFAULT_SMART_ACCOUNT, IdToken, TrustRecord, epoch_ms
+from cssm_mock.models import DEFAULT_SMART_ACCOUNT, IdToken, TrustRecord, clock_skewed, epoch_ms
 from sim.clock import Clock
 from sim.protocol.errors import Refusal
 from sim.protocol.files import UsageReceiver
@@ -54,7 +53,6 @@ DEFAULT_RELEASE = "9-202304"
 # SLP needs On-Prem 8-202102 or later; anything older is "down rev".
 FIRST_SLP_RELEASE = (8, 202102)
 SYSTEM_LOGS_ZIP = "AllFiles.zip"
-_MILLISECOND = timedelta(milliseconds=1)
 _RELEASE = re.compile(r"^(\d+)-(\d{6})$")
 
 
@@ -314,13 +312,12 @@ class OnPremModel(UsageRelay):
 
     def _trust(self, request: TrustRequest, location: Location, now: datetime) -> Reply:
         token = self.tokens.get(request.id_token)
-        if token is None or token.revoked:
+        if token is None:
             raise Refused(Refusal.INVALID_TOKEN)
-        if token.expired_at(now):
-            raise Refused(Refusal.EXPIRED_TOKEN)
-        if token.exhausted:
-            raise Refused(Refusal.TOKEN_EXHAUSTED)
-        if abs(request.timestamp - epoch_ms(now)) >= self.timing.max_clock_skew // _MILLISECOND:
+        refusal = token.refusal_at(now)
+        if refusal is not None:
+            raise Refused(refusal)
+        if clock_skewed(request.timestamp, now, self.timing):
             raise Refused(Refusal.TIMESTAMP_MISMATCH)
         token_location = (token.smart_account, token.virtual_account)
         pi = self.product_instance(request.sudi)
@@ -335,12 +332,7 @@ class OnPremModel(UsageRelay):
             pi = self._register(request.sudi, token_location, request.hostname)
         pi.hostname = request.hostname or pi.hostname
         pi.last_contact = now
-        pi.trust = TrustRecord(
-            trust_id=secrets.token_hex(16),
-            secret=base64.b64encode(secrets.token_bytes(32)).decode(),
-            installed=now,
-            token=token.token,
-        )
+        pi.trust = TrustRecord.issue(token.token, now)
         body = TrustCodeBody(
             trust_id=pi.trust.trust_id,
             udi=request.sudi,
