@@ -21,6 +21,7 @@ from cssm_mock.models import CssmModel, UploadFailedError
 from onprem_mock.app import create_app as create_onprem_app
 from onprem_mock.models import OnPremModel
 from sim.clock import VirtualClock
+from sim.incidents import Incidents
 from sim.network import BACKEND_TARGETS, NETWORK_TARGETS, Fault, NetHost, SimNetwork
 from sim.operator import ActionError, Operator, describe_sync
 from sim.protocol.signing import Signer, TrustStore
@@ -126,6 +127,8 @@ class Simulation:
         self.timing = timing
         # A lab passes a PacedClock; scenarios and tests use pure virtual time.
         self.clock = clock if clock is not None else VirtualClock(start)
+        # Contained failures (sim/incidents.py): recorded, shown, never fatal to time.
+        self.incidents = Incidents()
         self.scheduler = Scheduler(self.clock)
         self.network = SimNetwork()
         for host in INTERNET_HOSTS:
