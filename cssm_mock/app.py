@@ -14,7 +14,6 @@ on purpose: they then run one at a time on the event loop, and the model needs n
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 from collections.abc import Callable
@@ -54,6 +53,7 @@ from sim.backend_http import (
     error_list,
     json_response,
 )
+from sim.http_input import basic_credentials
 from sim.protocol.files import MAX_FILE_BYTES, is_bundle
 from sim.protocol.messages import Reply, RumReportWire, RumSignature, Sudi
 
@@ -479,15 +479,7 @@ def _client_credentials(request: Request, form: dict[str, list[str]]) -> tuple[s
     ids, secrets = form.get("client_id", []), form.get("client_secret", [])
     if len(ids) == 1 and len(secrets) == 1:
         return ids[0], secrets[0]
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, colon, secret = decoded.partition(":")
-    return (client_id, secret) if colon else None
+    return basic_credentials(request.headers.get("authorization"))
 
 
 def create_app(model: CssmModel) -> FastAPI:

@@ -3,11 +3,16 @@
 Each port serves its own ASGI app (a back end, a switch's NX-API, the control API); the
 dispatcher picks the app by the port the connection arrived on. One server keeps a lab of a
 hundred switches at one event loop and a handful of tasks.
+
+Replies go out without waiting on Nagle's algorithm (every small reply used to sit ~40 ms
+behind a delayed ACK), and idle keep-alive connections live as long as common proxies keep
+theirs, so a client reusing a connection does not race the server closing it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -19,22 +24,51 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+# Seconds an idle keep-alive connection stays open (nginx and most load balancers: 60-75).
+KEEP_ALIVE_SECONDS = 75
+
 
 class PortInUseError(OSError):
-    """A requested port is taken; the message names it."""
+    """A requested port is taken (or cannot be used); the message names it."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on {host}:{port}: {reason}")
+        self.host = host
+        self.port = port
+        self.reason = reason
+
+    @property
+    def in_use(self) -> bool:
+        return self.reason == "in use"
 
 
 def bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP,
+    # and accepted connections inherit the listening socket's proto and its TCP_NODELAY.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise PortInUseError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        reason = "in use" if exc.errno == errno.EADDRINUSE else str(exc.strerror or exc)
+        raise PortInUseError(host, port, reason) from exc
     sock.listen(128)
     sock.setblocking(False)
     return sock
+
+
+def taken_port(host: str, ports: list[int]) -> PortInUseError | None:
+    """The first of `ports` that cannot be listened on, checked before anything starts."""
+    for port in ports:
+        if port == 0:
+            continue
+        try:
+            bind(host, port).close()
+        except PortInUseError as exc:
+            return exc
+    return None
 
 
 class HttpListener:
@@ -73,6 +107,7 @@ class HttpListener:
             lifespan="off",
             log_level="warning",
             access_log=False,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         config.load()
         server = uvicorn.Server(config)

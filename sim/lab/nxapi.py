@@ -4,13 +4,13 @@ Request and response shapes follow what NX-OS sends and what Ansible's httpapi p
 and pynxos parse (see docs/nxapi.md). Each request runs in a fresh CLI session of the one
 command engine, through `SwitchAccess.run`, so the simulation catches up before the answer.
 HTTP Basic auth on a first request earns an ``nxapi_auth`` cookie valid for 600 seconds.
+
+Bodies and headers are decoded by `sim.http_input`, so malformed input is a 4xx in NX-API's
+own shapes; an exception that is a bug is recorded as an incident and answered with its id.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import json
 import secrets
 from collections.abc import Callable
@@ -21,6 +21,14 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from sim.clock import real_monotonic
+from sim.http_input import (
+    BodyTooLarge,
+    MalformedInput,
+    basic_credentials,
+    bounded_body,
+    json_document,
+    same_secret,
+)
 from sim.lab.access import SwitchAccess
 from sim.switch.cli import ENTER_CONFIG, CliResult, CliSession, Mode
 from sim.switch.switch import Switch
@@ -41,6 +49,18 @@ INVALID_REQUEST = (-32600, "Invalid request")
 METHOD_NOT_FOUND = (-32601, "Method not found")
 INVALID_PARAMS = (-32602, "Invalid params")
 INTERNAL_ERROR = (-32603, "Internal error")
+
+# A request is a few CLI lines; a megabyte is far beyond any client's and bounds the work.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_ID_CHARS = 256
+MAX_ID_MAGNITUDE = 2**63
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped, so no text echoed from the caller can fail to encode."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False).encode("ascii")
 
 
 class _BadRequest(Exception):
@@ -99,11 +119,11 @@ def create_nxapi_app(
     def authenticate(request: Request) -> tuple[bool, str]:
         header = request.headers.get("authorization")
         if header is not None:
-            credentials = _basic_credentials(header)
+            credentials = basic_credentials(header)
             if credentials is None:
                 return False, "Malformed Authorization header: expected HTTP Basic"
-            user_ok = hmac.compare_digest(credentials[0].encode(), username.encode())
-            password_ok = hmac.compare_digest(credentials[1].encode(), password.encode())
+            user_ok = same_secret(credentials[0], username)
+            password_ok = same_secret(credentials[1], password)
             if not (user_ok and password_ok):
                 return False, "Authentication failed: invalid username or password"
             return True, ""
@@ -115,21 +135,36 @@ def create_nxapi_app(
 
     @app.post("/ins", summary="Run CLI commands (ins_api JSON or JSON-RPC 2.0)")
     async def ins(request: Request) -> Response:
+        try:
+            return await answer(request)
+        except Exception as exc:
+            # A bug, not the caller's input: keep it visible and keep the switch serving.
+            sim = access.simulation
+            incident = sim.incidents.record(sim.clock.now(), f"{access.name} nx-api", exc)
+            return AsciiJSONResponse(
+                {"detail": "internal error, see /sim/incidents", "incident": incident.id},
+                status_code=500,
+            )
+
+    async def answer(request: Request) -> Response:
         authorised, reason = authenticate(request)
         if not authorised:
-            return JSONResponse(
+            return AsciiJSONResponse(
                 {"code": "401", "msg": reason},
                 status_code=401,
                 headers={"WWW-Authenticate": 'Basic realm="nxapi"'},
             )
-        raw = await request.body()
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            raw = await bounded_body(request, MAX_BODY_BYTES)
+        except BodyTooLarge as exc:
+            return _ins_api_error(f"Request too large: {exc}", 413)
         if content_type == "application/json-rpc":
             response = await _json_rpc(access, raw)
         elif content_type in ("application/json", ""):
             response = await _ins_api(access, raw)
         else:
-            response = JSONResponse(
+            response = AsciiJSONResponse(
                 {
                     "code": "415",
                     "msg": f"Unsupported content type {content_type!r}: "
@@ -144,18 +179,6 @@ def create_nxapi_app(
         return response
 
     return app
-
-
-def _basic_credentials(header: str) -> tuple[str, str] | None:
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, colon, secret = decoded.partition(":")
-    return (user, secret) if colon else None
 
 
 # ---------------------------------------------------------------------- running commands
@@ -212,7 +235,7 @@ async def _configure(access: SwitchAccess, session: CliSession[Switch], command:
 
 def _ins_api_error(reason: str, status: int = 400) -> JSONResponse:
     output = {"code": str(status), "msg": reason}
-    return JSONResponse(
+    return AsciiJSONResponse(
         {"ins_api": {"version": "1.0", "sid": "eoc", "outputs": {"output": output}}},
         status_code=status,
     )
@@ -220,27 +243,36 @@ def _ins_api_error(reason: str, status: int = 400) -> JSONResponse:
 
 def _ins_api_request(raw: bytes) -> tuple[str, list[str]]:
     try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise _BadRequest(f"Request is not valid JSON: {exc}") from None
+        document = json_document(raw)
+    except MalformedInput as exc:
+        raise _BadRequest(f"Request is not valid JSON ({exc})") from None
     if not isinstance(document, dict) or not isinstance(document.get("ins_api"), dict):
         raise _BadRequest('Expected a JSON object {"ins_api": {...}}')
     ins = document["ins_api"]
     version = ins.get("version", "1.0")
-    if version not in INS_API_VERSIONS:
-        raise _BadRequest(f"Unsupported ins_api version {version!r}: expected 1.0")
+    if not isinstance(version, str) or version not in INS_API_VERSIONS:
+        raise _BadRequest(f"Unsupported ins_api version {_shown(version)}: expected 1.0")
     kind = ins.get("type")
-    if kind not in INS_API_TYPES:
-        raise _BadRequest(f"Unsupported type {kind!r}: expected one of {', '.join(INS_API_TYPES)}")
-    if ins.get("output_format", "json") != "json":
-        raise _BadRequest(f"Unsupported output_format {ins.get('output_format')!r}: use json")
-    if str(ins.get("chunk", "0")) != "0":
+    if not isinstance(kind, str) or kind not in INS_API_TYPES:
+        raise _BadRequest(
+            f"Unsupported type {_shown(kind)}: expected one of {', '.join(INS_API_TYPES)}"
+        )
+    output_format = ins.get("output_format", "json")
+    if output_format != "json":
+        raise _BadRequest(f"Unsupported output_format {_shown(output_format)}: use json")
+    if ins.get("chunk", "0") not in ("0", 0):
         raise _BadRequest("Chunked output is not supported: use chunk 0")
     text = ins.get("input")
     if not isinstance(text, str) or not text.strip():
         raise _BadRequest('Missing "input": the CLI commands, separated by " ;"')
     commands = [part.strip() for part in text.split(";") if part.strip()]
     return str(kind), commands
+
+
+def _shown(value: Any) -> str:
+    """A value from the request, quoted and cut short, for an error message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 async def _ins_api(access: SwitchAccess, raw: bytes) -> JSONResponse:
@@ -266,7 +298,7 @@ async def _ins_api(access: SwitchAccess, raw: bytes) -> JSONResponse:
             "outputs": {"output": outputs[0] if len(outputs) == 1 else outputs},
         }
     }
-    return JSONResponse(body)
+    return AsciiJSONResponse(body)
 
 
 def _ins_api_output(outcome: _Outcome) -> dict[str, Any]:
@@ -295,6 +327,8 @@ def _rpc_command(call: Any) -> tuple[Any, str, str] | dict[str, Any]:
     if not isinstance(call, dict):
         return _rpc_error(INVALID_REQUEST, None, {"msg": "Each request must be a JSON object"})
     request_id = call.get("id")
+    if not _valid_id(request_id):
+        return _rpc_error(INVALID_REQUEST, None, {"msg": '"id" must be a string, a number or null'})
     if call.get("jsonrpc") != "2.0":
         return _rpc_error(INVALID_REQUEST, request_id, {"msg": 'Expected "jsonrpc": "2.0"'})
     method = call.get("method")
@@ -305,19 +339,33 @@ def _rpc_command(call: Any) -> tuple[Any, str, str] | dict[str, Any]:
     params = call.get("params")
     if not isinstance(params, dict) or not isinstance(params.get("cmd"), str):
         return _rpc_error(INVALID_PARAMS, request_id, {"msg": 'Expected "params": {"cmd": ...}'})
-    if params.get("version", 1) not in (1, 1.0, "1", "1.0"):
+    version = params.get("version", 1)
+    if isinstance(version, bool) or version not in (1, "1", "1.0"):
         return _rpc_error(INVALID_PARAMS, request_id, {"msg": "Unsupported version: expected 1"})
     return request_id, str(method), params["cmd"].strip()
 
 
+def _valid_id(value: Any) -> bool:
+    # JSON-RPC 2.0: a string, a number or null; bounded so that echoing it back is cheap.
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return len(value) <= MAX_ID_CHARS
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return abs(value) < MAX_ID_MAGNITUDE
+    return False
+
+
 async def _json_rpc(access: SwitchAccess, raw: bytes) -> JSONResponse:
     try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        return JSONResponse(_rpc_error(PARSE_ERROR, None, {"msg": str(exc)}), status_code=400)
+        document = json_document(raw)
+    except MalformedInput as exc:
+        return AsciiJSONResponse(_rpc_error(PARSE_ERROR, None, {"msg": str(exc)}), status_code=400)
     calls = document if isinstance(document, list) else [document]
     if not calls:
-        return JSONResponse(
+        return AsciiJSONResponse(
             _rpc_error(INVALID_REQUEST, None, {"msg": "Empty batch"}), status_code=400
         )
     session = access.new_session()
@@ -335,8 +383,8 @@ async def _json_rpc(access: SwitchAccess, raw: bytes) -> JSONResponse:
     failed = any("error" in reply for reply in replies)
     status = 400 if failed else 200
     if isinstance(document, list):
-        return JSONResponse(replies, status_code=status)
-    return JSONResponse(replies[0], status_code=status)
+        return AsciiJSONResponse(replies, status_code=status)
+    return AsciiJSONResponse(replies[0], status_code=status)
 
 
 def _rpc_reply(outcome: _Outcome, method: str, request_id: Any) -> dict[str, Any]:
