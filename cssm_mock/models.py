@@ -1077,15 +1077,17 @@ class CssmModel:
     ) -> tuple[list[int], int]:
         """Record verified reports; returns the report ids to acknowledge and the duplicates."""
         report_ids: list[int] = []
+        seen: set[int] = set()  # beside the list: a file may hold tens of thousands of reports
         duplicates = 0
         for report in parsed:
-            if report.report_id in pi.reports or report.report_id in report_ids:
+            if report.report_id in pi.reports or report.report_id in seen:
                 # At-least-once delivery: the switch resends when an ACK got lost.
                 duplicates += 1
             else:
                 pi.reports[report.report_id] = report
                 self.counters.reports_received += 1
-            if report.report_id not in report_ids:
+            if report.report_id not in seen:
+                seen.add(report.report_id)
                 report_ids.append(report.report_id)
         pi.duplicates_received += duplicates
         self.counters.duplicates_received += duplicates

@@ -10,7 +10,9 @@ plus `UD_VA_<ts>.tar.gz` holding one `dev_<n>_<ts>.txt` usage file per device; t
 CSSM returns holds `ACK_UD_VA_<ts>.tar.gz` with one `ACK_dev_<n>_<ts>.txt` ACK file each.
 
 Every parser raises `FileFormatError` with a sentence a person can act on; nothing here
-trusts a signature (that is the receiver's job).
+trusts a signature (that is the receiver's job). Files come from people and other systems, so
+every reader works in time linear in its input (`str.find` scans, no backtracking regular
+expressions) and within the size bounds below, checked before the work they bound.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ from sim.protocol.messages import RumReportWire, Sudi
 from sim.protocol.signing import SignedDocument
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
+"""The largest file a person may upload or import: a usage, ACK or policy file, or a bundle."""
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+"""The most a bundle may unpack to, nested archives included (a gzip bomb stops here)."""
+MAX_BUNDLE_MEMBERS = 10_000
+"""Files in one archive of a bundle: one per device, and CSLU serves up to 10,000 devices."""
+MAX_MEMBER_NAME = 255
+MAX_REPORTS_PER_FILE = 50_000
+"""RUM reports in one usage file: ten years of daily reports for a dozen features."""
+MAX_DOCUMENTS_PER_FILE = 1_000
+"""ACKs plus policies in one ACK or policy file (CSSM writes one ACK and one policy)."""
 
 
 class FileFormatError(ValueError):
@@ -77,19 +89,16 @@ def write_usage_file(system: SystemInfo, reports: list[RumReportWire]) -> str:
 
 def read_usage_file(text: str) -> UsageFile:
     body = _root(text, "smartLicense", "a usage file")
-    info = re.search(
-        r"<smartLicenseSystemInfo>\s*<data>(.*?)</data>\s*</smartLicenseSystemInfo>", body, re.S
-    )
-    if info is None:
+    infos = _elements(body, "smartLicenseSystemInfo", "<data>", "</data>", "usage file", 1)
+    if not infos:
         raise FileFormatError("not a usage file: <smartLicenseSystemInfo> is missing")
     try:
-        system = SystemInfo.model_validate_json(info.group(1))
+        system = SystemInfo.model_validate_json(infos[0])
     except ValidationError as exc:
         raise FileFormatError("not a usage file: <smartLicenseSystemInfo> is malformed") from exc
+    chunks = _elements(body, "RUMReport", "<![CDATA[", "]]>", "usage file", MAX_REPORTS_PER_FILE)
     reports: list[RumReportWire] = []
-    for n, chunk in enumerate(
-        re.findall(r"<RUMReport>\s*<!\[CDATA\[(.*?)\]\]>\s*</RUMReport>", body, re.S), 1
-    ):
+    for n, chunk in enumerate(chunks, 1):
         try:
             reports.append(RumReportWire.model_validate_json(chunk))
         except ValidationError as exc:
@@ -116,18 +125,19 @@ def read_import_file(text: str) -> ImportFile:
     body = _root(text, "smartLicense", "an ACK or policy file")
     if "<RUMReport>" in body:
         raise FileFormatError("this is a usage file; upload it to CSSM and import the ACK")
+    what, limit = "ACK file", MAX_DOCUMENTS_PER_FILE
     acks = [
-        _read_doc(m)
-        for m in re.findall(r"<smartLicenseRumAck>\s*<data>(.*?)</data>\s*</smartLicenseRumAck>",
-                            body, re.S)
-    ]  # fmt: skip
+        _read_doc(data)
+        for data in _elements(body, "smartLicenseRumAck", "<data>", "</data>", what, limit)
+    ]
     policies = [
-        _read_doc(m)
-        for m in re.findall(r"<smartLicensePolicy>\s*<data>(.*?)</data>\s*</smartLicensePolicy>",
-                            body, re.S)
-    ]  # fmt: skip
+        _read_doc(data)
+        for data in _elements(body, "smartLicensePolicy", "<data>", "</data>", what, limit)
+    ]
     if not acks and not policies:
         raise FileFormatError("the file holds neither an ACK nor a policy")
+    if len(acks) + len(policies) > limit:
+        raise FileFormatError(f"{what}: more than {limit} ACKs and policies")
     return ImportFile(acks, policies)
 
 
@@ -141,22 +151,61 @@ def _doc(document: SignedDocument) -> str:
 
 def _read_doc(text: str) -> SignedDocument:
     inner = text
-    m = re.fullmatch(r"\s*<data>(.*)</data>\s*", text, re.S)
-    if m is not None:
-        inner = m.group(1)
+    stripped = text.strip()
+    if stripped.startswith("<data>") and stripped.endswith("</data>") and len(stripped) >= 13:
+        inner = stripped[len("<data>") : -len("</data>")]
     try:
         return SignedDocument.model_validate_json(inner)
     except ValidationError as exc:
         raise FileFormatError("the signed data inside the file is malformed") from exc
 
 
+def _too_large(what: str) -> FileFormatError:
+    return FileFormatError(f"not {what}: the file is larger than {MAX_FILE_BYTES >> 20} MiB")
+
+
 def _root(text: str, tag: str, what: str) -> str:
+    """What lies between `<tag>` and `</tag>`, which must be the whole (stripped) text."""
     if len(text) > MAX_FILE_BYTES:
-        raise FileFormatError(f"not {what}: the file is too large")
-    m = re.fullmatch(rf"\s*<{tag}>(.*)</{tag}>\s*", text, re.S)
-    if m is None:
+        raise _too_large(what)
+    stripped = text.strip()
+    opener, closer = f"<{tag}>", f"</{tag}>"
+    if (
+        len(stripped) < len(opener) + len(closer)
+        or not stripped.startswith(opener)
+        or not stripped.endswith(closer)
+    ):
         raise FileFormatError(f"not {what}: expected a <{tag}> document")
-    return m.group(1)
+    return stripped[len(opener) : -len(closer)]
+
+
+def _elements(body: str, tag: str, start: str, end: str, what: str, limit: int) -> list[str]:
+    """The text between `start` and `end` inside each `<tag>` element of `body`, in order.
+
+    One forward pass: each element ends at the first `</tag>` after it opens. An element that
+    never closes, or holds anything but `start ... end` (and white space), is an error rather
+    than skipped, so a damaged file is never mistaken for a shorter one.
+    """
+    opener, closer = f"<{tag}>", f"</{tag}>"
+    found: list[str] = []
+    pos = body.find(opener)
+    while pos >= 0:
+        if len(found) == limit:
+            raise FileFormatError(f"{what}: more than {limit} <{tag}> elements")
+        inside = pos + len(opener)
+        close = body.find(closer, inside)
+        if close < 0:
+            raise FileFormatError(f"{what}: <{tag}> number {len(found) + 1} is never closed")
+        content = body[inside:close].strip()
+        if (
+            len(content) < len(start) + len(end)
+            or not content.startswith(start)
+            or not content.endswith(end)
+        ):
+            raise FileFormatError(f"{what}: <{tag}> number {len(found) + 1} is malformed")
+        found.append(content[len(start) : -len(end)])
+        pos = body.find(opener, close + len(closer))
+    return found
 
 
 # ---------------------------------------------------------------- bundles
@@ -184,19 +233,70 @@ def _tar(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _untar(data: bytes, what: str) -> dict[str, bytes]:
+class _Budget:
+    """How many more bytes a bundle may unpack to, shared by its nested archives."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.left = MAX_UNPACKED_BYTES
+
+    def take(self, size: int) -> None:
+        if size > self.left:
+            raise FileFormatError(
+                f"{self.what} is larger than {MAX_UNPACKED_BYTES >> 20} MiB uncompressed"
+            )
+        self.left -= size
+
+
+def _gunzip(data: bytes, budget: _Budget) -> bytes:
+    """Decompress every gzip member of `data`, never holding more than the budget allows."""
+    out = bytearray()
+    rest = data
+    try:
+        while rest:
+            stream = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
+            # One byte over the budget is enough to know that it is exceeded.
+            out += stream.decompress(rest, budget.left - len(out) + 1)
+            if len(out) > budget.left:
+                budget.take(len(out))
+            if not stream.eof:
+                raise FileFormatError(
+                    f"not {budget.what}: not a gzip tar archive (it is cut short)"
+                )
+            rest = stream.unused_data.lstrip(b"\0")  # gzip allows zero padding after a member
+    except zlib.error as exc:
+        raise FileFormatError(f"not {budget.what}: not a gzip tar archive") from exc
+    budget.take(len(out))
+    return bytes(out)
+
+
+def _untar(data: bytes, budget: _Budget) -> dict[str, bytes]:
+    """The regular files of a gzip tar archive, by name; anything odd in it is an error."""
+    what = budget.what
     if len(data) > MAX_FILE_BYTES:
-        raise FileFormatError(f"not {what}: the file is too large")
+        raise _too_large(what)
+    raw = _gunzip(data, budget)
     members: dict[str, bytes] = {}
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            for info in tar.getmembers():
-                if not info.isfile():
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
+            for count, info in enumerate(tar, 1):
+                if count > MAX_BUNDLE_MEMBERS:
+                    raise FileFormatError(f"not {what}: more than {MAX_BUNDLE_MEMBERS} files")
+                if info.isdir():
                     continue
+                if not info.isfile():
+                    raise FileFormatError(
+                        f"not {what}: {info.name[:MAX_MEMBER_NAME]!r} is not a regular file"
+                    )
+                if len(info.name) > MAX_MEMBER_NAME:
+                    raise FileFormatError(f"not {what}: a file name is too long")
                 extracted = tar.extractfile(info)
-                if extracted is not None:
-                    members[info.name.lstrip("./")] = extracted.read(MAX_FILE_BYTES)
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+                if extracted is None:
+                    continue
+                # The size comes from the header and `raw` is already bounded: this read
+                # cannot grow past the archive itself.
+                members[info.name.lstrip("./")] = extracted.read(info.size)
+    except (tarfile.TarError, OSError, EOFError) as exc:
         raise FileFormatError(f"not {what}: not a gzip tar archive") from exc
     return members
 
@@ -216,7 +316,8 @@ def write_usage_bundle(info: BundleInfo, usage_files: list[str], when: datetime)
 
 
 def read_usage_bundle(data: bytes) -> tuple[BundleInfo, list[UsageFile]]:
-    members = _untar(data, "a usage bundle")
+    budget = _Budget("a usage bundle")
+    members = _untar(data, budget)
     manifest = members.get("manifest.mf")
     inner_names = [n for n in members if re.fullmatch(r"UD_VA_\d+\.tar\.gz", n)]
     if manifest is None or len(inner_names) != 1:
@@ -228,7 +329,7 @@ def read_usage_bundle(data: bytes) -> tuple[BundleInfo, list[UsageFile]]:
         virtual_account=fields.get("Specification-VA", ""),
         created_by=_creator(fields.get("Created-By", "")),
     )
-    inner = _untar(members[inner_names[0]], "a usage bundle")
+    inner = _untar(members[inner_names[0]], budget)
     files = [
         read_usage_file(inner[name].decode(errors="replace"))
         for name in sorted(inner, key=_device_order)
@@ -239,7 +340,7 @@ def read_usage_bundle(data: bytes) -> tuple[BundleInfo, list[UsageFile]]:
 def _creator(field: str) -> str:
     try:
         loaded = json.loads(json.loads(field))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return field
     return str(loaded.get("product", "")) if isinstance(loaded, dict) else field
 
@@ -251,11 +352,12 @@ def write_ack_bundle(ack_files: list[str], when: datetime) -> bytes:
 
 
 def read_ack_bundle(data: bytes) -> list[ImportFile]:
-    members = _untar(data, "an ACK bundle")
+    budget = _Budget("an ACK bundle")
+    members = _untar(data, budget)
     inner_names = [n for n in members if n.startswith("ACK_UD_VA_")]
     if len(inner_names) != 1:
         raise FileFormatError("not an ACK bundle: expected one ACK_UD_VA_*.tar.gz")
-    inner = _untar(members[inner_names[0]], "an ACK bundle")
+    inner = _untar(members[inner_names[0]], budget)
     return [
         read_import_file(inner[name].decode(errors="replace"))
         for name in sorted(inner, key=_device_order)
@@ -267,7 +369,7 @@ def is_bundle(data: bytes) -> bool:
 
 
 def _device_order(name: str) -> tuple[int, str]:
-    m = re.search(r"dev_(\d+)_", name)
+    m = re.search(r"dev_(\d{1,9})_", name)
     return (int(m.group(1)) if m else 0, name)
 
 
