@@ -26,7 +26,8 @@ not taken are simply absent from ``ctx.args``. Argument types (``?`` shows the f
     hhmmss        time of day                                   HH:MM:SS  -> datetime.time
     month         January..December, unique prefix              names     -> int 1-12
     line          the rest of the line (must come last)         LINE      -> str
-    regex         like line, but must compile                   WORD      -> str
+    regex         like line, but must compile; quotes around    WORD      -> str
+                  it are dropped (``| i 'bytes free'``)
 
 More types can be added per command set with `CommandSet.define_type`. Tokens may be quoted
 with double quotes to include spaces. Help for a keyword or argument comes from the ``help=``
@@ -42,7 +43,10 @@ as NX-OS does), and EXEC commands run from any config mode without leaving it. E
 outside EXEC gets a ``no`` form unless registered with ``negatable=False``.
 
 Output filters ``| include/exclude/begin <regex>``, ``| count``, ``| no-more``, ``| json`` and
-``| json-pretty`` may be chained. ``| json`` calls the ``json=`` renderer given to
+``| json-pretty`` may be chained. Filter expressions are RE2 expressions: matching takes time
+linear in the text whatever the expression (no backtracking), and a construct RE2 lacks
+(back-references, look-around) is refused like any other bad expression. A line longer than
+`MAX_LINE_CHARS` is refused before it is parsed. ``| json`` calls the ``json=`` renderer given to
 `CommandSet.add` instead of the handler; without one the result is flagged
 `CliResult.structured_unsupported` (NX-API's 501).
 
@@ -53,6 +57,7 @@ other than `CommandError` propagate: they are bugs, and hiding them would hide t
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json as jsonlib
 import re
@@ -61,7 +66,12 @@ from dataclasses import dataclass, field, replace
 from datetime import time as dtime
 from typing import Any, ClassVar, Generic, TypeVar
 
+import re2
+
 C = TypeVar("C")
+
+MAX_LINE_CHARS = 16_384
+"""The longest line the engine parses, whatever the front end (SSH, NX-API, scenarios)."""
 
 INVALID_COMMAND = "% Invalid command at '^' marker."
 INCOMPLETE_COMMAND = "% Incomplete command at '^' marker."
@@ -176,11 +186,31 @@ def _parse_month(token: str) -> int:
 
 
 def _parse_regex(text: str) -> str:
-    try:
-        re.compile(text)
-    except (re.error, RecursionError, OverflowError) as exc:
-        raise ValueError(text) from exc
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    _line_filter(text)
     return text
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a user's typo is answered on the CLI, not logged to stderr
+
+
+class LineFilter:
+    """An output filter expression, matched by RE2 in time linear in each line."""
+
+    def __init__(self, expression: str) -> None:
+        try:
+            self._regexp: Any = re2.compile(expression, _RE2_OPTIONS)
+        except (re2.error, UnicodeEncodeError) as exc:
+            raise ValueError(expression) from exc
+
+    def search(self, line: str) -> bool:
+        # Bytes, so that text holding a lone surrogate is still searched instead of raising.
+        return self._regexp.search(line.encode("utf-8", "surrogatepass")) is not None
+
+
+_line_filter = functools.lru_cache(maxsize=64)(LineFilter)
 
 
 _BUILTIN_TYPES: dict[str, ArgType] = {
@@ -756,6 +786,9 @@ class CliSession(Generic[C]):
         """
         plen = len(self.prompt) + 1 if prompt_len is None else prompt_len
         line = line.rstrip("\r\n")
+        if len(line) > MAX_LINE_CHARS:
+            # Refused whole, before any parsing: the caret marks where the line stops fitting.
+            return CliResult(_caret(plen, _Failure(MAX_LINE_CHARS, INVALID_COMMAND)), error=True)
         ctrl_z = line.endswith("\x1a") or line.strip() == "^Z"
         line = "" if line.strip() == "^Z" else line.rstrip("\x1a")
         result = self._execute(line, plen, structured)
@@ -930,13 +963,13 @@ def _apply_pipe(
     op: str, args: Mapping[str, Any], lines: list[str], data: dict[str, Any] | None
 ) -> list[str]:
     if op in ("include", "exclude"):
-        pattern = re.compile(args["expr"])
+        expression = _line_filter(args["expr"])
         keep = op == "include"
-        return [line for line in lines if (pattern.search(line) is not None) == keep]
+        return [line for line in lines if expression.search(line) == keep]
     if op == "begin":
-        pattern = re.compile(args["expr"])
+        expression = _line_filter(args["expr"])
         for index, line in enumerate(lines):
-            if pattern.search(line):
+            if expression.search(line):
                 return lines[index:]
         return []
     if op == "count":
