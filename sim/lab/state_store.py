@@ -12,59 +12,77 @@ to: after a crash a switch is at worst behind, and resends what it was not sure 
 recognise report ids they already hold, so nothing is counted twice and nothing acknowledged
 is lost. Switches are saved after every CLI command and every second.
 
-Objects are pickled, with the live parts of a simulation (the clock, the timing profile,
-the trust store, other back ends) replaced by references that are re-linked on load.
+A state dir is data a user copies, inspects and may receive from others: values are JSON
+(sim/lab/state_codec.py), loading one never runs code, the dir is private to its owner (0700,
+files 0600: it holds the back ends' signing keys and OAuth secrets), and opening it checks
+every database (SQLite integrity, schema version, one lab id shared by all, none missing,
+every value readable) and refuses a damaged one with a message naming the file.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
-import pickle
+import os
 import sqlite3
+import stat
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+from sim.lab.state_codec import CodecError, dump_text, load_text
+
+# 1: pickled values; 2: JSON values (state_codec) and a lab id in every database.
+SCHEMA_VERSION = 2
 BACKEND_FILES = ("cssm", "cslu", "onprem")
+DATABASES = (*BACKEND_FILES, "switches")
+NEW_STATE_DIR = "use a new --state-dir"
+_PRIVATE_DIR = 0o700
+_PRIVATE_FILE = 0o600
+_COMPANIONS = ("-wal", "-shm")
+OTHER_PRIVATE_FILES = ("ssh_host_key",)
 
 
 class StateError(RuntimeError):
     """The state dir cannot be used (written by another version, or damaged)."""
 
 
-class _Pickler(pickle.Pickler):
-    def __init__(self, file: io.BytesIO, live: Mapping[str, object]) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._live = {id(obj): key for key, obj in live.items()}
+class Stored(bytes):
+    """A saved value as read from the store; it knows where it came from, for error messages."""
 
-    def persistent_id(self, obj: Any) -> str | None:
-        return self._live.get(id(obj))
+    origin: str = "saved state"
 
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file: io.BytesIO, live: Mapping[str, object]) -> None:
-        super().__init__(file)
-        self._live = live
-
-    def persistent_load(self, pid: Any) -> object:
-        try:
-            return self._live[str(pid)]
-        except KeyError:
-            raise StateError(f"saved state refers to {pid!r}, unknown to this lab") from None
+    @classmethod
+    def read(cls, data: bytes | str, origin: str) -> Stored:
+        value = cls(data.encode() if isinstance(data, str) else data)
+        value.origin = origin
+        return value
 
 
-def dumps(obj: object, live: Mapping[str, object]) -> bytes:
-    buffer = io.BytesIO()
-    _Pickler(buffer, live).dump(obj)
-    return buffer.getvalue()
+def dumps(obj: object, live: Mapping[str, object], where: str = "saved state") -> bytes:
+    """`obj` as UTF-8 JSON; `live` objects (clock, back ends ...) are saved by name.
+
+    A value that cannot be written back exactly raises StateError naming its attribute path.
+    """
+    try:
+        return dump_text(obj, live).encode()
+    except CodecError as exc:
+        raise StateError(f"{where}{exc.path} cannot be saved: {exc.reason}") from None
 
 
 def loads(data: bytes, live: Mapping[str, object]) -> Any:
-    return _Unpickler(io.BytesIO(data), live).load()
+    """What `dumps` wrote, with the `live` objects linked back in by name."""
+    try:
+        return load_text(data, live)
+    except CodecError as exc:
+        raise StateError(_unreadable(getattr(data, "origin", "saved state"), exc)) from None
+
+
+def _unreadable(origin: str, exc: CodecError) -> str:
+    at = f" at {exc.path}" if exc.segments else ""
+    return f"{origin} cannot be read{at}: {exc.reason}; restore the state dir or {NEW_STATE_DIR}"
 
 
 @dataclass(frozen=True)
@@ -76,36 +94,120 @@ class SavedSwitch:
 class StateStore:
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
-        state_dir.mkdir(parents=True, exist_ok=True)
         self._connections: dict[str, sqlite3.Connection] = {}
-        for name in (*BACKEND_FILES, "switches"):
-            self._connections[name] = self._open(state_dir / f"{name}.sqlite")
+        self._checkpointed: dict[str, int] = {}
+        _make_private_dir(state_dir)
+        paths = {name: state_dir / f"{name}.sqlite" for name in DATABASES}
+        present = [name for name in DATABASES if paths[name].exists()]
+        try:
+            for name in present:
+                self._connections[name] = self._open(paths[name], created=False)
+            self._check_complete(present)
+            lab_id = self._lab_id()
+            for name in DATABASES:
+                if name not in self._connections:
+                    self._connections[name] = self._open(paths[name], created=True)
+            for name, db in self._connections.items():
+                if self.setting("lab", name) is None:
+                    db.execute("INSERT INTO meta VALUES ('lab', ?)", (lab_id,))
+            for name in present:
+                self._check_values(name)
+            for name in OTHER_PRIVATE_FILES:
+                _make_private_file(state_dir / name)
+        except BaseException:
+            self.close()
+            raise
 
-    def _open(self, path: Path) -> sqlite3.Connection:
+    # ---------------------------------------------------------------- opening
+
+    def _open(self, path: Path, *, created: bool) -> sqlite3.Connection:
+        if created:
+            # Private from the first byte; SQLite gives its -wal and -shm files the same mode.
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, _PRIVATE_FILE))
+        else:
+            _check_file(path)
+        for suffix in ("", *_COMPANIONS):
+            _make_private_file(path.with_name(path.name + suffix))
+        db: sqlite3.Connection | None = None
         try:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+            if problems != ["ok"]:
+                raise sqlite3.DatabaseError(f"damaged: {'; '.join(map(str, problems[:3]))}")
             db.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL survives a killed process (not a power cut), at a fraction of the
             # cost of a full fsync per commit.
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, data BLOB)")
+            db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, data TEXT)")
             version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise StateError(f"{path.name}: not a usable SQLite database ({exc})") from exc
+            if db is not None:
+                db.close()
+            raise StateError(
+                f"{path.name}: not a usable SQLite database ({exc}); restore it from a copy "
+                f"or {NEW_STATE_DIR}"
+            ) from None
         if version is None:
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         elif version[0] != str(SCHEMA_VERSION):
+            db.close()
             raise StateError(
                 f"{path.name} was written by a different slpsim (schema {version[0]}, "
-                f"expected {SCHEMA_VERSION}); use a new --state-dir"
+                f"expected {SCHEMA_VERSION}); {NEW_STATE_DIR}"
             )
         return db
 
+    def _check_complete(self, present: list[str]) -> None:
+        """A database missing beside others that hold a lab's state is damage, not a fresh start."""
+        missing = [name for name in DATABASES if name not in present]
+        holding = [name for name in present if self.setting("now", name) is not None]
+        if missing and holding:
+            raise StateError(
+                f"{missing[0]}.sqlite is missing from {self.state_dir} while {holding[0]}.sqlite "
+                f"holds a lab's state; put it back or {NEW_STATE_DIR}"
+            )
+
+    def _lab_id(self) -> str:
+        ids: dict[str, str] = {}
+        for name in self._connections:
+            lab = self.setting("lab", name)
+            if lab is not None:
+                ids.setdefault(lab, name)
+        if len(ids) > 1:
+            first, second = ids.values()
+            raise StateError(
+                f"{first}.sqlite and {second}.sqlite in {self.state_dir} come from different "
+                f"labs; put back the matching files or {NEW_STATE_DIR}"
+            )
+        return next(iter(ids), uuid.uuid4().hex)
+
+    def _check_values(self, db_name: str) -> None:
+        """Every saved value reads back (the lab's own objects are linked later, by name)."""
+        for data in self.load(db_name).values():
+            try:
+                load_text(data, None)
+            except CodecError as exc:
+                raise StateError(_unreadable(data.origin, exc)) from None
+
     def close(self) -> None:
         for db in self._connections.values():
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             db.close()
         self._connections.clear()
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead logs into the databases, so a copy of the dir is up to date.
+
+        Cheap when nothing changed since the last call; safe at any time (WAL keeps what
+        a crash needs either way).
+        """
+        for name, db in self._connections.items():
+            changes = db.total_changes
+            if self._checkpointed.get(name) != changes:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._checkpointed[name] = changes
 
     @contextlib.contextmanager
     def _transaction(self, db_name: str) -> Iterator[sqlite3.Connection]:
@@ -121,8 +223,9 @@ class StateStore:
     # ---------------------------------------------------------------- writing
 
     def save(self, db_name: str, items: Mapping[str, bytes], now: datetime) -> None:
+        rows = [(key, bytes(data).decode()) for key, data in items.items()]
         with self._transaction(db_name) as db:
-            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", list(items.items()))
+            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", rows)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('now', ?)", (now.isoformat(),))
 
     def save_setting(self, key: str, value: str) -> None:
@@ -131,9 +234,12 @@ class StateStore:
 
     # ---------------------------------------------------------------- reading
 
-    def load(self, db_name: str) -> dict[str, bytes]:
+    def load(self, db_name: str) -> dict[str, Stored]:
         rows = self._connections[db_name].execute("SELECT name, data FROM state").fetchall()
-        return {str(name): bytes(data) for name, data in rows}
+        return {
+            str(name): Stored.read(data, f"{db_name}.sqlite, key {str(name)!r}")
+            for name, data in rows
+        }
 
     def setting(self, key: str, db_name: str = "switches") -> str | None:
         row = (
@@ -146,5 +252,37 @@ class StateStore:
     def saved_now(self) -> datetime | None:
         """The latest virtual time any database was written at."""
         times = [self.setting("now", name) for name in self._connections]
-        stamps = [datetime.fromisoformat(t) for t in times if t]
+        try:
+            stamps = [datetime.fromisoformat(t) for t in times if t]
+        except ValueError as exc:
+            raise StateError(f"the saved time is damaged ({exc}); {NEW_STATE_DIR}") from None
         return max(stamps) if stamps else None
+
+
+def _make_private_dir(path: Path) -> None:
+    try:
+        path.mkdir(mode=_PRIVATE_DIR, parents=True, exist_ok=True)
+        if not path.is_dir():
+            raise StateError(f"{path} is not a directory; {NEW_STATE_DIR}")
+        if stat.S_IMODE(path.stat().st_mode) & ~_PRIVATE_DIR:
+            path.chmod(_PRIVATE_DIR)
+    except OSError as exc:
+        raise StateError(f"{path}: cannot use it as a state dir ({exc.strerror})") from None
+    # Refused now rather than at the first save, minutes into a session.
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise StateError(f"{path} is read-only: the lab could not save; make it writable")
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise StateError(f"{path.name}: not a usable SQLite database (not a regular file)")
+    for suffix in ("", *_COMPANIONS):
+        file = path.with_name(path.name + suffix)
+        if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+            raise StateError(f"{file} is read-only: the lab could not save; make it writable")
+
+
+def _make_private_file(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_IMODE(path.stat().st_mode) & ~_PRIVATE_FILE:
+            path.chmod(_PRIVATE_FILE)

@@ -1,0 +1,558 @@
+"""How saved state is written: JSON with type tags, readable by a user and safe to load.
+
+A state dir is something users copy, inspect and receive from others, so loading one must
+never run code. Plain JSON values stand for themselves; anything else is an object with one
+key naming its kind:
+
+    {"$datetime": "2026-04-06T08:00:00+00:00"}    {"$timedelta": [0, 900, 0]}
+    {"$bytes": "<base64>"}   {"$tuple": [...]}   {"$set": [...]}   {"$frozenset": [...]}
+    {"$dict": [[key, value], ...]}   (keys that are not strings, or strings starting with $)
+    {"$enum": ["sim.agent.states:ReportState", "ACKED"]}
+    {"$object": {"type": "cssm_mock.models:IdToken", "fields": {...}, "id": 3}}
+    {"$model": {"type": "sim.protocol.messages:Sudi", "data": {...}}}
+    {"$shared": {"id": 4, "value": [...]}}   (a container reachable more than once)
+    {"$ref": 3}     (an object or container written earlier in the same value)
+    {"$live": "clock"}     (a part of the running lab, re-linked by name)
+    {"$private_key": "<PEM>"}   {"$certificate": "<PEM>"}   {"$random": [...]}
+
+Only an allow-list is ever built: the standard types above, enums, plain objects and pydantic
+models of the project's own packages (an object is made with `cls.__new__(cls)` and given its
+fields; no constructor, `__reduce__` or `__setstate__` named by the data is called). Saving
+refuses what it cannot write back exactly (a lambda, a socket, a task, a list that contains
+itself), naming where it sits, so a new attribute that cannot be saved fails a test rather than
+a user's restart.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import dataclasses
+import datetime as dt
+import enum
+import importlib
+import json
+import math
+import random
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from pydantic import BaseModel
+
+PROJECT_PACKAGES = ("sim", "cssm_mock", "cslu_mock", "onprem_mock")
+
+_MODULE = re.compile(r"(?:sim|cssm_mock|cslu_mock|onprem_mock)(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_QUALNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_PRIVATE_KEYS = (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)
+_NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+_MISSING = object()
+
+
+class CodecError(ValueError):
+    """A value cannot be saved, or saved data cannot be loaded; `path` says where inside it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.segments: list[str] = []
+
+    @property
+    def path(self) -> str:
+        return "".join(reversed(self.segments))
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}" if self.segments else self.reason
+
+
+def _within(error: CodecError, segment: str) -> CodecError:
+    error.segments.append(segment)
+    return error
+
+
+# ---------------------------------------------------------------------- writing
+
+
+class _Encoder:
+    def __init__(self, live: Mapping[str, object], shared: frozenset[int]) -> None:
+        self._live = {id(obj): name for name, obj in live.items()}
+        self._shared = shared  # ids of containers known to be reachable more than once
+        self.repeated: set[int] = set()  # ... and those found so in this pass
+        self._containers: dict[int, int | None] = {}  # id -> its reference number, if shared
+        self._finished: set[int] = set()
+        self._objects: dict[int, dict[str, Any]] = {}  # id(object) -> the body written for it
+        self._next_ref = 1
+        # Keeps every visited object alive, so no id() is reused while writing.
+        self._visited: list[object] = []
+
+    def encode(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind is str or kind is int or kind is bool or obj is None:
+            return obj
+        name = self._live.get(id(obj))
+        if name is not None:
+            return {"$live": name}
+        if kind is float:
+            return obj if math.isfinite(obj) else {"$float": repr(obj)}
+        writer = _WRITERS.get(kind)
+        if writer is not None:
+            return writer(self, obj)
+        container = _CONTAINERS.get(kind)
+        if container is not None:
+            return self._container(obj, container)
+        if isinstance(obj, enum.Enum):
+            return {"$enum": [_class_name(kind), self.encode(obj.value)]}
+        if isinstance(obj, _PRIVATE_KEYS):
+            return {"$private_key": _private_pem(obj)}
+        if isinstance(obj, x509.Certificate):
+            pem = obj.public_bytes(serialization.Encoding.PEM).decode()
+            return {"$certificate": pem}
+        return self._project_object(obj)
+
+    def _new_ref(self) -> int:
+        self._next_ref += 1
+        return self._next_ref - 1
+
+    def _container(self, obj: Any, writer: Callable[[_Encoder, Any], Any]) -> Any:
+        """A mutable container, written once; where it is reachable again, a reference."""
+        key = id(obj)
+        if key in self._containers:
+            ref = self._containers[key]
+            if ref is None:  # first pass: now known to be shared (dump_text writes again)
+                self.repeated.add(key)
+                return {"$ref": 0}
+            if key not in self._finished:
+                raise CodecError(f"a {type(obj).__name__} that contains itself cannot be saved")
+            return {"$ref": ref}
+        self._visited.append(obj)
+        if key not in self._shared:
+            self._containers[key] = None
+            return writer(self, obj)
+        ref = self._containers[key] = self._new_ref()
+        node = writer(self, obj)
+        self._finished.add(key)
+        return {"$shared": {"id": ref, "value": node}}
+
+    def list_(self, obj: list[Any]) -> list[Any]:
+        return self._items(obj)
+
+    def _items(self, items: Any) -> list[Any]:
+        out = []
+        for index, item in enumerate(items):
+            try:
+                out.append(self.encode(item))
+            except CodecError as exc:
+                raise _within(exc, f"[{index}]") from None
+        return out
+
+    def tuple_(self, obj: tuple[Any, ...]) -> dict[str, Any]:
+        return {"$tuple": self._items(obj)}
+
+    def set_(self, obj: set[Any]) -> dict[str, Any]:
+        return {"$set": self._items(_stable(obj))}
+
+    def frozenset_(self, obj: frozenset[Any]) -> dict[str, Any]:
+        return {"$frozenset": self._items(_stable(obj))}
+
+    def dict_(self, obj: dict[Any, Any]) -> Any:
+        if all(type(key) is str and not key.startswith("$") for key in obj):
+            out = {}
+            for key, value in obj.items():
+                try:
+                    out[key] = self.encode(value)
+                except CodecError as exc:
+                    raise _within(exc, f"[{key!r}]") from None
+            return out
+        return {"$dict": self._pairs(obj)}
+
+    def counter(self, obj: collections.Counter[Any]) -> Any:
+        return {"$counter": self._pairs(obj)}
+
+    def deque(self, obj: collections.deque[Any]) -> Any:
+        return {"$deque": {"maxlen": obj.maxlen, "items": self._items(obj)}}
+
+    def _pairs(self, obj: Mapping[Any, Any]) -> list[list[Any]]:
+        out = []
+        for key, value in obj.items():
+            try:
+                out.append([self.encode(key), self.encode(value)])
+            except CodecError as exc:
+                raise _within(exc, f"[{key!r}]") from None
+        return out
+
+    def random_(self, obj: random.Random) -> dict[str, Any]:
+        version, internal, gauss = obj.getstate()
+        return {"$random": [version, list(internal), gauss]}
+
+    def _project_object(self, obj: object) -> dict[str, Any]:
+        kind = type(obj)
+        if isinstance(obj, (type, BaseException)) or not _is_project(kind):
+            raise CodecError(f"{_describe(obj)} cannot be saved as data")
+        written = self._objects.get(id(obj))
+        if written is not None:
+            # Written once already (shared, or a cycle): number that one, point to it.
+            if "id" not in written:
+                written["id"] = self._new_ref()
+            return {"$ref": written["id"]}
+        self._visited.append(obj)
+        if isinstance(obj, BaseModel):
+            body: dict[str, Any] = {"type": _class_name(kind)}
+            self._objects[id(obj)] = body
+            if obj.__pydantic_private__:
+                raise CodecError(f"{_describe(obj)} has private attributes (not saved)")
+            body["data"] = obj.model_dump(mode="json", round_trip=True)
+            return {"$model": body}
+        fields: dict[str, Any] = {}
+        body = {"type": _class_name(kind), "fields": fields}
+        self._objects[id(obj)] = body
+        for name, value in _attributes(obj):
+            try:
+                fields[name] = self.encode(value)
+            except CodecError as exc:
+                raise _within(exc, f".{name}") from None
+        return {"$object": body}
+
+
+_CONTAINERS: dict[type, Callable[[_Encoder, Any], Any]] = {
+    list: _Encoder.list_,
+    dict: _Encoder.dict_,
+    set: _Encoder.set_,
+    collections.Counter: _Encoder.counter,
+    collections.deque: _Encoder.deque,
+    random.Random: _Encoder.random_,
+}
+_WRITERS: dict[type, Callable[[_Encoder, Any], Any]] = {
+    tuple: _Encoder.tuple_,
+    frozenset: _Encoder.frozenset_,
+    bytes: lambda _, obj: {"$bytes": base64.b64encode(obj).decode()},
+    dt.datetime: lambda _, obj: {"$datetime": _datetime_text(obj)},
+    dt.date: lambda _, obj: {"$date": obj.isoformat()},
+    dt.timedelta: lambda _, obj: {"$timedelta": [obj.days, obj.seconds, obj.microseconds]},
+}
+
+
+def _datetime_text(when: dt.datetime) -> str:
+    # Only fixed offsets survive ISO text exactly (a zone's name and rules would not).
+    if when.tzinfo is not None and type(when.tzinfo) is not dt.timezone:
+        raise CodecError(f"a datetime in time zone {when.tzinfo!r} (use a fixed offset)")
+    return when.isoformat()
+
+
+def _stable(items: Any) -> list[Any]:
+    """Set members in a repeatable order, so equal state is written as equal text."""
+    try:
+        return sorted(items)
+    except TypeError:
+        return list(items)
+
+
+def _attributes(obj: object) -> list[tuple[str, Any]]:
+    pairs = list(getattr(obj, "__dict__", {}).items())
+    for name in _slot_names(type(obj)):
+        value = getattr(obj, name, _MISSING)
+        if value is not _MISSING:
+            pairs.append((name, value))
+    return pairs
+
+
+def _slot_names(kind: type) -> list[str]:
+    names = []
+    for base in kind.__mro__:
+        slots = base.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in ("__dict__", "__weakref__"):
+                names.append(name)
+    return names
+
+
+def _private_pem(key: Any) -> str:
+    pem: bytes = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return pem.decode()
+
+
+def _is_project(kind: type) -> bool:
+    return kind.__module__.split(".")[0] in PROJECT_PACKAGES
+
+
+def _class_name(kind: type) -> str:
+    if not _is_project(kind) or "<locals>" in kind.__qualname__:
+        raise CodecError(f"type {kind.__module__}.{kind.__qualname__} cannot be saved as data")
+    return f"{kind.__module__}:{kind.__qualname__}"
+
+
+def _describe(obj: object) -> str:
+    if isinstance(obj, type):
+        return f"the class {obj.__module__}.{obj.__qualname__}"
+    kind = type(obj)
+    return f"a {kind.__module__}.{kind.__qualname__}"
+
+
+def dump_text(obj: object, live: Mapping[str, object]) -> str:
+    """`obj` as JSON text; the objects in `live` are written as references to their names."""
+    encoder = _Encoder(live, frozenset())
+    tree = encoder.encode(obj)
+    if encoder.repeated:
+        # Containers reachable twice are written once and referred to; now that they are
+        # known, write again (rare: most state is a tree).
+        tree = _Encoder(live, frozenset(encoder.repeated)).encode(obj)
+    return json.dumps(tree, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------------- reading
+
+
+class _Decoder:
+    def __init__(self, live: Mapping[str, object] | None) -> None:
+        self._live = live
+        self._objects: dict[int, object] = {}
+
+    def decode(self, node: Any) -> Any:
+        kind = type(node)
+        if kind is list:
+            return self._items(node)
+        if kind is not dict:
+            return node
+        if not any(key.startswith("$") for key in node):
+            out = {}
+            for key, value in node.items():
+                try:
+                    out[key] = self.decode(value)
+                except CodecError as exc:
+                    raise _within(exc, f"[{key!r}]") from None
+            return out
+        if len(node) != 1:
+            raise CodecError(f"a tagged value has other keys too: {sorted(node)[:4]}")
+        ((tag, body),) = node.items()
+        reader = _READERS.get(tag)
+        if reader is None:
+            raise CodecError(f"unknown type tag {tag[:40]!r}")
+        try:
+            return reader(self, body)
+        except (CodecError, RecursionError):
+            raise
+        except Exception as exc:  # a damaged value is refused, whatever it trips over
+            raise CodecError(f"a damaged {tag[1:]} ({type(exc).__name__}: {exc})") from None
+
+    def _items(self, body: Any) -> list[Any]:
+        out = []
+        for index, item in enumerate(_expect(body, list)):
+            try:
+                out.append(self.decode(item))
+            except CodecError as exc:
+                raise _within(exc, f"[{index}]") from None
+        return out
+
+    def _pairs(self, body: Any) -> list[tuple[Any, Any]]:
+        pairs = []
+        for index, pair in enumerate(_expect(body, list)):
+            try:
+                key, value = _expect(pair, list)
+                pairs.append((self.decode(key), self.decode(value)))
+            except CodecError as exc:
+                raise _within(exc, f"[{index}]") from None
+            except ValueError:
+                raise _within(CodecError("a pair is not [key, value]"), f"[{index}]") from None
+        return pairs
+
+    def live(self, body: Any) -> object:
+        name = _expect(body, str)
+        if self._live is None:
+            return None
+        if name not in self._live:
+            raise CodecError(f"saved state refers to {name!r}, unknown to this lab")
+        return self._live[name]
+
+    def float_(self, body: Any) -> float:
+        if body not in _NON_FINITE:
+            raise CodecError(f"not a float: {str(body)[:40]!r}")
+        return _NON_FINITE[body]
+
+    def tuple_(self, body: Any) -> tuple[Any, ...]:
+        return tuple(self._items(body))
+
+    def set_(self, body: Any) -> set[Any]:
+        return set(self._items(body))
+
+    def frozenset_(self, body: Any) -> frozenset[Any]:
+        return frozenset(self._items(body))
+
+    def dict_(self, body: Any) -> dict[Any, Any]:
+        return dict(self._pairs(body))
+
+    def counter(self, body: Any) -> collections.Counter[Any]:
+        return collections.Counter(dict(self._pairs(body)))
+
+    def deque(self, body: Any) -> collections.deque[Any]:
+        body = _expect(body, dict)
+        maxlen = body.get("maxlen")
+        if maxlen is not None and (type(maxlen) is not int or maxlen < 0):
+            raise CodecError("a deque's maxlen is not a count")
+        return collections.deque(self._items(body.get("items")), maxlen)
+
+    def bytes_(self, body: Any) -> bytes:
+        return base64.b64decode(_expect(body, str), validate=True)
+
+    def datetime_(self, body: Any) -> dt.datetime:
+        return dt.datetime.fromisoformat(_expect(body, str))
+
+    def date_(self, body: Any) -> dt.date:
+        return dt.date.fromisoformat(_expect(body, str))
+
+    def timedelta_(self, body: Any) -> dt.timedelta:
+        days, seconds, microseconds = (_expect(part, int) for part in _expect(body, list))
+        return dt.timedelta(days=days, seconds=seconds, microseconds=microseconds)
+
+    def random_(self, body: Any) -> random.Random:
+        version, internal, gauss = _expect(body, list)
+        internal = [_expect(word, int) for word in _expect(internal, list)]
+        if gauss is not None:
+            gauss = float(_expect(gauss, float))
+        rng = random.Random()
+        rng.setstate((version, tuple(internal), gauss))
+        return rng
+
+    def private_key(self, body: Any) -> object:
+        key = serialization.load_pem_private_key(_expect(body, str).encode(), password=None)
+        if not isinstance(key, _PRIVATE_KEYS):
+            raise CodecError(f"an unsupported private key ({type(key).__name__})")
+        return key
+
+    def certificate(self, body: Any) -> x509.Certificate:
+        return x509.load_pem_x509_certificate(_expect(body, str).encode())
+
+    def enum_(self, body: Any) -> enum.Enum:
+        name, value = _expect(body, list)
+        kind = _project_class(name)
+        if not issubclass(kind, enum.Enum):
+            raise CodecError(f"{name[:80]} is not an enumeration")
+        return kind(self.decode(value))
+
+    def ref(self, body: Any) -> object:
+        obj = self._objects.get(_expect(body, int), _MISSING)
+        if obj is _MISSING:
+            raise CodecError(f"a reference to object {body} before it is written")
+        return obj
+
+    def model(self, body: Any) -> BaseModel:
+        body = _expect(body, dict)
+        kind = _project_class(body.get("type"))
+        if not issubclass(kind, BaseModel):
+            raise CodecError(f"{kind.__qualname__} is not a pydantic model")
+        obj = kind.model_validate(_expect(body.get("data"), dict))
+        self._remember(body, obj)
+        return obj
+
+    def object_(self, body: Any) -> object:
+        body = _expect(body, dict)
+        kind = _project_class(body.get("type"))
+        if issubclass(kind, (enum.Enum, BaseModel, BaseException)):
+            raise CodecError(f"{kind.__qualname__} is not saved as a plain object")
+        fields = _expect(body.get("fields"), dict)
+        if dataclasses.is_dataclass(kind):
+            missing = {f.name for f in dataclasses.fields(kind)} - set(fields)
+            if missing:
+                raise CodecError(
+                    f"{kind.__qualname__} lacks {', '.join(sorted(missing))} "
+                    "(written by a different slpsim?)"
+                )
+        obj = kind.__new__(kind)
+        self._remember(body, obj)
+        slots = set(_slot_names(kind))
+        for name, node in fields.items():
+            if not name.isidentifier() or (name.startswith("__") and name.endswith("__")):
+                raise CodecError(f"{name[:40]!r} is not an attribute name")
+            try:
+                value = self.decode(node)
+            except CodecError as exc:
+                raise _within(exc, f".{name}") from None
+            if name in slots:
+                object.__setattr__(obj, name, value)
+            else:
+                obj.__dict__[name] = value
+        return obj
+
+    def shared(self, body: Any) -> Any:
+        body = _expect(body, dict)
+        value = self.decode(body.get("value"))
+        self._objects[_expect(body.get("id"), int)] = value
+        return value
+
+    def _remember(self, body: dict[str, Any], obj: object) -> None:
+        ref = body.get("id")
+        if ref is not None:
+            self._objects[_expect(ref, int)] = obj
+
+
+_READERS: dict[str, Callable[[_Decoder, Any], Any]] = {
+    "$live": _Decoder.live,
+    "$float": _Decoder.float_,
+    "$tuple": _Decoder.tuple_,
+    "$set": _Decoder.set_,
+    "$frozenset": _Decoder.frozenset_,
+    "$dict": _Decoder.dict_,
+    "$counter": _Decoder.counter,
+    "$deque": _Decoder.deque,
+    "$bytes": _Decoder.bytes_,
+    "$datetime": _Decoder.datetime_,
+    "$date": _Decoder.date_,
+    "$timedelta": _Decoder.timedelta_,
+    "$random": _Decoder.random_,
+    "$private_key": _Decoder.private_key,
+    "$certificate": _Decoder.certificate,
+    "$enum": _Decoder.enum_,
+    "$ref": _Decoder.ref,
+    "$shared": _Decoder.shared,
+    "$model": _Decoder.model,
+    "$object": _Decoder.object_,
+}
+
+
+def _expect(value: Any, kind: type) -> Any:
+    # bool is an int to Python, never to this format.
+    if not isinstance(value, kind) or (kind is not bool and type(value) is bool):
+        raise CodecError(f"expected {kind.__name__}, found {type(value).__name__}")
+    return value
+
+
+def _project_class(name: Any) -> type:
+    """The class `module:qualname` names, if it is one of the project's own; nothing else."""
+    text = _expect(name, str)
+    module_name, _, qualname = text.partition(":")
+    if not _MODULE.fullmatch(module_name) or not _QUALNAME.fullmatch(qualname):
+        raise CodecError(f"{text[:80]!r} is not a type this lab saves")
+    try:
+        found: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            if part.startswith("__"):
+                raise AttributeError(part)
+            found = getattr(found, part)
+    except (ImportError, AttributeError):
+        raise CodecError(f"{text[:80]!r} is not a type this lab knows") from None
+    # Re-exports (an `import os` inside a project module) do not count: the class must be
+    # defined where the name says.
+    if not isinstance(found, type) or found.__module__ != module_name:
+        raise CodecError(f"{text[:80]!r} is not a type this lab saves")
+    return found
+
+
+def load_text(text: str | bytes, live: Mapping[str, object] | None) -> Any:
+    """What `dump_text` wrote; with `live` None, references to the lab are only checked."""
+    try:
+        tree = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise CodecError(f"not JSON written by slpsim ({exc})") from None
+    try:
+        return _Decoder(live).decode(tree)
+    except CodecError:
+        raise
+    except RecursionError:
+        raise CodecError("nested too deeply") from None
+    except Exception as exc:  # a damaged value must be refused, whatever it trips over
+        raise CodecError(f"cannot be read back ({type(exc).__name__}: {exc})") from None

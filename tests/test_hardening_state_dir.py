@@ -1,0 +1,395 @@
+"""The state dir is data: JSON a user can read, loading it runs no code, it is private to its
+owner, and a damaged one (corrupt, read-only, mixed, incomplete, old) is refused clearly."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pickle
+import shutil
+import sqlite3
+import stat
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cssm_mock.models import Counters
+from sim.lab.background import BackgroundLab
+from sim.lab.lab import Lab, LabOptions
+from sim.lab.state_codec import CodecError, dump_text, load_text
+from sim.lab.state_store import DATABASES, StateError, StateStore, dumps, loads
+from sim.simulation import Simulation
+
+START = datetime.fromisoformat("2026-04-06T08:00:00+00:00")
+TRUST_ISSUER = {"direct": "cssm", "cslu": None, "onprem": "onprem"}
+
+
+def options(state_dir: Path, **changes: Any) -> LabOptions:
+    settings: dict[str, Any] = {
+        "switches": 2,
+        "rate": 0.0,
+        "control_port": 0,
+        "ssh_port_base": 0,
+        "nxapi_port_base": 0,
+        "start": START,
+        "state_dir": state_dir,
+    }
+    settings.update(changes)
+    return LabOptions(**settings)
+
+
+def nxapi(port: int, command: str, kind: str = "cli_show_ascii") -> Any:
+    body = {
+        "ins_api": {
+            "version": "1.0",
+            "type": kind,
+            "chunk": "0",
+            "sid": "1",
+            "input": command,
+            "output_format": "json",
+        }
+    }
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/ins", json=body, auth=("admin", "admin"), timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["ins_api"]["outputs"]["output"]
+
+
+def saved_state_dir(state_dir: Path, *, holding: str = "leaf1") -> Path:
+    """A state dir as a lab leaves it: every database, a switch's state and a back end's."""
+    store = StateStore(state_dir)
+    store.save("switches", {holding: dumps({"hostname": holding}, {})}, START)
+    store.save("cssm", {"model": dumps({"ack_delay": timedelta(minutes=15)}, {})}, START)
+    store.close()
+    return state_dir
+
+
+def write_value(state_dir: Path, key: str, data: bytes | str, db: str = "switches") -> None:
+    with sqlite3.connect(state_dir / f"{db}.sqlite") as conn:
+        conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, data))
+    conn.close()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+# ---------------------------------------------------------------------- no code from data
+
+
+class _RunsCode:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Callable[..., Any], tuple[str]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_crafted_pickle_payload_runs_nothing_and_is_refused(tmp_path: Path) -> None:
+    state_dir = saved_state_dir(tmp_path / "state")
+    marker = tmp_path / "pwned"
+    write_value(state_dir, "leaf1", pickle.dumps(_RunsCode(marker)))
+    with (
+        pytest.raises(StateError, match=r"switches\.sqlite, key 'leaf1' cannot be read"),
+        BackgroundLab(options(state_dir)),
+    ):
+        pass
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        {"$object": {"type": "os:system", "fields": {}}},
+        {"$object": {"type": "sim.lab.state_store:os.system", "fields": {}}},
+        {"$object": {"type": "sim.lab.state_codec:random.Random", "fields": {}}},
+        {"$object": {"type": "subprocess:Popen", "fields": {"args": "touch x"}}},
+        {"$enum": ["sim.lab.state_codec:importlib.import_module", "os"]},
+        {"$model": {"type": "sim.lab.lab:Lab", "data": {}}},
+        {"$reduce": ["os:system", ["touch x"]]},
+        {"$object": {"type": "sim.lab.lab:LabOptions", "fields": {"__class__": {}}}},
+    ],
+)
+def test_a_type_tag_outside_the_allow_list_is_refused(tmp_path: Path, crafted: Any) -> None:
+    state_dir = saved_state_dir(tmp_path)
+    write_value(state_dir, "leaf1", json.dumps({"agent": crafted}))
+    with pytest.raises(StateError, match=r"switches\.sqlite, key 'leaf1' cannot be read"):
+        StateStore(state_dir)
+
+
+def test_the_saved_state_is_json_a_user_can_read(tmp_path: Path) -> None:
+    with BackgroundLab(options(tmp_path)) as lab:
+        control = f"http://127.0.0.1:{lab.endpoints.control_port}"
+        nxapi(lab.endpoints.switches[0].nxapi_port, "hostname edge-7", kind="cli_conf")
+        httpx.put(f"{control}/sim/files/notes.txt", content=b"\x00\xffbinary")
+        httpx.post(f"{control}/sim/clock/advance", json={"seconds": 60})
+    values: dict[str, Any] = {}
+    for name in DATABASES:
+        with sqlite3.connect(tmp_path / f"{name}.sqlite") as db:
+            rows = dict(db.execute("SELECT name, data FROM state").fetchall())
+        db.close()
+        assert rows, name
+        values.update({key: json.loads(text) for key, text in rows.items()})
+    switch = values["leaf1"]
+    assert switch["hostname"] == "edge-7"
+    assert switch["booted_at"] == {"$datetime": START.isoformat()}
+    assert values["__workspace__"]["notes.txt"] == {
+        "$bytes": base64.b64encode(b"\x00\xffbinary").decode()
+    }
+    with sqlite3.connect(tmp_path / "cssm.sqlite") as db:
+        (model,) = db.execute("SELECT data FROM state WHERE name='model'").fetchone()
+    db.close()
+    assert (
+        "-----BEGIN PRIVATE KEY-----"
+        in json.loads(model)["signer"]["$object"]["fields"]["_key"]["$private_key"]
+    )
+
+
+# ---------------------------------------------------------------------- saving refuses clearly
+
+
+def test_an_attribute_that_cannot_be_saved_is_refused_by_name() -> None:
+    from sim.lab.persistence import SWITCH_STATE
+
+    sim = Simulation.build("direct", start=START)
+    switch = next(iter(sim.switches.values()))
+    switch.agent.on_report = lambda: None  # type: ignore[attr-defined]
+    state = {attr: getattr(switch, attr) for attr in SWITCH_STATE}
+    with pytest.raises(
+        StateError,
+        match=r"saved state\['agent'\]\.on_report cannot be saved: a builtins\.function",
+    ):
+        dumps(state, {"clock": sim.clock, "timing": sim.timing, "scheduler": sim.scheduler})
+
+
+def test_objects_shared_or_cyclic_come_back_as_one_object() -> None:
+    first, second = Counters(), Counters()
+    first.peer, second.peer = second, first  # type: ignore[attr-defined]
+    reports = [1, 2]
+    acks = {"a": reports, "b": reports}
+    loaded = load_text(dump_text({"first": first, "second": second, "acks": acks}, {}), {})
+    assert loaded["first"].peer is loaded["second"] and loaded["second"].peer is loaded["first"]
+    assert loaded["acks"]["a"] is loaded["acks"]["b"] == [1, 2]
+
+
+def test_a_list_that_contains_itself_is_refused_at_save() -> None:
+    looped: list[Any] = []
+    looped.append(looped)
+    with pytest.raises(CodecError, match=r"\['a'\]\[0\]: a list that contains itself"):
+        dump_text({"a": looped}, {})
+
+
+# ---------------------------------------------------------------------- permissions
+
+
+def test_the_state_dir_is_private_to_its_owner(tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+    with BackgroundLab(options(state_dir)) as lab:
+        lab.lab.save_switches()
+        files = sorted(state_dir.iterdir())
+        assert {f.name for f in files} >= {
+            f"{name}.sqlite{suffix}" for name in DATABASES for suffix in ("", "-wal", "-shm")
+        } | {"ssh_host_key"}
+        assert mode(state_dir) == 0o700
+        assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
+
+
+def test_a_loose_state_dir_is_tightened_on_open(tmp_path: Path) -> None:
+    state_dir = saved_state_dir(tmp_path / "state")
+    state_dir.chmod(0o755)
+    for path in state_dir.iterdir():
+        path.chmod(0o644)
+    StateStore(state_dir).close()
+    assert mode(state_dir) == 0o700
+    assert {mode(path) for path in state_dir.iterdir()} == {0o600}
+
+
+# ---------------------------------------------------------------------- damage refused clearly
+
+
+def test_a_corrupt_database_is_refused(tmp_path: Path) -> None:
+    state_dir = saved_state_dir(tmp_path)
+    path = state_dir / "switches.sqlite"
+    with sqlite3.connect(path) as db:
+        (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name='state'").fetchone()
+    db.close()
+    data = bytearray(path.read_bytes())
+    page = 4096 * (root - 1)
+    data[page : page + 64] = b"\xff" * 64  # the state table's b-tree header
+    path.write_bytes(bytes(data))
+    with pytest.raises(
+        StateError, match=r"switches\.sqlite: not a usable SQLite database .*new --state-dir"
+    ):
+        StateStore(state_dir)
+
+
+@pytest.fixture
+def as_a_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    """File permissions as a non-root user sees them (root may write anywhere)."""
+    if os.geteuid() != 0:
+        return
+    real = os.access
+
+    def access(path: Any, wanted: int) -> bool:
+        bits = os.stat(path).st_mode
+        user = {os.R_OK: stat.S_IRUSR, os.W_OK: stat.S_IWUSR, os.X_OK: stat.S_IXUSR}
+        return all(bits & bit for flag, bit in user.items() if wanted & flag) and real(path, wanted)
+
+    monkeypatch.setattr("sim.lab.state_store.os.access", access)
+
+
+@pytest.mark.usefixtures("as_a_user")
+def test_a_read_only_state_dir_is_refused_at_start(tmp_path: Path) -> None:
+    state_dir = saved_state_dir(tmp_path / "state")
+    state_dir.chmod(0o500)
+    try:
+        with pytest.raises(StateError, match=r"state is read-only: the lab could not save"):
+            Lab(options(state_dir))
+    finally:
+        state_dir.chmod(0o700)
+
+
+@pytest.mark.usefixtures("as_a_user")
+def test_a_read_only_database_is_refused_at_start(tmp_path: Path) -> None:
+    state_dir = saved_state_dir(tmp_path)
+    (state_dir / "cssm.sqlite").chmod(0o400)
+    with pytest.raises(StateError, match=r"cssm\.sqlite is read-only: the lab could not save"):
+        Lab(options(state_dir))
+
+
+def test_a_missing_database_is_refused_rather_than_reset(tmp_path: Path) -> None:
+    state_dir = saved_state_dir(tmp_path)
+    (state_dir / "cssm.sqlite").unlink()
+    with pytest.raises(
+        StateError, match=r"cssm\.sqlite is missing from .* while switches\.sqlite holds"
+    ):
+        StateStore(state_dir)
+    assert not (state_dir / "cssm.sqlite").exists()
+
+
+def test_databases_from_different_labs_are_refused(tmp_path: Path) -> None:
+    ours = saved_state_dir(tmp_path / "ours")
+    theirs = saved_state_dir(tmp_path / "theirs")
+    shutil.copy(theirs / "cssm.sqlite", ours / "cssm.sqlite")
+    with pytest.raises(StateError, match=r"cssm\.sqlite and \w+\.sqlite .* different labs"):
+        StateStore(ours)
+
+
+def test_a_state_dir_from_an_older_slpsim_is_refused(tmp_path: Path) -> None:
+    state_dir = saved_state_dir(tmp_path)
+    with sqlite3.connect(state_dir / "switches.sqlite") as db:
+        db.execute("UPDATE meta SET value='1' WHERE key='schema'")
+    db.close()
+    with pytest.raises(
+        StateError,
+        match=r"switches\.sqlite was written by a different slpsim \(schema 1, expected 2\); "
+        r"use a new --state-dir",
+    ):
+        StateStore(state_dir)
+
+
+def test_a_value_that_does_not_decode_names_its_database_and_key(tmp_path: Path) -> None:
+    state_dir = saved_state_dir(tmp_path)
+    write_value(state_dir, "model", '{"signer": {"$datetime": "yesterday"}}', db="cssm")
+    with pytest.raises(
+        StateError, match=r"cssm\.sqlite, key 'model' cannot be read at \['signer'\]"
+    ):
+        StateStore(state_dir)
+
+
+def test_a_reference_to_a_part_this_lab_lacks_is_refused(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    store.save("switches", {"leaf1": b'{"hub": {"$live": "teleporter"}}'}, START)
+    (saved,) = store.load("switches").values()
+    with pytest.raises(StateError, match=r"switches\.sqlite, key 'leaf1' .*'teleporter'"):
+        loads(saved, {"clock": object()})
+    store.close()
+
+
+# ---------------------------------------------------------------------- up to date at rest
+
+
+def test_a_copy_of_a_running_lab_s_databases_is_up_to_date(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "running")
+    store.save("switches", {"leaf1": dumps({"hostname": "edge-7"}, {})}, START)
+    store.checkpoint()
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in DATABASES:  # only the .sqlite files, as a careless copy would take
+        shutil.copy(tmp_path / "running" / f"{name}.sqlite", copy / f"{name}.sqlite")
+    store.close()
+    copied = StateStore(copy)
+    assert loads(copied.load("switches")["leaf1"], {}) == {"hostname": "edge-7"}
+    copied.close()
+
+
+# ---------------------------------------------------------------------- exact round trip
+
+
+def lab_state(lab: Lab) -> dict[str, str]:
+    """Everything the lab saves, as the codec writes it: equal text is equal state."""
+    from sim.lab.persistence import SWITCH_STATE
+
+    sim = lab.simulation
+    live: dict[str, object] = {
+        "clock": sim.clock,
+        "timing": sim.timing,
+        "trust_store": sim.trust_store,
+        "scheduler": sim.scheduler,
+        "network": sim.network,
+        **sim.models,
+    }
+    state = {name: dump_text(model.__dict__, live) for name, model in sim.models.items()}
+    for name, switch in sim.switches.items():
+        state[name] = dump_text({attr: getattr(switch, attr) for attr in SWITCH_STATE}, live)
+    state["faults"] = dump_text((sim.network.faults, sim.fault_previous), live)
+    state["files"] = dump_text(sim.operator.files, live)
+    return state
+
+
+@pytest.mark.parametrize("topology", ["direct", "cslu", "onprem"])
+def test_a_restarted_lab_holds_exactly_what_it_saved(tmp_path: Path, topology: str) -> None:
+    with BackgroundLab(options(tmp_path, topology=topology)) as lab:
+        control = f"http://127.0.0.1:{lab.endpoints.control_port}"
+        port = lab.endpoints.switches[0].nxapi_port
+        issuer = TRUST_ISSUER[topology]
+        if issuer is not None:
+            token = httpx.post(f"{control}/sim/tokens", json={"issuer": issuer}).json()["token"]
+            nxapi(port, f"license smart trust idtoken {token} all")
+        nxapi(port, "license smart usage interval 1", kind="cli_conf")
+        httpx.post(f"{control}/sim/faults", json={"target": "ntp", "kind": "unreachable"})
+        httpx.put(f"{control}/sim/files/usage.tar", content=bytes(range(256)))
+        httpx.post(f"{control}/sim/clock/advance", json={"seconds": 3 * 86400}, timeout=60)
+        status = nxapi(port, "show license status")["body"]
+        if topology == "direct":
+            assert "Last ACK received:" in status and "Last ACK received: <none>" not in status
+        before = lab_state(lab.lab)
+        show_before = [nxapi(port, command)["body"] for command in ("show license all",)]
+    with BackgroundLab(options(tmp_path, topology=topology)) as lab:
+        assert lab.lab.resumed
+        after = lab_state(lab.lab)
+        port = lab.endpoints.switches[0].nxapi_port
+        assert [nxapi(port, command)["body"] for command in ("show license all",)] == show_before
+    assert after.keys() == before.keys()
+    for key in before:
+        assert json.loads(after[key]) == json.loads(before[key]), key
+
+
+def test_dates_and_odd_values_round_trip() -> None:
+    value = {
+        "when": datetime(2026, 1, 1, 9, 30, 0, 123456, tzinfo=UTC),
+        "offset": datetime.fromisoformat("2026-01-01T09:30:00+05:30"),
+        "span": timedelta(days=-1, seconds=5, microseconds=7),
+        "floats": [float("inf"), float("-inf"), -0.0, 0.1],
+        "$dollar": {"$not-a-tag": 1},
+        frozenset({1, 2}): (b"\x00", None, True),
+    }
+    loaded = load_text(dump_text(value, {}), {})
+    assert loaded == value
+    assert loaded["offset"].utcoffset() == timedelta(hours=5, minutes=30)
