@@ -39,6 +39,7 @@ from cssm_mock.models import (
     InvalidAccessTokenError,
     InvalidClientError,
     ProductInstance,
+    SmartAccount,
     UnknownAccountError,
     UnknownUploadError,
     UploadFailedError,
@@ -76,7 +77,8 @@ class ErrorBody(BaseModel):
 
 
 class OAuthError(BaseModel):
-    error: str  # invalid_request, invalid_client, unsupported_grant_type or invalid_token
+    # invalid_request, invalid_client, unsupported_grant_type, invalid_token, insufficient_scope
+    error: str
     error_description: str
 
 
@@ -342,6 +344,39 @@ def _malformed(detail: Any) -> Response:
     return _json(400, {"error": "malformed request", "detail": detail})
 
 
+async def _access_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+) -> AccessToken:
+    if credentials is None:
+        raise _Unauthorized("an Authorization: Bearer <access token> header is required")
+    model: CssmModel = request.app.state.model
+    try:
+        return model.access_token(credentials.credentials)
+    except InvalidAccessTokenError as exc:
+        raise _Unauthorized(str(exc)) from exc
+
+
+ApiToken = Annotated[AccessToken, Depends(_access_token)]
+
+
+class _OutOfScope(Exception):
+    """A valid access token used on a smart account it was not issued for."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+
+def _check_scope(token: AccessToken, accounts: set[str]) -> None:
+    foreign = accounts - {token.smart_account}
+    if foreign:
+        raise _OutOfScope(
+            f"the access token was issued for smart account {token.smart_account!r}, "
+            f"not {sorted(foreign)[0]!r}"
+        )
+
+
 def _oauth_error(status_code: int, error: str, description: str) -> Response:
     return _json(status_code, {"error": error, "error_description": description})
 
@@ -492,6 +527,7 @@ def create_app(model: CssmModel) -> FastAPI:
         ),
         default_response_class=AsciiJSONResponse,
     )
+    app.state.model = model
     body_openapi, body_definitions = agent_request_openapi()
 
     @app.exception_handler(RequestValidationError)
@@ -512,6 +548,10 @@ def create_app(model: CssmModel) -> FastAPI:
     @app.exception_handler(UnknownUploadError)
     async def on_unknown_upload(request: Request, exc: UnknownUploadError) -> Response:
         return _json(404, {"error": "unknown upload", "detail": str(exc)})
+
+    @app.exception_handler(_OutOfScope)
+    async def on_out_of_scope(request: Request, exc: _OutOfScope) -> Response:
+        return _oauth_error(403, "insufficient_scope", exc.description)
 
     @app.exception_handler(_Unauthorized)
     async def on_unauthorized(request: Request, exc: _Unauthorized) -> Response:
@@ -743,15 +783,11 @@ def _add_usage_file_routes(app: FastAPI, model: CssmModel) -> None:
 def _add_api_routes(app: FastAPI, model: CssmModel) -> None:
     """OAuth2 client credentials and the Smart Accounts & Licensing API (docs/cssm-api.md)."""
 
-    async def access_token(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
-    ) -> AccessToken:
-        if credentials is None:
-            raise _Unauthorized("an Authorization: Bearer <access token> header is required")
-        try:
-            return model.access_token(credentials.credentials)
-        except InvalidAccessTokenError as exc:
-            raise _Unauthorized(str(exc)) from exc
+    def scoped(token: AccessToken, domain: str) -> SmartAccount:
+        """The smart account `domain` names, if `token` was issued for it."""
+        account = model.smart_account(domain)
+        _check_scope(token, {account.name})
+        return account
 
     @app.post(
         TOKEN_PATH,
@@ -796,6 +832,7 @@ def _add_api_routes(app: FastAPI, model: CssmModel) -> None:
 
     unauthorized: dict[int | str, dict[str, Any]] = {
         401: {"model": OAuthError, "description": "Missing, unknown or expired access token"},
+        403: {"model": OAuthError, "description": "The token is for another smart account"},
         **_MALFORMED_RESPONSE,
         **_NOT_FOUND,
     }
@@ -812,14 +849,14 @@ def _add_api_routes(app: FastAPI, model: CssmModel) -> None:
         return app.api_route(
             API_PREFIX + path,
             methods=[method],
-            dependencies=[Depends(access_token)],
+            dependencies=[Depends(_access_token)],
             tags=["Smart Accounts and Licensing"],
             responses={**unauthorized, **(responses or {})},
             **options,
         )
 
     @api_route("GET", "/v2/accounts/search", response_model=AccountSearchReply)
-    async def search_accounts() -> AccountSearchReply:
+    async def search_accounts(token: ApiToken) -> AccountSearchReply:
         return AccountSearchReply(
             accounts=[
                 AccountSummary(
@@ -834,6 +871,7 @@ def _add_api_routes(app: FastAPI, model: CssmModel) -> None:
                     ],
                 )
                 for account in model.smart_accounts.values()
+                if account.name == token.smart_account
             ]
         )
 
@@ -843,9 +881,9 @@ def _add_api_routes(app: FastAPI, model: CssmModel) -> None:
         response_model=IdTokenList,
         summary="List a virtual account's ID tokens",
     )
-    async def list_tokens(domain: str, virtual_account: str) -> IdTokenList:
+    async def list_tokens(domain: str, virtual_account: str, token: ApiToken) -> IdTokenList:
         now = model.clock.now()
-        tokens = model.tokens_of(virtual_account, model.smart_account(domain).name)
+        tokens = model.tokens_of(virtual_account, scoped(token, domain).name)
         return IdTokenList(tokens=[_token_view(token, now) for token in tokens])
 
     @api_route(
@@ -855,11 +893,14 @@ def _add_api_routes(app: FastAPI, model: CssmModel) -> None:
         summary="Create an ID token",
     )
     async def create_id_token(
-        domain: str, virtual_account: str, body: IdTokenCreate
+        domain: str,
+        virtual_account: str,
+        body: IdTokenCreate,
+        token: ApiToken,
     ) -> IdTokenCreated:
         text = model.create_token(
             virtual_account,
-            model.smart_account(domain).name,
+            scoped(token, domain).name,
             lifetime=timedelta(days=body.expires_after_days),
             description=body.description,
             export_controlled=body.export_controlled == "Allowed",
@@ -872,8 +913,8 @@ def _add_api_routes(app: FastAPI, model: CssmModel) -> None:
         response_model=DevicesReply,
         summary="List product instances",
     )
-    async def list_devices(domain: str, body: DevicesQuery) -> DevicesReply:
-        account = model.smart_account(domain)
+    async def list_devices(domain: str, body: DevicesQuery, token: ApiToken) -> DevicesReply:
+        account = scoped(token, domain)
         wanted = body.virtual_accounts
         for name in wanted or []:
             model.virtual_account(name, account.name)  # an unknown VA is a 404
@@ -899,6 +940,7 @@ def _add_api_routes(app: FastAPI, model: CssmModel) -> None:
     async def report_usage(
         body: ReportUsageRequest,
         response: FastApiResponse,
+        token: ApiToken,
         smart_account_id: Annotated[
             str | None, Header(alias="X-CSW-SMART-ACCOUNT-ID", max_length=32)
         ] = None,
@@ -917,6 +959,9 @@ def _add_api_routes(app: FastAPI, model: CssmModel) -> None:
                     f"virtual account id {va_id} is not in smart account id {sa_id}"
                 )
             virtual_account, smart_account = va.name, va.smart_account
+        if smart_account is None:
+            smart_account = token.smart_account
+        _check_scope(token, {smart_account})
         devices = [
             DeviceUsage(
                 sudi=Sudi(
@@ -945,7 +990,12 @@ def _add_api_routes(app: FastAPI, model: CssmModel) -> None:
         summary="Poll for the acknowledgements of a usage report",
         responses={400: {"model": UsageApiReply, "description": "FAILED, or malformed"}},
     )
-    async def poll(body: PollRequestBody, response: FastApiResponse) -> UsageApiReply:
+    async def poll(
+        body: PollRequestBody, response: FastApiResponse, token: ApiToken
+    ) -> UsageApiReply:
+        batch = model.usage_batches.get(body.data.poll_id)
+        if batch is not None:
+            _check_scope(token, {ack.smart_account for ack in batch.acks})
         state = model.poll_usage(body.data.poll_id)
         if state.status == "FAILED":
             response.status_code = 400

@@ -391,6 +391,7 @@ class AccessToken:
     token: str
     client_id: str
     expires: datetime
+    smart_account: str = ""  # the one account this token may read or change
 
 
 @dataclass
@@ -453,6 +454,7 @@ class CssmModel:
         self.uploads: dict[str, _Upload] = {}
         self.usage_batches: dict[int, _UsageBatch] = {}
         self.api_clients: dict[str, str] = {}
+        self.api_client_accounts: dict[str, str] = {}  # client id -> its smart account
         self.access_tokens: dict[str, AccessToken] = {}
         self._next_account_id = FIRST_ACCOUNT_ID
         self.add_smart_account(DEFAULT_SMART_ACCOUNT, DEFAULT_DOMAIN, DEFAULT_VIRTUAL_ACCOUNTS)
@@ -833,9 +835,10 @@ class CssmModel:
 
     # ------------------------------------------------- automation REST API: OAuth2
 
-    def add_api_client(self, client_id: str, secret: str) -> None:
-        """Register (or re-key) an OAuth2 client for the client-credentials grant."""
+    def add_api_client(self, client_id: str, secret: str, smart_account: str | None = None) -> None:
+        """Register (or re-key) an OAuth2 client of one smart account (default: the first)."""
         self.api_clients[client_id] = secret
+        self.api_client_accounts[client_id] = self.smart_account(smart_account).name
 
     def issue_access_token(self, client_id: str, client_secret: str) -> AccessToken:
         expected = self.api_clients.get(client_id)
@@ -848,7 +851,12 @@ class CssmModel:
         # Expired tokens are dropped here so a long-running lab does not keep them all.
         for text in [t for t, record in self.access_tokens.items() if now >= record.expires]:
             del self.access_tokens[text]
-        token = AccessToken(secrets.token_urlsafe(32), client_id, now + ACCESS_TOKEN_LIFETIME)
+        token = AccessToken(
+            secrets.token_urlsafe(32),
+            client_id,
+            now + ACCESS_TOKEN_LIFETIME,
+            self.api_client_accounts.get(client_id) or self.smart_account().name,
+        )
         self.access_tokens[token.token] = token
         return token
 

@@ -1,10 +1,11 @@
 """The `slpsim` command: scenarios (`run`, `list`, `timing`), the lab (`lab`), and thin
 clients of a running lab's control API (`clock`, `fault`, `token`, `switches`, `syslog`,
-`action`, `file`).
+`action`, `file`, `incidents`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +22,7 @@ from sim.timing import DEFAULT_TIMING, TIMING_NOTES, format_duration, parse_dura
 
 if TYPE_CHECKING:
     from sim.lab.control_client import ControlClient
+    from sim.lab.lab import Lab
 
 DEFAULT_SCENARIOS = Path("scenarios")
 
@@ -169,17 +171,43 @@ def lab(
         int, typer.Option(help="Port of the first back end (cslu, cssm, onprem); 0: any free.")
     ] = 0,
     username: Annotated[str, typer.Option(help="SSH and NX-API user.")] = "admin",
-    password: Annotated[str, typer.Option(help="SSH and NX-API password.")] = "admin",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="SSH and NX-API password (default admin). Visible in `ps`: prefer "
+            "--password-file or $SLPSIM_PASSWORD.",
+            show_default=False,
+        ),
+    ] = None,
+    password_file: Annotated[
+        Path | None,
+        typer.Option(help="Read the SSH and NX-API password from this file's first line."),
+    ] = None,
     control_token: Annotated[
-        str | None, typer.Option(help="Require this bearer token on the control API.")
+        str | None,
+        typer.Option(
+            help="Require this bearer token on every operator route (control API, back ends' "
+            "/_sim). Visible in `ps`: prefer --control-token-file or $SLPSIM_CONTROL_TOKEN.",
+        ),
+    ] = None,
+    control_token_file: Annotated[
+        Path | None,
+        typer.Option(help="Read the control token from this file's first line."),
     ] = None,
 ) -> None:
     """Start a lab: back ends, switches with SSH and NX-API, and the control API, on 127.0.0.1."""
     from sim.lab.lab import Lab, LabOptions
-    from sim.lab.listeners import PortInUseError
     from sim.lab.serve import serve_lab
 
     err = _console(stderr=True)
+    try:
+        password_given = _secret(password, password_file, "SLPSIM_PASSWORD", "--password-file")
+        control_token = _secret(
+            control_token, control_token_file, "SLPSIM_CONTROL_TOKEN", "--control-token-file"
+        )
+    except ValueError as exc:
+        err.print(f"slpsim lab: {exc}", style="red", markup=False)
+        raise typer.Exit(2) from None
     try:
         the_lab = Lab(
             LabOptions(
@@ -193,18 +221,88 @@ def lab(
                 nxapi_port_base=nxapi_port_base,
                 backend_port_base=backend_port_base,
                 username=username,
-                password=password,
+                password="admin" if password_given is None else password_given,
                 control_token=control_token,
             )
         )
     except ValueError as exc:
         err.print(f"slpsim lab: {exc}", style="red", markup=False)
         raise typer.Exit(2) from None
-    try:
-        serve_lab(the_lab, _console())
-    except PortInUseError as exc:
-        err.print(f"slpsim lab: {exc}", style="red", markup=False)
-        raise typer.Exit(1) from None
+    # Every port is tried before anything starts: a taken one is one line, not a traceback.
+    taken = _taken_port(the_lab)
+    if taken is None:
+        try:
+            serve_lab(the_lab, _console())
+        except OSError as exc:
+            taken = _port_error(the_lab, exc)
+            if taken is None:
+                raise
+    if taken is not None:
+        if the_lab.store is not None:
+            the_lab.store.close()
+        err.print(f"slpsim: {taken}", style="red", markup=False)
+        raise typer.Exit(2)
+
+
+def _secret(given: str | None, path: Path | None, variable: str, option: str) -> str | None:
+    """A secret from the command line, else its file, else its environment variable."""
+    if given is not None:
+        return given
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{option}: cannot read {path}: {exc}") from None
+        lines = text.splitlines()
+        if not lines or not lines[0].strip():
+            raise ValueError(f"{option}: {path} is empty")
+        return lines[0].strip()
+    return os.environ.get(variable) or None
+
+
+def _port_roles(the_lab: Lab) -> list[tuple[int, str]]:
+    """Every fixed port the lab will listen on, with the option that chooses it."""
+    opts = the_lab.options
+    roles = [(opts.control_port, "--control-port")]
+    for base, option, count in (
+        (opts.backend_port_base, "--backend-port-base", 3),
+        (opts.nxapi_port_base, "--nxapi-port-base", opts.switches),
+        (opts.ssh_port_base, "--ssh-port-base", opts.switches),
+    ):
+        if base:
+            roles += [(base + n, option) for n in range(count)]
+    return [(port, option) for port, option in roles if port]
+
+
+def _in_use_line(host: str, port: int, option: str) -> str:
+    return f"port {port} on {host} is already in use; choose another with {option}"
+
+
+def _taken_port(the_lab: Lab) -> str | None:
+    from sim.lab.listeners import taken_port
+
+    roles = _port_roles(the_lab)
+    error = taken_port(the_lab.options.host, [port for port, _ in roles])
+    if error is None:
+        return None
+    option = next(option for port, option in roles if port == error.port)
+    if error.in_use:
+        return _in_use_line(error.host, error.port, option)
+    return f"cannot listen on {error.host}:{error.port} ({error.reason}); check {option}"
+
+
+def _port_error(the_lab: Lab, exc: OSError) -> str | None:
+    """One line for a port taken after the check (a race), or None if `exc` is another error."""
+    import errno
+
+    from sim.lab.listeners import PortInUseError
+
+    if isinstance(exc, PortInUseError):
+        option = dict(_port_roles(the_lab)).get(exc.port, "")
+        return _in_use_line(exc.host, exc.port, option or "another port option")
+    if exc.errno == errno.EADDRINUSE:
+        return f"a port of the lab on {the_lab.options.host} is already in use ({exc.strerror})"
+    return None
 
 
 ControlUrl = Annotated[
@@ -325,7 +423,7 @@ def switches_(control: ControlUrl = None) -> None:
                 r["udi"],
                 f"{r['host']}:{r['ssh_port']}",
                 f"http://{r['host']}:{r['nxapi_port']}/ins",
-                f"{r['username']}/{r['password']}",
+                f"{r['username']} (password as given at lab start)",
             )
         )
     widths = [max(len(line[i]) for line in lines) for i in range(5)]
@@ -406,6 +504,24 @@ def syslog(
     assert isinstance(lines, list)
     for line in lines:
         _console().print(line, markup=False)
+
+
+@app.command()
+def incidents(
+    since: Annotated[int, typer.Option(min=0, help="Only incidents after this id.")] = 0,
+    detail: Annotated[bool, typer.Option("--detail", help="Print each traceback too.")] = False,
+    control: ControlUrl = None,
+) -> None:
+    """Failures the lab contained instead of stopping: id, virtual time, where, what."""
+    rows = _control(control, lambda c: c.incidents(since))
+    assert isinstance(rows, list)
+    out = _console()
+    if not rows:
+        out.print("no incidents", markup=False)
+    for row in rows:
+        out.print(f"{row['id']}  {row['at']}  {row['where']}  {row['summary']}", markup=False)
+        if detail:
+            out.print(row["detail"], markup=False)
 
 
 def main() -> None:

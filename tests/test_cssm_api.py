@@ -276,6 +276,43 @@ async def test_bad_token_requests_are_400(api: Api, body: dict[str, Any]) -> Non
     assert api.model.tokens == {}
 
 
+async def test_access_tokens_reach_only_the_smart_account_they_were_issued_for(
+    api: Api,
+) -> None:
+    other = api.model.add_smart_account("Other Corp", "other.example", ["Lab"])
+    api.model.add_api_client("other-client", "other-secret", "Other Corp")
+    own = api.model.smart_account()
+    other_token = (
+        await issue_token(api.client, client_id="other-client", client_secret="other-secret")
+    ).json()["access_token"]
+
+    listed = (await api.get("/v2/accounts/search")).json()["accounts"]
+    assert [a["name"] for a in listed] == [own.name]
+    foreign = [
+        await api.get(f"/v1/accounts/{other.domain}/virtual-accounts/Lab/tokens"),
+        await api.post(
+            f"/v1/accounts/{other.domain}/virtual-accounts/Lab/tokens",
+            {"description": "x", "expiresAfterDays": 30, "exportControlled": "Not Allowed"},
+        ),
+        await api.post(f"/v1/accounts/{other.domain}/devices", {}),
+        await api.report(device(LEAF1, 1), **{"X-CSW-SMART-ACCOUNT-ID": other.account_id}),
+    ]
+    for response in foreign:
+        assert response.status_code == 403, response.text
+        assert response.json()["error"] == "insufficient_scope"
+
+    # The other account's own client reaches it, and cannot poll what this account reported.
+    api.token = other_token
+    assert (await api.get(f"/v1/accounts/{other.domain}/virtual-accounts/Lab/tokens")).is_success
+    assert (
+        await api.get(f"/v1/accounts/{own.domain}/virtual-accounts/Default/tokens")
+    ).status_code == 403
+    api.token = (await issue_token(api.client)).json()["access_token"]
+    poll_id = (await api.report(device(LEAF1, 1))).json()["poll_id"]
+    api.token = other_token
+    assert (await api.poll(poll_id)).status_code == 403
+
+
 # --------------------------------------------------------------------------- usage and polls
 
 

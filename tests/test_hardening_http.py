@@ -10,14 +10,22 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from sim.command_line import app
 from sim.lab.access import SwitchAccess
+from sim.lab.background import BackgroundLab
+from sim.lab.control_client import ControlClient
+from sim.lab.lab import LabOptions
 from sim.lab.listeners import bind
 from sim.lab.nxapi import MAX_BODY_BYTES, create_nxapi_app
 from sim.simulation import Simulation, SwitchSpec
@@ -204,3 +212,207 @@ def busy_port() -> Iterator[int]:
     holder.listen(1)
     yield int(holder.getsockname()[1])
     holder.close()
+
+
+# ---------------------------------------------------------------------- a lab with a token
+
+TOKEN = "s3cret-token"
+BEARER = {"authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def guarded_lab() -> Iterator[BackgroundLab]:
+    options = LabOptions(
+        topology="onprem",
+        switches=1,
+        rate=0,
+        control_port=0,
+        ssh_port_base=0,
+        nxapi_port_base=0,
+        password="pa55-word",
+        control_token=TOKEN,
+    )
+    with BackgroundLab(options) as running:
+        yield running
+
+
+def control_url(lab: BackgroundLab, path: str) -> str:
+    return f"http://127.0.0.1:{lab.endpoints.control_port}{path}"
+
+
+def test_the_control_token_guards_every_operator_route_on_every_port(
+    guarded_lab: BackgroundLab,
+) -> None:
+    operator_urls = [control_url(guarded_lab, p) for p in ("/sim/clock", "/docs", "/openapi.json")]
+    for name, port in guarded_lab.endpoints.backends.items():
+        base = f"http://127.0.0.1:{port}"
+        operator_urls += [f"{base}/docs", f"{base}/openapi.json"]
+        operator_urls.append(
+            f"{base}/_sim/info" if name == "onprem" else f"{base}/_sim/product-instances"
+        )
+    for url in operator_urls:
+        headers: dict[str, str | bytes]
+        for headers in ({}, {"authorization": "Bearer wrong"}, {"authorization": b"Basic \xff"}):
+            refused = httpx.get(url, headers=headers)
+            assert refused.status_code == 401, (url, headers, refused.text[:200])
+            assert "control token" in refused.json()["error"]
+        assert httpx.get(url, headers=BEARER).status_code == 200, url
+    cssm = f"http://127.0.0.1:{guarded_lab.endpoints.backends['cssm']}"
+    minted = httpx.post(f"{cssm}/_sim/tokens", json={"virtual_account": "Default"})
+    assert minted.status_code == 401
+
+
+def test_switch_facing_routes_stay_open_with_a_control_token(guarded_lab: BackgroundLab) -> None:
+    # The switches of this onprem lab reach On-Prem (and it CSSM) without the token.
+    guarded_lab.advance(timedelta(days=1))
+    cssm = f"http://127.0.0.1:{guarded_lab.endpoints.backends['cssm']}"
+    assert httpx.get(f"{cssm}/licservice/license").status_code == 200
+    incidents = httpx.get(control_url(guarded_lab, "/sim/incidents"), headers=BEARER).json()
+    assert incidents == {"incidents": []}
+
+
+def test_switch_list_never_returns_the_password(guarded_lab: BackgroundLab) -> None:
+    answer = httpx.get(control_url(guarded_lab, "/sim/switches"), headers=BEARER)
+    assert "pa55-word" not in answer.text
+    (entry,) = answer.json()
+    assert entry["username"] == "admin"
+    assert entry["password"] == "as given at lab start"
+    nxapi = f"http://127.0.0.1:{entry['nxapi_port']}/ins"
+    assert httpx.post(nxapi, json={}, auth=("admin", "pa55-word")).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"seconds": 1e400}',
+        b'{"seconds": NaN}',
+        b'{"seconds": "nan"}',
+        b'{"seconds": Infinity}',
+        b'{"target": "cssm", "kind": "slow", "seconds": 1e400}',
+        b'{"target": "cssm", "kind": "slow", "seconds": NaN}',
+        b'{"target": "cssm\\ud800", "kind": "slow"}',
+        b'{"target": "cssm", "kind": "slow", "seconds": [1, 2]}',
+        b'{"target": "cssm", "kind": "slow", "seconds": {"a": 1}}',
+        b'{"target": "cssm", "kind": "slow", "' + b"k" * 100 + b'": 1}',
+        b'{"target": "cssm", "kind": "slow", "seconds": "' + b"9" * 10_000 + b'"}',
+        b'{"target": "cssm", "kind": "slow", "seconds": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b'{"target": "cssm", "kind": "dns", "pad": "' + b"x" * 100_000 + b'"}',
+        b"\xff\xfe",
+    ],
+)
+def test_control_api_bodies_are_validated_at_the_edge(
+    guarded_lab: BackgroundLab, body: bytes
+) -> None:
+    path = "/sim/clock/advance" if b"seconds" in body[:14] else "/sim/faults"
+    answer = httpx.post(
+        control_url(guarded_lab, path),
+        content=body,
+        headers={**BEARER, "content-type": "application/json"},
+    )
+    assert 400 <= answer.status_code < 500, (answer.status_code, answer.text[:200])
+    assert "error" in answer.json()
+    assert httpx.get(control_url(guarded_lab, "/sim/faults"), headers=BEARER).json() == []
+
+
+def test_a_bug_behind_the_control_api_is_an_incident_not_a_dead_lab(
+    guarded_lab: BackgroundLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    simulation = guarded_lab.lab.simulation
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("a bug in token issuing")
+
+    monkeypatch.setattr(simulation, "issue_token", broken)
+    answer = httpx.post(control_url(guarded_lab, "/sim/tokens"), json={}, headers=BEARER)
+    assert answer.status_code == 500
+    body = answer.json()
+    assert body["detail"] == "internal error, see /sim/incidents"
+    listed = httpx.get(
+        control_url(guarded_lab, "/sim/incidents"),
+        params={"since": body["incident"] - 1},
+        headers=BEARER,
+    ).json()["incidents"]
+    assert [(i["id"], i["where"]) for i in listed] == [(body["incident"], "control API")]
+    assert listed[0]["summary"] == "RuntimeError: a bug in token issuing"
+    assert "Traceback" in listed[0]["detail"]
+    later = httpx.get(
+        control_url(guarded_lab, "/sim/incidents"),
+        params={"since": body["incident"]},
+        headers=BEARER,
+    )
+    assert later.json() == {"incidents": []}
+    assert httpx.get(control_url(guarded_lab, "/sim/clock"), headers=BEARER).status_code == 200
+
+    result = CliRunner().invoke(
+        app,
+        ["incidents", "--control", control_url(guarded_lab, "")],
+        env={"SLPSIM_CONTROL_TOKEN": TOKEN},
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{body['incident']}  " in result.output and "a bug in token issuing" in result.output
+
+
+def test_a_bug_behind_nxapi_is_an_incident_with_its_id(
+    guarded_lab: BackgroundLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    switch = guarded_lab.lab.simulation.switch("leaf1")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug in the CLI engine")
+
+    monkeypatch.setattr(switch, "new_session", broken)
+    nxapi = f"http://127.0.0.1:{guarded_lab.endpoints.switches[0].nxapi_port}/ins"
+    answer = httpx.post(nxapi, json=ins_api_body("show clock"), auth=("admin", "pa55-word"))
+    assert answer.status_code == 500
+    incident = answer.json()["incident"]
+    listed = httpx.get(control_url(guarded_lab, "/sim/incidents"), headers=BEARER).json()
+    assert any(i["id"] == incident and i["where"] == "leaf1 nx-api" for i in listed["incidents"])
+
+
+def test_workspace_names_travel_url_encoded(guarded_lab: BackgroundLab, tmp_path: Path) -> None:
+    client = ControlClient(control_url(guarded_lab, ""), token=TOKEN)
+    try:
+        for name in ("a?b", "ack #1.xml", "100%.txt", "é.txt"):
+            client.put_file(name, name.encode())
+            assert client.get_file(name) == name.encode()
+        listed = {
+            f["name"]
+            for f in httpx.get(control_url(guarded_lab, "/sim/files"), headers=BEARER).json()
+        }
+        assert {"a?b", "ack #1.xml", "100%.txt", "é.txt"} <= listed
+    finally:
+        client.close()
+
+
+# ---------------------------------------------------------------------- the command line
+
+
+def test_a_port_in_use_is_one_clear_line_and_status_2(busy_port: int) -> None:
+    for option in ("--control-port", "--nxapi-port-base", "--ssh-port-base"):
+        args = ["lab", "--switches", "1", "--control-port", "0"]
+        args += ["--nxapi-port-base", "0", "--ssh-port-base", "0", option, str(busy_port)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert result.output.strip() == (
+            f"slpsim: port {busy_port} on 127.0.0.1 is already in use; choose another with {option}"
+        )
+
+
+def test_secrets_come_from_files_or_the_environment_not_only_argv(tmp_path: Path) -> None:
+    from sim.command_line import _secret
+
+    token_file = tmp_path / "token"
+    token_file.write_text("from-file\n")
+    assert _secret(None, token_file, "SLPSIM_TEST_SECRET", "--x-file") == "from-file"
+    assert _secret("from-argv", token_file, "SLPSIM_TEST_SECRET", "--x-file") == "from-argv"
+    os.environ["SLPSIM_TEST_SECRET"] = "from-env"
+    try:
+        assert _secret(None, None, "SLPSIM_TEST_SECRET", "--x-file") == "from-env"
+    finally:
+        del os.environ["SLPSIM_TEST_SECRET"]
+    assert _secret(None, None, "SLPSIM_TEST_SECRET", "--x-file") is None
+    (tmp_path / "empty").write_text("\n")
+    with pytest.raises(ValueError, match="empty"):
+        _secret(None, tmp_path / "empty", "SLPSIM_TEST_SECRET", "--x-file")
+    result = CliRunner().invoke(app, ["lab", "--control-token-file", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "--control-token-file: cannot read" in result.output

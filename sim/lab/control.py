@@ -1,27 +1,72 @@
 """The lab's control API (DESIGN §6): time, switches, faults, tokens and syslog over HTTP JSON.
 
-`slpsim clock|fault|token|switches|syslog` are thin clients of these routes. Errors are 4xx
-JSON with a reason; with `--control-token` every route wants `Authorization: Bearer <token>`.
+`slpsim clock|fault|token|switches|syslog|incidents` are thin clients of these routes. Input
+is validated at the edge: JSON bodies through `sim.http_input` and bounded pydantic models, so
+bad input is a 4xx JSON reason. An exception that is a bug is recorded as an incident and
+answered `500 {"detail": ..., "incident": id}`; `GET /sim/incidents` lists them. With a control
+token every route, `/docs` and `/openapi.json` included, wants `Authorization: Bearer <token>`.
 """
 
 from __future__ import annotations
 
-import hmac
+import json
 import math
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sim.http_input import BodyTooLarge, MalformedInput, bounded_body, json_document
+from sim.lab.control_token import ControlTokenGuard
 
 if TYPE_CHECKING:
     from sim.lab.lab import Lab
 
 MAX_ADVANCE_SECONDS = 3650 * 86400.0
 MAX_FILE_BYTES = 16 * 1024 * 1024
+# JSON bodies here are a handful of fields; anything longer is not one of them.
+MAX_JSON_BODY_BYTES = 64 * 1024
+MAX_EXTRA_PARAMS = 16
+MAX_PARAM_NAME = 64
+MAX_PARAM_TEXT = 4096
+PASSWORD_NOT_SHOWN = "as given at lab start"
+INTERNAL_ERROR = "internal error, see /sim/incidents"
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped, so no text echoed from the caller can fail to encode."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False).encode("ascii")
+
+
+def _check_params(extras: dict[str, Any] | None) -> None:
+    """Kind- or action-specific parameters: a few named scalars, each bounded."""
+    params = extras or {}
+    if len(params) > MAX_EXTRA_PARAMS:
+        raise ValueError(f"at most {MAX_EXTRA_PARAMS} parameters")
+    for name, value in params.items():
+        if len(name) > MAX_PARAM_NAME:
+            raise ValueError(f"parameter names are at most {MAX_PARAM_NAME} characters")
+        if isinstance(value, str):
+            if len(value) > MAX_PARAM_TEXT:
+                raise ValueError(f"{name}: at most {MAX_PARAM_TEXT} characters")
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, int):
+            if abs(value) > 2**63:
+                raise ValueError(f"{name}: the number is out of range")
+        elif isinstance(value, float):
+            if not math.isfinite(value) or abs(value) > 1e15:
+                raise ValueError(f"{name}: expected a finite number")
+        else:
+            raise ValueError(f"{name}: expected a string, a number or a boolean")
 
 
 class ClockView(BaseModel):
@@ -52,7 +97,8 @@ class SwitchView(BaseModel):
     ssh_port: int
     nxapi_port: int
     username: str
-    password: str
+    # Never the password itself: the caller gave it at lab start, or has no business with it.
+    password: str = PASSWORD_NOT_SHOWN
 
 
 class FaultView(BaseModel):
@@ -68,6 +114,11 @@ class FaultCreate(BaseModel):
 
     target: str = Field(min_length=1, max_length=64)
     kind: str = Field(min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _bounded_params(self) -> FaultCreate:
+        _check_params(self.model_extra)
+        return self
 
 
 class FaultCreated(BaseModel):
@@ -92,6 +143,11 @@ class ActionRequest(BaseModel):
     target: str = Field(min_length=1, max_length=16)
     action: str = Field(min_length=1, max_length=64)
 
+    @model_validator(mode="after")
+    def _bounded_params(self) -> ActionRequest:
+        _check_params(self.model_extra)
+        return self
+
 
 class ActionResult(BaseModel):
     result: str | None
@@ -112,35 +168,107 @@ class ErrorBody(BaseModel):
     detail: Any = None
 
 
+class InternalErrorBody(BaseModel):
+    detail: str
+    incident: int
+
+
+class IncidentView(BaseModel):
+    id: int
+    at: str
+    where: str
+    summary: str
+    detail: str
+
+
+class IncidentList(BaseModel):
+    incidents: list[IncidentView]
+
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def _contained_route(lab: Lab) -> type[APIRoute]:
+    """Routes whose JSON bodies are validated first and whose bugs become incidents."""
+
+    class ContainedRoute(APIRoute):
+        def get_route_handler(self) -> Handler:
+            handler = super().get_route_handler()
+
+            async def contained(request: Request) -> Response:
+                refusal = await _refuse_malformed_json(request)
+                if refusal is not None:
+                    return refusal
+                try:
+                    return await handler(request)
+                except (StarletteHTTPException, RequestValidationError):
+                    raise
+                except Exception as exc:
+                    sim = lab.simulation
+                    incident = sim.incidents.record(sim.clock.now(), "control API", exc)
+                    return AsciiJSONResponse(
+                        {"detail": INTERNAL_ERROR, "incident": incident.id}, status_code=500
+                    )
+
+            return contained
+
+    return ContainedRoute
+
+
+async def _refuse_malformed_json(request: Request) -> Response | None:
+    # FastAPI parses bodies with json.loads, which takes NaN, 1e400 and lone surrogates; the
+    # body is checked here first (and read once, bounded; FastAPI reuses the cached bytes).
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method not in ("POST", "PUT", "PATCH") or not content_type.endswith("json"):
+        return None
+    try:
+        raw = await bounded_body(request, MAX_JSON_BODY_BYTES)
+    except BodyTooLarge as exc:
+        return AsciiJSONResponse({"error": str(exc)}, status_code=413)
+    # The stream is consumed now; Starlette (and so FastAPI) reads the body from this cache.
+    request._body = raw
+    if not raw:
+        return None
+    try:
+        json_document(raw)
+    except MalformedInput as exc:
+        return AsciiJSONResponse(
+            {"error": "malformed request", "detail": str(exc)}, status_code=400
+        )
+    return None
+
+
 def create_control_app(lab: Lab) -> FastAPI:
     app = FastAPI(
         title="slpsim lab control API",
         version="1.0",
         description="Move virtual time, break and mend things, issue tokens, read syslog.",
+        default_response_class=AsciiJSONResponse,
     )
+    app.router.route_class = _contained_route(lab)
+    # Outside the routes, so /docs and /openapi.json are behind the token as well.
+    app.add_middleware(ControlTokenGuard, token=lab.options.control_token)
     sim = lab.simulation
-
-    async def authorized(request: Request) -> None:
-        token = lab.options.control_token
-        if token is None:
-            return
-        given = request.headers.get("authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            raise HTTPException(401, "a control token is required (Authorization: Bearer ...)")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()
+            {"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
+            if isinstance(e, dict)
         ]
-        return JSONResponse({"error": "malformed request", "detail": errors}, status_code=400)
+        return AsciiJSONResponse({"error": "malformed request", "detail": errors}, status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+        return AsciiJSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
 
-    guard = [Depends(authorized)]
-    errors: dict[int | str, dict[str, Any]] = {400: {"model": ErrorBody}, 401: {"model": ErrorBody}}
+    guard: list[Any] = []
+    errors: dict[int | str, dict[str, Any]] = {
+        400: {"model": ErrorBody},
+        401: {"model": ErrorBody},
+        500: {"model": InternalErrorBody, "description": "A bug, recorded as an incident"},
+    }
 
     @app.get("/sim/clock", dependencies=guard, responses=errors)
     async def clock() -> ClockView:
@@ -167,7 +295,6 @@ def create_control_app(lab: Lab) -> FastAPI:
                     ssh_port=entry.ssh_port,
                     nxapi_port=entry.nxapi_port,
                     username=lab.options.username,
-                    password=lab.options.password,
                 )
             )
         return views
@@ -250,12 +377,26 @@ def create_control_app(lab: Lab) -> FastAPI:
 
     @app.put("/sim/files/{name}", dependencies=guard, responses=errors, status_code=201)
     async def put_file(name: str, request: Request) -> FileView:
-        data = await request.body()
-        if len(data) > MAX_FILE_BYTES:
-            raise HTTPException(413, "the file is too large")
-        async with lab.lock:
-            sim.operator.files[name] = data
+        try:
+            data = await bounded_body(request, MAX_FILE_BYTES)
+        except BodyTooLarge:
+            raise HTTPException(413, "the file is too large") from None
+        await lab.put_file(name, data)  # committed before the 201 leaves
         return FileView(name=name, size=len(data))
+
+    @app.get("/sim/incidents", dependencies=guard, responses=errors)
+    async def incidents(
+        since: int = Query(default=0, ge=0, le=2**62, description="Only incidents after this id"),
+    ) -> IncidentList:
+        """Unexpected exceptions the lab contained instead of stopping (sim/incidents.py)."""
+        return IncidentList(
+            incidents=[
+                IncidentView(
+                    id=i.id, at=i.at.isoformat(), where=i.where, summary=i.summary, detail=i.detail
+                )
+                for i in sim.incidents.since(since)
+            ]
+        )
 
     @app.get("/sim/syslog", dependencies=guard, responses=errors)
     async def syslog(

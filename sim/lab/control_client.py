@@ -1,9 +1,10 @@
-"""A client of the lab's control API, behind `slpsim clock|fault|token|switches|syslog`."""
+"""A client of the lab's control API, behind `slpsim clock|fault|token|switches|syslog|...`."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -36,8 +37,11 @@ class ControlClient:
             ) from exc
         if response.status_code >= 400:
             try:
-                reason = response.json().get("error", response.text)
-            except ValueError:
+                answer = response.json()
+                reason = answer.get("error") or answer.get("detail") or response.text
+                if "incident" in answer:
+                    reason = f"{reason} (incident {answer['incident']})"
+            except (ValueError, AttributeError):
                 reason = response.text
             raise ControlError(f"{response.status_code}: {reason}")
         return response.json()
@@ -81,11 +85,11 @@ class ControlClient:
         return None if result.get("result") is None else str(result["result"])
 
     def put_file(self, name: str, data: bytes) -> None:
-        self._call("PUT", f"/sim/files/{name}", content=data)
+        self._call("PUT", _file_path(name), content=data)
 
     def get_file(self, name: str) -> bytes:
         try:
-            response = self._http.get(f"/sim/files/{name}")
+            response = self._http.get(_file_path(name))
         except httpx.HTTPError as exc:
             raise ControlError(f"no lab answering at {self.url} ({exc})") from exc
         if response.status_code != 200:
@@ -96,3 +100,14 @@ class ControlClient:
         params = {k: v for k, v in (("switch", switch), ("since", since)) if v}
         result: list[str] = self._call("GET", "/sim/syslog", params=params)
         return result
+
+    def incidents(self, since: int = 0) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/sim/incidents", params={"since": since})[
+            "incidents"
+        ]
+        return result
+
+
+def _file_path(name: str) -> str:
+    # Every character of a name is data: '?', '#', '/' and '%' must not shape the URL.
+    return f"/sim/files/{quote(name, safe='')}"

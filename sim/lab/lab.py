@@ -133,6 +133,7 @@ class Lab:
 
     async def start(self) -> LabEndpoints:
         from sim.lab.control import create_control_app
+        from sim.lab.control_token import guard_backend
         from sim.lab.nxapi import create_nxapi_app
         from sim.lab.ssh import load_host_key, shared_host_key, start_ssh_server
 
@@ -143,6 +144,7 @@ class Lab:
             served: Any = app
             if self.persistence is not None:
                 served = self.persistence.persisting_app(name, app)
+            served = guard_backend(served, opts.control_token)  # the /_sim plane wants the token
             port = self._http.add(served, _port(opts.backend_port_base, offset))
             self.endpoints.backends[name] = port
             base_urls[name] = f"http://{opts.host}:{port}"
