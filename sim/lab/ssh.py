@@ -9,6 +9,7 @@ Every line goes through `SwitchAccess.run`, so the simulation catches up before 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import re
@@ -18,14 +19,22 @@ from pathlib import Path
 import asyncssh
 
 from sim.lab.access import SwitchAccess
+from sim.lab.login_guard import LoginGuard
 from sim.switch.cli import CliResult, CliSession, Mode
 from sim.switch.switch import Switch
 
 HOST_KEY_ALGORITHM = "ssh-ed25519"
 MORE = " --More-- "
+# The longest line the shell takes (characters); beyond it the line is refused whole.
+MAX_LINE = 8192
+TOO_LONG = f"% Command line too long: at most {MAX_LINE} characters.\n"
+MAX_HISTORY = 256
+READ_CHUNK = 4096
 
 _log = logging.getLogger(__name__)
 _CSI_FINAL = re.compile(r"[\x40-\x7e]")
+# Input the line editor just appends: everything but control characters and `?`.
+_PLAIN = re.compile(r"[^\x00-\x1f\x7f?]+")
 _NO_MORE = re.compile(r"\|\s*n(?:o(?:-(?:m(?:o(?:r(?:e)?)?)?)?)?)?(?:\s|\||$)", re.IGNORECASE)
 
 
@@ -68,16 +77,29 @@ class SshServer:
 
 
 class _Login(asyncssh.SSHServer):
-    """Password authentication against one account; failed attempts may be retried."""
+    """Password authentication against one account; failed attempts may be retried, slowly."""
 
-    def __init__(self, username: str, password: str, connections: set[_Login]) -> None:
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        connections: set[_Login],
+        guard: LoginGuard,
+        where: str,
+    ) -> None:
         self._username = username
         self._password = password
         self._connections = connections
+        self._guard = guard
+        self._where = where
+        self._peer = "unknown"
         self._conn: asyncssh.SSHServerConnection | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
+        peer = conn.get_extra_info("peername")
+        if isinstance(peer, tuple) and peer:
+            self._peer = str(peer[0])
         self._connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -89,10 +111,14 @@ class _Login(asyncssh.SSHServer):
     def password_auth_supported(self) -> bool:
         return True
 
-    def validate_password(self, username: str, password: str) -> bool:
-        user_ok = hmac.compare_digest(username.encode(), self._username.encode())
-        password_ok = hmac.compare_digest(password.encode(), self._password.encode())
-        return user_ok and password_ok
+    async def validate_password(self, username: str, password: str) -> bool:
+        def check() -> bool:
+            user_ok = hmac.compare_digest(username.encode(), self._username.encode())
+            password_ok = hmac.compare_digest(password.encode(), self._password.encode())
+            return user_ok and password_ok
+
+        verdict = await self._guard.attempt(self._peer, username, self._where, check)
+        return verdict.accepted
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -108,9 +134,15 @@ async def start_ssh_server(
     username: str = "admin",
     password: str = "admin",
     host_key: asyncssh.SSHKey | None = None,
+    login_guard: LoginGuard | None = None,
 ) -> SshServer:
-    """Listen for SSH on `host`:`port` (0 picks a free port) in front of `access`'s switch."""
+    """Listen for SSH on `host`:`port` (0 picks a free port) in front of `access`'s switch.
+
+    `login_guard` slows and locks out repeated failed logins; a lab shares one with NX-API.
+    """
     connections: set[_Login] = set()
+    guard = login_guard if login_guard is not None else LoginGuard()
+    where = f"{access.name} ssh"
 
     async def handle(process: asyncssh.SSHServerProcess[str]) -> None:
         try:
@@ -123,7 +155,7 @@ async def start_ssh_server(
         process.exit(0)
 
     acceptor = await asyncssh.create_server(
-        lambda: _Login(username, password, connections),
+        lambda: _Login(username, password, connections, guard, where),
         host,
         port,
         server_host_keys=[host_key or shared_host_key()],
@@ -143,7 +175,12 @@ async def _run_exec_request(access: SwitchAccess, process: asyncssh.SSHServerPro
     for line in (part.strip() for part in (process.command or "").split(";")):
         if not line:
             continue
+        if len(line) > MAX_LINE:
+            process.stdout.write(TOO_LONG.replace("\n", newline))
+            failed = True
+            break
         result = await _run_line(access, session, line, prompt_len=0)
+        await asyncio.sleep(0)  # a long list of commands must not starve other sessions
         text = (line + "\n" + result.output) if result.error else result.output
         process.stdout.write(text.replace("\n", newline))
         if result.error:
@@ -182,6 +219,8 @@ class _Shell:
         self.after_cr = False
         self.more: list[str] = []
         self.closing = False
+        # Set when typed text went past MAX_LINE and was dropped.
+        self.overflow = False
 
     # ------------------------------------------------------------------ output
 
@@ -205,17 +244,31 @@ class _Shell:
         await self.flush()
         while not self.closing:
             try:
-                data = await self.process.stdin.read(4096)
+                data = await self.process.stdin.read(READ_CHUNK)
             except (asyncssh.BreakReceived, asyncssh.SignalReceived, asyncssh.TerminalSizeChanged):
                 continue
             if not data:
                 break
-            for char in data:
-                await self.key(char)
-                if self.closing:
-                    break
+            await self.feed(data)
             await self.flush()
+            # Input that is already buffered does not suspend the read: give other sessions,
+            # the pacer and the HTTP front ends their turn between chunks.
+            await asyncio.sleep(0)
         await self.flush()
+
+    async def feed(self, data: str) -> None:
+        """Handle typed or pasted input; runs of plain text are taken whole, not per key."""
+        at = 0
+        while at < len(data) and not self.closing:
+            if not self.more and self.escape is None:
+                plain = _PLAIN.match(data, at)
+                if plain is not None:
+                    self.type_text(plain.group())
+                    self.after_cr = False
+                    at = plain.end()
+                    continue
+            await self.key(data[at])
+            at += 1
 
     async def key(self, char: str) -> None:
         after_cr, self.after_cr = self.after_cr, char == "\r"
@@ -241,6 +294,7 @@ class _Shell:
             self.erase(len(self.line) - (self.line.rstrip().rfind(" ") + 1))
         elif char == "\x03":
             self.line = ""
+            self.overflow = False
             self.write("\n" + self.prompt)
         elif char == "\x04":
             if not self.line and self.session.mode == Mode.EXEC:
@@ -255,8 +309,21 @@ class _Shell:
         elif char == "\x0e":
             self.recall(+1)
         elif char.isprintable():
-            self.line += char
-            self.write(char)
+            self.type_text(char)
+
+    def type_text(self, text: str) -> None:
+        if not text.isprintable():
+            text = "".join(char for char in text if char.isprintable())
+        room = MAX_LINE - len(self.line)
+        if len(text) > room:
+            # Like a terminal line editor with a full buffer: ring once, keep nothing more;
+            # Enter then refuses the whole line rather than running a cut-off command.
+            if not self.overflow:
+                self.write("\a")
+            self.overflow = True
+            text = text[: max(room, 0)]
+        self.line += text
+        self.write(text)
 
     def escape_key(self, char: str) -> None:
         # Arrow keys and the like arrive as ESC [ ... final or ESC O final.
@@ -278,6 +345,8 @@ class _Shell:
         if count:
             self.line = self.line[:-count]
             self.write("\b \b" * count)
+        if not self.line:
+            self.overflow = False
 
     def recall(self, step: int) -> None:
         if not self.history:
@@ -292,8 +361,13 @@ class _Shell:
     async def enter(self, line: str) -> None:
         self.line = ""
         self.write("\n")
+        if self.overflow:
+            self.overflow = False
+            self.write(TOO_LONG + self.prompt)
+            return
         if line.strip() and line != "\x1a":
             self.history.append(line.rstrip("\x1a"))
+            del self.history[:-MAX_HISTORY]
         self.history_at = len(self.history)
         await self.flush()
         result = await _run_line(
@@ -314,6 +388,9 @@ class _Shell:
 
     async def help(self) -> None:
         self.write("?\n")
+        if self.overflow:
+            self.write(TOO_LONG + self.prompt + self.line)
+            return
         await self.flush()
         result = await _run_line(
             self.access, self.session, self.line + "?", prompt_len=len(self.session.prompt) + 1
