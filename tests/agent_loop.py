@@ -70,6 +70,11 @@ class AgentLoop:
             self.clock.advance_to(max(self.clock.now(), wake - self.offset))
             self.agent.timer(self.now)
             self.pump()
+            # A wake-up that does not move past the instant it ran would spin forever.
+            after = self.agent.next_wakeup()
+            assert after is None or after > self.now, (
+                f"timer at {self.now} left the next wake-up at {after}"
+            )
         self.clock.advance_to(until)
 
     def trust(self, *, force: bool = False, virtual_account: str = "Default") -> None:

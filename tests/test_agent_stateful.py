@@ -1,4 +1,8 @@
-"""Hypothesis drives the pure agent with random time jumps, outages, syncs and usage changes."""
+"""Hypothesis drives the pure agent with random time jumps, outages, syncs and usage changes.
+
+Every step of `AgentLoop.advance` also checks that the agent's timer moves past the instant
+it ran at: a wake-up that does not would spin the scheduler at one instant forever.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from datetime import timedelta
 from agent_loop import AgentLoop
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from sim.agent.states import PushPhase, ReportState, Transport
 from sim.protocol.errors import CommError
@@ -22,6 +26,14 @@ class AgentMachine(RuleBasedStateMachine):
         self.loop.trust()
         self._checked = 0
         self._comm = "ok"
+
+    @initialize(
+        delay=st.sampled_from([timedelta(minutes=15), timedelta(days=1), timedelta(days=2)]),
+        days=st.sampled_from([None, 1, 2]),
+    )
+    def start_with(self, delay: timedelta, days: int | None) -> None:
+        self.set_ack_delay(delay)
+        self.set_usage_interval(days)
 
     @rule(minutes=st.integers(min_value=1, max_value=60 * 24 * 12))
     def advance(self, minutes: int) -> None:
@@ -62,6 +74,18 @@ class AgentMachine(RuleBasedStateMachine):
         agent = self.loop.agent
         agent.configure(self.loop.now, replace(agent.config, transport=transport))
         self.loop.pump()
+
+    @rule(days=st.sampled_from([None, 1, 2]))
+    def set_usage_interval(self, days: int | None) -> None:
+        agent = self.loop.agent
+        agent.configure(self.loop.now, replace(agent.config, usage_interval_days=days))
+        self.loop.pump()
+
+    @rule(delay=st.sampled_from([timedelta(minutes=15), timedelta(days=1), timedelta(days=2)]))
+    def set_ack_delay(self, delay: timedelta) -> None:
+        # An ACK slower than the push interval: polls for an older push are still being
+        # answered when the next push goes out.
+        self.loop.cssm.ack_delay = delay
 
     @rule(unreported=st.booleans())
     def save_usage(self, unreported: bool) -> None:

@@ -148,6 +148,11 @@ class _Pending:
     sent_at: datetime
     scheduled: bool = False  # a usage push from the schedule (not `license smart sync`)
     report_ids: tuple[int, ...] = ()
+    poll_id: int | None = None  # a result poll: the push it asks about
+    # A trust request, to make again if a restart finds it still in flight.
+    id_token: str | None = None
+    force: bool = False
+    scope: str = "all"
 
 
 @dataclass
@@ -203,7 +208,8 @@ class Agent:
         times = [self._next_notice]
         if not self._push_in_flight():
             times.append(self.next_push)
-        if not self._in_flight_on(Channel.RESULT_POLLING):
+        # An ACK check with no poll pending has nothing to do: it must never wake the agent.
+        if self.pending_poll is not None and not self._in_flight_on(Channel.RESULT_POLLING):
             times.append(self.next_ack_check)
         due = [t for t in times if t is not None]
         return min(due) if due else None
@@ -298,7 +304,10 @@ class Agent:
             scope="all" if scope == "all" else "local",
         )
         self._event(now, "Trust code install requested" + (" (force)" if force else ""))
-        self._send(request, _Pending(Channel.TRUST_ESTABLISHMENT, now))
+        pending = _Pending(
+            Channel.TRUST_ESTABLISHMENT, now, id_token=token, force=force, scope=request.scope
+        )
+        self._send(request, pending)
 
     def sync(self, now: datetime) -> None:
         """`license smart sync all|local`: push usage now and ask for what is missing."""
@@ -363,7 +372,8 @@ class Agent:
         """The simulation restarted from saved state: whatever was in flight never completed.
 
         A push that was under way is made again at once (the back end recognises reports it
-        already holds); a pending ACK is polled for again.
+        already holds); a pending ACK is polled for again; a trust request is made again with
+        the same token (a back end that issued the trust code already answers with it).
         """
         lost = list(self._in_flight.values())
         self._in_flight.clear()
@@ -373,6 +383,9 @@ class Agent:
         if self.pending_poll is not None and self.next_ack_check is None:
             self.next_ack_check = now
         self._next_notice = self._notice_after(now)
+        for pending in lost:
+            if pending.channel is Channel.TRUST_ESTABLISHMENT and pending.id_token is not None:
+                self.trust_idtoken(now, pending.id_token, scope=pending.scope, force=pending.force)
 
     def usage_file(self, now: datetime, *, unreported_only: bool) -> str:
         """`license smart save usage`: the `<smartLicense>` file of RUM reports."""
@@ -415,6 +428,8 @@ class Agent:
         if self.next_push is not None and now >= self.next_push and not self._push_in_flight():
             self.next_push = None
             self._push(now, scheduled=True)
+        if self.next_ack_check is not None and self.pending_poll is None:
+            self.next_ack_check = None
         if (
             self.next_ack_check is not None
             and now >= self.next_ack_check
@@ -523,11 +538,18 @@ class Agent:
         self.next_push = None
 
     def _on_poll_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
+        if pending.poll_id != self.pending_poll:
+            # A newer push replaced the poll this reply answers: its ACK still counts, but
+            # the newer poll and its schedule stay as they are.
+            self._history(now, Channel.RESULT_POLLING, reply.status)
+            if reply.status == "COMPLETE" and reply.ack is not None:
+                self._install_ack_body(now, reply.ack, install_policy=False)
+            return
         if reply.status == "OK_POLL":
             self._history(now, Channel.RESULT_POLLING, "OK_POLL")
             self.next_ack_check = now + self.timing.ack_poll_every
             return
-        self.pending_poll = None
+        self.pending_poll = self.next_ack_check = None
         if reply.status != "COMPLETE" or reply.ack is None:
             self._history(now, Channel.RESULT_POLLING, f"FAILED: {reply.message or 'no ACK'}")
             return
@@ -706,7 +728,7 @@ class Agent:
             timestamp=_ms(now), nonce=self._nonce(), sudi=self.sudi, hostname=self.hostname,
             poll_id=poll_id,
         )  # fmt: skip
-        self._send(request, _Pending(Channel.RESULT_POLLING, now))
+        self._send(request, _Pending(Channel.RESULT_POLLING, now, poll_id=poll_id))
 
     def _reschedule_push(self, now: datetime) -> None:
         """Make sure a push is scheduled when one should be, and none when none can happen."""
