@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import math
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
+
+from sim.timing import parse_duration, parse_signed_duration
 
 BACKEND_TARGETS = ("cssm", "cslu", "onprem")
 NETWORK_TARGETS = ("dns", "ntp")
@@ -28,6 +32,72 @@ FAULT_KINDS = {
     "signature-invalid": (),
     "clock-skew": ("offset",),
 }
+# Bounds on fault parameters: a fault is checked when it is added (and when a saved one is
+# restored), so that nothing out of range ever reaches the transport, CSSM or a switch clock.
+MAX_SLOW_SECONDS = 3600.0
+MAX_FAULT_SPAN = timedelta(days=3650)  # ack-delay durations and clock-skew offsets: 10 years
+
+
+class FaultError(ValueError):
+    """A fault that cannot be added: unknown kind, missing, unknown or out-of-range parameter."""
+
+
+def _seconds(kind: str, value: object) -> object:
+    wanted = f"a number from 0 to {MAX_SLOW_SECONDS:g}"
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number) or not 0 <= number <= MAX_SLOW_SECONDS:
+        raise FaultError(f"fault {kind}: seconds must be {wanted}, got {value!r}")
+    return value
+
+
+def _span(kind: str, name: str, value: object, *, signed: bool) -> object:
+    years = MAX_FAULT_SPAN.days // 365
+    wanted = (
+        f"a duration such as 30m, 2h or -1d, within {years} years either way"
+        if signed
+        else f"a duration such as 30m, 2h or 1d, from 0 to {years} years"
+    )
+    if isinstance(value, bool) or not isinstance(value, str | int | float | timedelta):
+        raise FaultError(f"fault {kind}: {name} must be {wanted}, got {value!r}")
+    try:
+        span = parse_signed_duration(value) if signed else parse_duration(value)
+    except ValueError:
+        raise FaultError(f"fault {kind}: {name} must be {wanted}, got {value!r}") from None
+    low = -MAX_FAULT_SPAN if signed else timedelta(0)
+    if not low <= span <= MAX_FAULT_SPAN:
+        raise FaultError(f"fault {kind}: {name} must be {wanted}, got {value!r}")
+    return value
+
+
+def validate_fault(kind: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    """The parameters of a `kind` fault, checked; raises FaultError naming what is wrong."""
+    if kind not in FAULT_KINDS:
+        raise FaultError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+    if params is not None and not isinstance(params, dict):
+        raise FaultError(f"fault {kind}: parameters must be a mapping, got {params!r}")
+    params = dict(params or {})
+    wanted = FAULT_KINDS[kind]
+    unknown = sorted(str(p) for p in params if p not in wanted)
+    if unknown:
+        takes = f"it takes {', '.join(wanted)}" if wanted else "it takes no parameters"
+        raise FaultError(f"fault {kind}: unknown parameter {', '.join(unknown)}; {takes}")
+    missing = [p for p in wanted if p not in params]
+    if missing:
+        raise FaultError(f"fault {kind} needs {', '.join(missing)}")
+    if "seconds" in params:
+        _seconds(kind, params["seconds"])
+    if "duration" in params:
+        _span(kind, "duration", params["duration"], signed=False)
+    if "offset" in params:
+        _span(kind, "offset", params["offset"], signed=True)
+    return params
 
 
 @dataclass(frozen=True)
@@ -106,22 +176,33 @@ class SimNetwork:
     # -------------------------------------------------------------- faults
 
     def add_fault(self, target: str, kind: str, params: dict[str, Any] | None = None) -> Fault:
-        if kind not in FAULT_KINDS:
-            raise ValueError(
-                f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}"
-            )
-        params = dict(params or {})
-        missing = [p for p in FAULT_KINDS[kind] if p not in params]
-        if missing:
-            raise ValueError(f"fault {kind} needs {', '.join(missing)}")
+        """Add a fault; raises FaultError (a ValueError) and adds nothing if it is invalid."""
+        params = validate_fault(kind, params)
         fault = Fault(next(self._fault_ids), target, kind, params)
         self.faults[fault.id] = fault
         return fault
 
-    def restore_faults(self, faults: dict[int, Fault]) -> None:
-        """Faults saved by a lab that stopped; new ids continue after theirs."""
-        self.faults.update(faults)
-        self._fault_ids = itertools.count(max(self.faults, default=0) + 1)
+    def restore_faults(self, faults: dict[int, Fault]) -> list[str]:
+        """Faults saved by a lab that stopped; new ids continue after theirs.
+
+        A saved fault that would be refused today (written before its parameters were
+        checked, or edited by hand) is left out rather than restored; the returned list says
+        which, one line each, so that a damaged state dir never wedges a restart.
+        """
+        refused: list[str] = []
+        for fault_id, fault in faults.items():
+            if not isinstance(fault, Fault):
+                refused.append(f"fault {fault_id} left out: not a fault: {fault!r}"[:300])
+                continue
+            try:
+                validate_fault(fault.kind, fault.params)
+            except FaultError as exc:
+                refused.append(f"fault {fault_id} ({fault.target} {fault.kind}) left out: {exc}")
+                continue
+            self.faults[fault_id] = fault
+        ids = [i for i in [*self.faults, *faults] if isinstance(i, int)]
+        self._fault_ids = itertools.count(max(ids, default=0) + 1)
+        return refused
 
     def remove_fault(self, fault_id: int) -> Fault | None:
         return self.faults.pop(fault_id, None)

@@ -3,6 +3,10 @@
 Actions may be plain callables or return an awaitable (a network exchange through an
 ASGI app); `run_until` awaits those in order, so virtual time never moves while an
 exchange is in flight. Ties run in the order they were scheduled.
+
+An action that raises does not stop time: the exception is recorded as an incident against
+the action's owner (a switch name, a back end) and the next event runs. A lab's pacer task
+drives `run_until`; one bad input must not freeze every switch.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sim.clock import VirtualClock
+from sim.incidents import Incidents
 
 Action = Callable[[], Awaitable[None] | None]
 
@@ -24,6 +29,7 @@ class _Entry:
     at: datetime
     seq: int
     action: Action = field(compare=False)
+    owner: str = field(default="scheduler", compare=False)
     cancelled: bool = field(default=False, compare=False)
 
 
@@ -46,19 +52,21 @@ class Handle:
 
 
 class Scheduler:
-    def __init__(self, clock: VirtualClock) -> None:
+    def __init__(self, clock: VirtualClock, incidents: Incidents | None = None) -> None:
         self.clock = clock
+        self.incidents = incidents if incidents is not None else Incidents()
         self._heap: list[_Entry] = []
         self._seq = itertools.count()
         self.events_run = 0
 
-    def schedule(self, at: datetime, action: Action) -> Handle:
-        entry = _Entry(max(at, self.clock.now()), next(self._seq), action)
+    def schedule(self, at: datetime, action: Action, *, owner: str = "scheduler") -> Handle:
+        """Run `action` at `at`; `owner` names who an exception in it is recorded against."""
+        entry = _Entry(max(at, self.clock.now()), next(self._seq), action, owner)
         heapq.heappush(self._heap, entry)
         return Handle(entry)
 
-    def call_soon(self, action: Action) -> Handle:
-        return self.schedule(self.clock.now(), action)
+    def call_soon(self, action: Action, *, owner: str = "scheduler") -> Handle:
+        return self.schedule(self.clock.now(), action, owner=owner)
 
     def peek(self) -> datetime | None:
         while self._heap and self._heap[0].cancelled:
@@ -72,9 +80,12 @@ class Scheduler:
             self.clock.advance_to(entry.at)
             entry.cancelled = True
             self.events_run += 1
-            result = entry.action()
-            if inspect.isawaitable(result):
-                await result
+            try:
+                result = entry.action()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as exc:  # contained: recorded, and time goes on
+                self.incidents.record(self.clock.now(), entry.owner, exc)
         if until > self.clock.now():
             self.clock.advance_to(until)
 

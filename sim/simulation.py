@@ -129,7 +129,7 @@ class Simulation:
         self.clock = clock if clock is not None else VirtualClock(start)
         # Contained failures (sim/incidents.py): recorded, shown, never fatal to time.
         self.incidents = Incidents()
-        self.scheduler = Scheduler(self.clock)
+        self.scheduler = Scheduler(self.clock, self.incidents)
         self.network = SimNetwork()
         for host in INTERNET_HOSTS:
             self.network.add_host(host)
@@ -184,6 +184,7 @@ class Simulation:
             transport=self.transport,
             timing=timing,
             trust_store=self.trust_store,
+            incidents=self.incidents,
         )
         self.switches: dict[str, Switch] = {}
         # What each component fault replaced, by fault id (see _apply_fault).
@@ -260,12 +261,15 @@ class Simulation:
         now = self.clock.now()
         every = self.timing.cslu_sync_every if name == "cslu" else self.timing.onprem_sync_every
         self._relay_timers[name] = self.scheduler.schedule(
-            due if due > now else now + every, lambda: self._relay_sync(name)
+            due if due > now else now + every, lambda: self._relay_sync(name), owner=name
         )
 
     def _relay_sync(self, name: str) -> None:
-        self.relay_sync(name)
-        self._schedule_relay_sync(name)
+        try:
+            self.relay_sync(name)
+        finally:
+            # A sync that failed unexpectedly (recorded by the scheduler) is tried again.
+            self._schedule_relay_sync(name)
 
     def relay_sync(self, name: str) -> str:
         """Synchronise CSLU / On-Prem with CSSM now; returns what happened, as one line."""
@@ -348,10 +352,10 @@ class Simulation:
         if target not in BACKEND_TARGETS + NETWORK_TARGETS and target not in self.switches:
             known = ", ".join((*BACKEND_TARGETS, *NETWORK_TARGETS, *self.switches))
             raise ValueError(f"unknown fault target {target!r}; expected one of {known}")
-        fault = self.network.add_fault(target, kind, params)
+        fault = self.network.add_fault(target, kind, params)  # checks the parameters
         try:
             previous = self._apply_fault(target, kind, fault.params)
-        except (ValueError, KeyError, TypeError):
+        except Exception:
             # A fault that cannot take effect must not linger in the network either.
             self.network.remove_fault(fault.id)
             raise

@@ -6,6 +6,7 @@ can be overridden per scenario (`timing:`) or per lab. The README lists them.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from typing import Annotated, Any
@@ -16,32 +17,53 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
 _COMPOUND = re.compile(r"^(?:\d+(?:\.\d+)?[smhdw])+$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# No timer, fault or advance of the simulation needs more; beyond it, datetime arithmetic
+# overflows (year 9999), so a larger duration is refused where it is read.
+MAX_DURATION = timedelta(days=36500)  # 100 years
+_MAX_TEXT = 64  # a duration is a short word; a longer one is not read at all
 
 
 def parse_duration(value: Any) -> timedelta:
-    """`90`, `"90s"`, `"5m"`, `"4h"`, `"30d"`, `"2w"`, `"1h20m"` or a timedelta -> timedelta."""
+    """`90`, `"90s"`, `"5m"`, `"4h"`, `"30d"`, `"2w"`, `"1h20m"` or a timedelta -> timedelta.
+
+    Raises ValueError (never OverflowError) for anything else, including a negative number
+    and a duration longer than MAX_DURATION (100 years).
+    """
+    seconds: float | None = None
     if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 30s, 5m, 4h or 15d")
-    if isinstance(value, int | float):
-        return timedelta(seconds=value)
-    if isinstance(value, str):
+        return _bounded(value.total_seconds(), value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str) and len(value) <= _MAX_TEXT:
         match = _DURATION.match(value)
+        compact = value.replace(" ", "")
         if match:
             number, unit = match.groups()
-            return timedelta(seconds=float(number) * _UNIT_SECONDS[unit or "s"])
-        compact = value.replace(" ", "")
-        if _COMPOUND.match(compact):
+            seconds = float(number) * _UNIT_SECONDS[unit or "s"]
+        elif _COMPOUND.match(compact):
             seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(compact))
-            return timedelta(seconds=seconds)
-    raise ValueError(f"expected a duration such as 30s, 5m, 4h, 15d or 1h30m, got {value!r}")
+    if seconds is None:
+        shown = (
+            repr(value) if not isinstance(value, str) or len(value) <= _MAX_TEXT else "a long text"
+        )
+        raise ValueError(f"expected a duration such as 30s, 5m, 4h, 15d or 1h30m, got {shown}")
+    return _bounded(seconds, value)
+
+
+def _bounded(seconds: float, value: Any) -> timedelta:
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_DURATION.total_seconds():
+        raise ValueError(f"a duration must be from 0 to 100 years (36500d), got {value!r}")
+    return value if isinstance(value, timedelta) else timedelta(seconds=seconds)
 
 
 def parse_signed_duration(value: Any) -> timedelta:
     """Like `parse_duration`, and a leading `-` gives a negative offset (`-2h`)."""
     if isinstance(value, str) and value.strip().startswith("-"):
         return -parse_duration(value.strip()[1:])
+    if isinstance(value, timedelta) and value < timedelta(0):
+        return -parse_duration(-value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        return -parse_duration(-value)
     return parse_duration(value)
 
 

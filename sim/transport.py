@@ -9,6 +9,7 @@ loopback when a lab runs the apps under uvicorn.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -58,8 +59,13 @@ class NetworkTransport:
         return Outcome(None, error, delay if delay is not None else self.timing.network_latency)
 
     async def send(self, url: str, request: AgentRequest, vrf: str, dns: DnsConfig) -> Outcome:
-        parts = urlsplit(url)
-        host_name = parts.hostname
+        try:
+            parts = urlsplit(url)
+            host_name = parts.hostname
+            _ = parts.port  # a port that is not a number from 0 to 65535 raises ValueError
+        except ValueError:
+            # The CLI refuses such URLs; one that got past it fails as a bad URL would.
+            return self._fail(CommError.NO_URL)
         if not host_name or parts.scheme not in ("http", "https"):
             return self._fail(CommError.NO_URL)
         ip = self.network.resolve(host_name, vrf, dns)
@@ -77,7 +83,7 @@ class NetworkTransport:
         latency = self.timing.network_latency * 2
         slow = self.network.fault(backend, "slow")
         if slow is not None:
-            latency += timedelta(seconds=float(slow.params["seconds"]))
+            latency += _slowdown(slow.params.get("seconds"), timeout)
             if latency >= timeout:
                 return self._fail(CommError.TIMEOUT, timeout)
         if parts.scheme == "https":
@@ -101,6 +107,8 @@ class NetworkTransport:
                 content=request.model_dump_json(),
                 headers={"content-type": "application/json", "host": parts.netloc},
             )
+        except httpx.InvalidURL:
+            return self._fail(CommError.NO_URL)
         except httpx.HTTPError:
             return self._fail(CommError.UNREACHABLE, timeout)
         return self._read(response, latency)
@@ -119,3 +127,15 @@ class NetworkTransport:
         except (ValueError, ValidationError):
             return self._fail(CommError.BAD_RESPONSE, latency)
         return Outcome(reply, None, latency)
+
+
+def _slowdown(seconds: object, timeout: timedelta) -> timedelta:
+    """A slow fault's delay; one that is not a sane number of seconds (faults are checked
+    when added, so only a bug gets here) counts as a server that never answers."""
+    try:
+        value = float(seconds)  # type: ignore[arg-type]
+        if math.isfinite(value) and 0 <= value <= timeout.total_seconds():
+            return timedelta(seconds=value)
+    except (TypeError, ValueError):
+        pass
+    return timeout

@@ -7,17 +7,21 @@ NX-OS: their outcome arrives as %LICMGR syslog messages once the exchange comple
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sim.agent.machine import DEFAULT_SMART_URL
 from sim.agent.states import Transport
 from sim.network import VrfDns
 from sim.switch import render
 from sim.switch.bootflash import IMAGE_BYTES, TOTAL_BYTES, BootflashError
-from sim.switch.cli import CliSession, CommandContext, CommandError, CommandSet, Mode
+from sim.switch.cli import ArgType, CliSession, CommandContext, CommandError, CommandSet, Mode
 from sim.switch.switch import (
+    INTERNAL_ERROR,
     NXOS_VERSION,
     TAC_PROFILE_NAMES,
     CallhomeConfig,
@@ -97,6 +101,88 @@ HELP = {
 
 def _switch(ctx: Ctx) -> Switch:
     return ctx.context
+
+
+# ---------------------------------------------------------------------- argument types
+#
+# Everything a person types that the switch keeps (configuration, names, URLs, tokens) is
+# checked here, at the edge, against what NX-OS accepts; a token that fails is answered with
+# `% Invalid parameter detected at '^' marker.` under it. Nothing unbounded or unprintable
+# reaches the agent, the transport or the running configuration.
+
+_HOSTNAME = re.compile(r"[A-Za-z0-9_.-]{1,63}")
+_DNS_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,62}(?:\.[A-Za-z0-9_-]{1,63})*\.?")
+MAX_DNS_NAME = 253
+_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,32}")  # VRF and profile names
+_PRINTABLE = re.compile(r"[\x21-\x7e]+")  # visible ASCII: no spaces, no control characters
+MAX_URL = 512
+MAX_TOKEN = 2048
+MAX_EMAIL = 255
+MAX_LINE = 255
+
+
+def _matching(pattern: re.Pattern[str], limit: int = MAX_LINE) -> Callable[[str], str]:
+    def parse(token: str) -> str:
+        if len(token) > limit or not pattern.fullmatch(token):
+            raise ValueError(token)
+        return token
+
+    return parse
+
+
+def _bounded_printable(limit: int) -> Callable[[str], str]:
+    def parse(token: str) -> str:
+        if len(token) > limit or not _PRINTABLE.fullmatch(token):
+            raise ValueError(token)
+        return token
+
+    return parse
+
+
+def parse_url(token: str) -> str:
+    """An http(s) URL with a host, a valid port, printable ASCII only, at most MAX_URL long."""
+    if len(token) > MAX_URL or not _PRINTABLE.fullmatch(token):
+        raise ValueError(token)
+    parts = urlsplit(token)  # raises ValueError for e.g. an unclosed IPv6 bracket
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(token)
+    _ = parts.port  # raises ValueError for a port that is not a number from 0 to 65535
+    return token
+
+
+def _parse_line(text: str) -> str:
+    if len(text) > MAX_LINE or not all(" " <= ch <= "~" for ch in text) or not text.strip():
+        raise ValueError(text)
+    return text
+
+
+ARGUMENT_TYPES: dict[str, ArgType] = {
+    "hostname": ArgType("WORD", "Enter the system's hostname (max 63)", _matching(_HOSTNAME)),
+    "dnsname": ArgType(
+        "WORD", "Enter a host or domain name (max 253)", _matching(_DNS_NAME, MAX_DNS_NAME)
+    ),
+    "name": ArgType("WORD", "Enter a name (max 32)", _matching(_NAME)),
+    "url": ArgType("WORD", f"Enter a URL (max {MAX_URL})", parse_url),
+    "token": ArgType("WORD", "Enter the ID token", _bounded_printable(MAX_TOKEN)),
+    "email": ArgType("WORD", "Enter an email address", _bounded_printable(MAX_EMAIL)),
+    "text": ArgType("LINE", "Enter a line of text", _parse_line, rest_of_line=True),
+}
+
+
+def _contained(handler: Callable[[Ctx], Any]) -> Callable[[Ctx], Any]:
+    """`handler`, with an unexpected exception recorded as an incident and answered in NX-OS
+    form: a bug in one command must not reach SSH / NX-API as a crash."""
+
+    def run(ctx: Ctx) -> Any:
+        try:
+            return handler(ctx)
+        except CommandError:
+            raise
+        except Exception as exc:  # contained: recorded, and the session goes on
+            _switch(ctx).record_incident(exc)
+            raise CommandError(INTERNAL_ERROR) from None
+
+    return run
 
 
 def _changed(ctx: Ctx) -> None:
@@ -471,7 +557,19 @@ def build_command_set() -> CommandSet[Switch]:
     commands: CommandSet[Switch] = CommandSet()
     for keyword, text in HELP.items():
         commands.describe(keyword, text)
-    add = commands.add
+    for name, arg_type in ARGUMENT_TYPES.items():
+        commands.define_type(name, arg_type)
+
+    def add(mode: Mode, pattern: str, handler: Callable[[Ctx], Any], **options: Any) -> None:
+        json = options.pop("json", None)
+        commands.add(
+            mode,
+            pattern,
+            _contained(handler),
+            json=_contained(json) if json is not None else None,
+            **options,
+        )
+
     exec_, config = Mode.EXEC, Mode.CONFIG
 
     shows: list[tuple[str, Any, Any]] = [
@@ -500,7 +598,7 @@ def build_command_set() -> CommandSet[Switch]:
     add(exec_, "show logging last <n:int(1-9999)>", _show_logging_last)
     add(exec_, "dir bootflash:", _dir)
 
-    add(exec_, "license smart trust idtoken <token:word> [local | all] [force]", _trust)
+    add(exec_, "license smart trust idtoken <token:token> [local | all] [force]", _trust)
     add(exec_, "license smart sync {all | local}", _sync)
     add(exec_, "license smart factory reset", _factory_reset)
     add(
@@ -509,7 +607,7 @@ def build_command_set() -> CommandSet[Switch]:
         _save_usage,
     )
     add(exec_, "license smart import <path:word>", _import)
-    add(exec_, "ping <host:word> [vrf <vrf_name:word>]", _ping)
+    add(exec_, "ping <host:dnsname> [vrf <vrf_name:name>]", _ping)
     add(
         exec_,
         "clock set <time:hhmmss> <day:int(1-31)> <month:month> <year:int(2000-2037)>",
@@ -518,7 +616,7 @@ def build_command_set() -> CommandSet[Switch]:
     add(exec_, "copy running-config startup-config", _copy_run_start)
     add(exec_, "reload [ascii]", _reload)
 
-    add(config, "hostname <name:word>", _hostname, no_pattern="hostname [<name:word>]")
+    add(config, "hostname <name:hostname>", _hostname, no_pattern="hostname [<name:hostname>]")
     add(
         config,
         "license smart transport {type= smart | cslu | callhome | off}",
@@ -527,9 +625,9 @@ def build_command_set() -> CommandSet[Switch]:
     )
     add(
         config,
-        "license smart url {kind= smart | cslu} <url:word>",
+        "license smart url {kind= smart | cslu} <url:url>",
         _url,
-        no_pattern="license smart url {kind= smart | cslu} [<url:word>]",
+        no_pattern="license smart url {kind= smart | cslu} [<url:url>]",
     )
     add(
         config,
@@ -539,55 +637,56 @@ def build_command_set() -> CommandSet[Switch]:
     )
     add(
         config,
-        "license smart vrf <vrf:word>",
+        "license smart vrf <vrf:name>",
         _license_vrf,
-        no_pattern="license smart vrf [<vrf:word>]",
+        no_pattern="license smart vrf [<vrf:name>]",
     )
     add(
         config,
-        "license smart proxy address <address:word> [port <port_number:int(1-65535)>]",
+        "license smart proxy address <address:dnsname> [port <port_number:int(1-65535)>]",
         _proxy,
-        no_pattern="license smart proxy [address <address:word> [port <port_number:int(1-65535)>]]",
+        no_pattern="license smart proxy [address <address:dnsname> "
+        "[port <port_number:int(1-65535)>]]",
     )
-    add(config, "ntp server <ip:ipv4> [prefer] [use-vrf <vrf_name:word>]", _ntp_server)
+    add(config, "ntp server <ip:ipv4> [prefer] [use-vrf <vrf_name:name>]", _ntp_server)
     add(config, "ip domain-lookup", _domain_lookup)
-    add(config, "ip domain-name <name:word> [use-vrf <vrf_name:word>]", _domain_name)
-    add(config, "ip name-server <servers:ipv4...> [use-vrf <vrf_name:word>]", _name_server)
+    add(config, "ip domain-name <name:dnsname> [use-vrf <vrf_name:name>]", _domain_name)
+    add(config, "ip name-server <servers:ipv4...> [use-vrf <vrf_name:name>]", _name_server)
     add(
         config,
-        "ip host <name:word> <ip:ipv4>",
+        "ip host <name:dnsname> <ip:ipv4>",
         _ip_host,
-        no_pattern="ip host <name:word> [<ip:ipv4>]",
+        no_pattern="ip host <name:dnsname> [<ip:ipv4>]",
     )
-    add(config, "vrf context <name:word>", _vrf_context, enters=Mode.CONFIG_VRF)
-    add(Mode.CONFIG_VRF, "ip domain-name <name:word>", _vrf_domain_name)
+    add(config, "vrf context <name:name>", _vrf_context, enters=Mode.CONFIG_VRF)
+    add(Mode.CONFIG_VRF, "ip domain-name <name:dnsname>", _vrf_domain_name)
     add(Mode.CONFIG_VRF, "ip name-server <servers:ipv4...>", _vrf_name_server)
     add(
         config,
         "logging server <ip:ipv4> [<severity:int(0-7)>] [port <port_number:int(1-65535)>] "
-        "[use-vrf <vrf_name:word>]",
+        "[use-vrf <vrf_name:name>]",
         _logging_server,
     )
     add(config, "callhome", _callhome, enters=Mode.CONFIG_CALLHOME)
     home = Mode.CONFIG_CALLHOME
-    add(home, "email-contact <address:word>", _callhome_email)
+    add(home, "email-contact <address:email>", _callhome_email)
     add(
         home,
-        "destination-profile <profile:word> transport-method {method= http | email}",
+        "destination-profile <profile:name> transport-method {method= http | email}",
         _callhome_profile,
     )
     add(
         home,
-        "destination-profile <profile:word> index <i:int(1-10)> http <url:word>",
+        "destination-profile <profile:name> index <i:int(1-10)> http <url:url>",
         _callhome_profile,
     )
     add(
         home,
-        "destination-profile <profile:word> index <i:int(1-10)> email-addr <addr:word>",
+        "destination-profile <profile:name> index <i:int(1-10)> email-addr <addr:email>",
         _callhome_profile,
     )
-    add(home, "transport http use-vrf <vrf:word>", _callhome_transport)
-    add(home, "transport email <rest:line>", _callhome_extra)
+    add(home, "transport http use-vrf <vrf:name>", _callhome_transport)
+    add(home, "transport email <rest:text>", _callhome_extra)
     add(home, "enable", _callhome_enable)
     add(home, "periodic-inventory notification interval <days:int(1-30)>", _callhome_periodic)
     return commands

@@ -18,19 +18,30 @@ from sim.agent.effects import Log, Send
 from sim.agent.import_outcome import ImportOutcome, ImportResult
 from sim.agent.machine import CALLHOME_URL, Agent, CallhomeDestination, LicensingConfig
 from sim.clock import VirtualClock
+from sim.incidents import Incidents
 from sim.network import DnsConfig, SimNetwork
+from sim.protocol.errors import CommError
 from sim.protocol.files import FileFormatError, read_import_file
 from sim.protocol.messages import Sudi
 from sim.protocol.signing import TrustStore
 from sim.scheduler import Handle, Scheduler
 from sim.switch.bootflash import Bootflash, file_name
-from sim.switch.cli import CliSession
+from sim.switch.cli import CliSession, Mode
 from sim.syslog import Message, SyslogRecord, make_record
 from sim.timing import TimingProfile
 from sim.transport import NetworkTransport, Outcome
 
 SYSLOG_CAPACITY = 20000
 NXOS_VERSION = "10.4(3)"
+INTERNAL_ERROR = "% Internal error while executing command; see slpsim incidents"
+# How many times the licensing timer may fire at one instant before the switch treats it as
+# stuck (a few is normal: a push and a poll due together). A stuck timer is recorded as an
+# incident and deferred by STALL_DEFER, so no agent state can spin the scheduler in place.
+STALL_LIMIT = 20
+STALL_DEFER = timedelta(minutes=1)
+# How far a switch clock may be from simulation time (`clock set`, clock-skew faults): far
+# enough for any test of clock trouble, near enough that no date arithmetic overflows.
+MAX_CLOCK_OFFSET = timedelta(days=3650)
 
 
 @dataclass
@@ -43,6 +54,7 @@ class SimContext:
     transport: NetworkTransport
     timing: TimingProfile
     trust_store: TrustStore
+    incidents: Incidents = field(default_factory=Incidents)
 
 
 @dataclass
@@ -133,6 +145,9 @@ class Switch:
         self.config_changed_at: datetime | None = None
         self.current_vrf_context = "default"
         self._timer: Handle | None = None
+        self._timer_ran_at: datetime | None = None  # simulation time of the last firing
+        self._timer_runs = 0  # firings at that instant
+        self._timer_stalled = False
         self._ntp_check: Handle | None = None
         self._session: CliSession[Switch] | None = None
 
@@ -146,7 +161,26 @@ class Switch:
         """`clock set`: the switch clock jumps; NTP, if it can, pulls it back."""
         self.set_clock_offset(when - self.ctx.clock.now())
 
+    @property
+    def clock_offset(self) -> timedelta:
+        return self._clock_offset
+
+    @clock_offset.setter
+    def clock_offset(self, offset: timedelta) -> None:
+        # Every path that sets the offset (including restoring saved state) passes here: an
+        # offset out of range would make every later reading of the clock overflow.
+        if not isinstance(offset, timedelta) or abs(offset) > MAX_CLOCK_OFFSET:
+            if hasattr(self, "_clock_offset"):
+                self.record_incident(
+                    ValueError(f"clock offset {offset!r} of {self.name} is out of range; reset")
+                )
+            offset = timedelta(0)
+        self._clock_offset = offset
+
     def set_clock_offset(self, offset: timedelta) -> None:
+        if abs(offset) > MAX_CLOCK_OFFSET:
+            years = MAX_CLOCK_OFFSET.days // 365
+            raise ValueError(f"a switch clock may be at most {years} years off, got {offset}")
         self.clock_offset = offset
         self.agent.clock_changed(self.now())
         self._schedule_ntp_check()
@@ -157,7 +191,7 @@ class Switch:
             if self._ntp_check is not None:
                 self._ntp_check.cancel()
             at = self.ctx.clock.now() + self.ctx.timing.ntp_correction
-            self._ntp_check = self.ctx.scheduler.schedule(at, self.ntp_poll)
+            self._ntp_check = self.ctx.scheduler.schedule(at, self.ntp_poll, owner=self.name)
 
     def ntp_poll(self) -> None:
         """Synchronise with the first reachable configured NTP server (preferred first)."""
@@ -211,12 +245,29 @@ class Switch:
         """One exec-mode line, as a person would see it (errors included)."""
         session = self.session
         session.end()
-        return session.execute(line).output
+        try:
+            return session.execute(line).output
+        except Exception as exc:  # contained: the switch answers, the incident is recorded
+            self.record_incident(exc)
+            session.end()
+            return INTERNAL_ERROR + "\n"
 
     def apply_config(self, lines: list[str]) -> list[str]:
         session = self.session
         session.end()
-        return [result.output for result in session.execute_config(lines)]
+        session.enter(Mode.CONFIG)
+        outputs: list[str] = []
+        for line in lines:
+            try:
+                outputs.append(session.execute(line).output)
+            except Exception as exc:  # contained, as in `exec`; the next line still runs
+                self.record_incident(exc)
+                outputs.append(INTERNAL_ERROR + "\n")
+        session.end()
+        return outputs
+
+    def record_incident(self, exc: BaseException) -> None:
+        self.ctx.incidents.record(self.ctx.clock.now(), self.name, exc)
 
     def save_startup_config(self) -> None:
         from sim.switch.render import running_config_lines
@@ -332,16 +383,21 @@ class Switch:
             if isinstance(effect, Log):
                 self.log(effect.message, *effect.args)
             else:
-                self.ctx.scheduler.call_soon(_bind_delivery(self, effect))
+                self.ctx.scheduler.call_soon(_bind_delivery(self, effect), owner=self.name)
         self._rearm()
 
     async def deliver(self, send: Send) -> None:
         if self.before_send is not None:
             self.before_send(self)
-        outcome = await self.ctx.transport.send(send.url, send.request, send.vrf, self.dns)
+        try:
+            outcome = await self.ctx.transport.send(send.url, send.request, send.vrf, self.dns)
+        except Exception as exc:
+            # The exchange must still end, or the agent would wait for its reply forever.
+            self.record_incident(exc)
+            outcome = Outcome(None, CommError.UNREACHABLE, self.ctx.timing.network_latency)
         if outcome.delay:
             at = self.ctx.clock.now() + outcome.delay
-            self.ctx.scheduler.schedule(at, lambda: self._complete(send, outcome))
+            self.ctx.scheduler.schedule(at, lambda: self._complete(send, outcome), owner=self.name)
         else:
             self._complete(send, outcome)
 
@@ -355,16 +411,44 @@ class Switch:
     def _rearm(self) -> None:
         wake = self.agent.next_wakeup()
         at = wake - self.clock_offset if wake is not None else None
+        if at is not None:
+            at = self._unless_stalled(at)
         if self._timer is not None and self._timer.active and self._timer.at == at:
             return
         if self._timer is not None:
             self._timer.cancel()
-        self._timer = self.ctx.scheduler.schedule(at, self._on_timer) if at else None
+        self._timer = (
+            self.ctx.scheduler.schedule(at, self._on_timer, owner=self.name) if at else None
+        )
+
+    def _unless_stalled(self, at: datetime) -> datetime:
+        """`at`, or a later time when the timer keeps firing at one instant without effect."""
+        now = self.ctx.clock.now()
+        if at > now:
+            self._timer_stalled = False
+            return at
+        if self._timer_stalled or (self._timer_ran_at == now and self._timer_runs >= STALL_LIMIT):
+            if not self._timer_stalled:
+                self._timer_stalled = True
+                self.record_incident(
+                    RuntimeError(
+                        f"licensing timer of {self.name} stays due at {at.isoformat()} after "
+                        f"{self._timer_runs} runs; deferred by {STALL_DEFER}"
+                    )
+                )
+            return now + STALL_DEFER
+        return at
 
     def _on_timer(self) -> None:
         self._timer = None
-        self.agent.timer(self.now())
-        self.pump()
+        now = self.ctx.clock.now()
+        self._timer_runs = self._timer_runs + 1 if self._timer_ran_at == now else 1
+        self._timer_ran_at = now
+        try:
+            self.agent.timer(self.now())
+        finally:
+            # Even after an unexpected error the timer is re-armed: the agent carries on.
+            self.pump()
 
 
 def _bind_delivery(switch: Switch, send: Send) -> Callable[[], Any]:
