@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import math
 import os
 import socket
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sim.command_line import app
@@ -416,3 +419,140 @@ def test_secrets_come_from_files_or_the_environment_not_only_argv(tmp_path: Path
         _secret(None, tmp_path / "empty", "SLPSIM_TEST_SECRET", "--x-file")
     result = CliRunner().invoke(app, ["lab", "--control-token-file", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "--control-token-file: cannot read" in result.output
+
+
+# ---------------------------------------------------------------------- NX-API fuzz
+
+# Every character class, lone surrogates included (JSON's \ud800 escapes reach them).
+ANY_CHARACTER = st.characters(codec=None, categories=None)
+JSON_TEXT = st.text(ANY_CHARACTER, max_size=40)
+NUMBERS = st.one_of(
+    st.sampled_from([math.nan, math.inf, -math.inf, 10**400, -(10**400), 2**63, 0.5]),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+SCALARS = st.one_of(st.none(), st.booleans(), NUMBERS, JSON_TEXT)
+JSON_VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(JSON_TEXT, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+FIELDS = {
+    "version": st.one_of(st.sampled_from(["1.0", "1.2", 1]), JSON_VALUES),
+    "type": st.one_of(st.sampled_from(["cli_show", "cli_show_ascii", "cli_conf"]), JSON_VALUES),
+    "chunk": st.one_of(st.just("0"), JSON_VALUES),
+    "sid": JSON_VALUES,
+    "input": st.one_of(st.sampled_from(["show version", "show clock ;show inventory"]), JSON_TEXT),
+    "output_format": st.one_of(st.just("json"), JSON_VALUES),
+}
+INS_API = st.fixed_dictionaries({}, optional=FIELDS).map(lambda ins: {"ins_api": ins})
+RPC_CALL = st.fixed_dictionaries(
+    {},
+    optional={
+        "jsonrpc": st.one_of(st.just("2.0"), JSON_VALUES),
+        "method": st.one_of(st.sampled_from(["cli", "cli_ascii"]), JSON_VALUES),
+        "params": st.one_of(
+            st.fixed_dictionaries(
+                {"cmd": st.one_of(st.just("show version"), JSON_TEXT)},
+                optional={"version": JSON_VALUES},
+            ),
+            JSON_VALUES,
+        ),
+        "id": st.one_of(NUMBERS, JSON_VALUES),
+    },
+)
+DOCUMENTS = st.one_of(INS_API, RPC_CALL, st.lists(RPC_CALL, max_size=3), JSON_VALUES)
+
+
+def _encoded(document: Any) -> bytes:
+    # allow_nan: NaN / Infinity literals are part of the hostile input.
+    return json.dumps(document, allow_nan=True).encode("ascii")
+
+
+CONTENT_TYPES = st.sampled_from([JSON, RPC, "", "text/plain", "application/json; charset=latin-1"])
+# (body, content type): mostly the shape each content type expects, then anything at all.
+REQUESTS = st.one_of(
+    st.tuples(INS_API.map(_encoded), st.just(JSON)),
+    st.tuples(st.one_of(RPC_CALL, st.lists(RPC_CALL, max_size=3)).map(_encoded), st.just(RPC)),
+    st.tuples(DOCUMENTS.map(_encoded), CONTENT_TYPES),
+    st.tuples(st.binary(max_size=200), CONTENT_TYPES),
+    st.tuples(
+        DOCUMENTS.map(_encoded).flatmap(
+            lambda raw: st.integers(0, len(raw)).map(lambda cut: raw[:cut])
+        ),
+        CONTENT_TYPES,
+    ),
+)
+HEADER_BYTES = st.binary(max_size=60).map(lambda raw: raw.replace(b"\r", b"").replace(b"\n", b""))
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+class NxapiClient:
+    """One switch's NX-API in-process, kept across Hypothesis examples on one event loop."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.simulation = Simulation.build("direct", switches=[SwitchSpec(HOSTNAME)])
+        self.loop.run_until_complete(self.simulation.boot())
+        app = create_nxapi_app(SwitchAccess(self.simulation, HOSTNAME))
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        self.client = httpx.AsyncClient(transport=transport, base_url="http://switch")
+
+    def post(self, raw: bytes, headers: dict[str, bytes], auth: Any = AUTH) -> httpx.Response:
+        return self.loop.run_until_complete(
+            self.client.post("/ins", content=raw, headers=headers, auth=auth)
+        )
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+        self.loop.run_until_complete(self.simulation.close())
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def nxapi() -> Iterator[NxapiClient]:
+    client = NxapiClient()
+    yield client
+    client.close()
+
+
+def assert_answered(answer: httpx.Response) -> None:
+    assert answer.status_code < 500, (answer.status_code, answer.text[:300])
+    answer.json()  # every answer, refusals included, is JSON
+
+
+@FUZZ
+@given(request=REQUESTS)
+def test_nxapi_fuzzed_bodies_never_answer_5xx(
+    nxapi: NxapiClient, request: tuple[bytes, str]
+) -> None:
+    raw, content_type = request
+    assert_answered(nxapi.post(raw, {"content-type": content_type.encode()}))
+
+
+@FUZZ
+@given(
+    authorization=st.one_of(
+        HEADER_BYTES,
+        HEADER_BYTES.map(lambda raw: b"Basic " + raw),
+        st.binary(max_size=40).map(lambda raw: b"Basic " + base64.b64encode(raw)),
+    ),
+    cookie=st.one_of(st.none(), HEADER_BYTES),
+)
+def test_nxapi_fuzzed_credentials_never_answer_5xx(
+    nxapi: NxapiClient, authorization: bytes, cookie: bytes | None
+) -> None:
+    headers = {"content-type": JSON.encode(), "authorization": authorization}
+    if cookie is not None:
+        headers["cookie"] = cookie
+    raw = _encoded(ins_api_body("show clock"))
+    answer = nxapi.post(raw, headers, auth=None)
+    assert_answered(answer)
+    assert answer.status_code in (200, 401)
