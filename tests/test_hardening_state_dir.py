@@ -111,9 +111,10 @@ def test_a_crafted_pickle_payload_runs_nothing_and_is_refused(tmp_path: Path) ->
         {"$object": {"type": "sim.lab.state_codec:random.Random", "fields": {}}},
         {"$object": {"type": "subprocess:Popen", "fields": {"args": "touch x"}}},
         {"$enum": ["sim.lab.state_codec:importlib.import_module", "os"]},
-        {"$model": {"type": "sim.lab.lab:Lab", "data": {}}},
+        {"$model": {"type": "sim.lab.lab:LabOptions", "data": {}}},
+        {"$object": {"type": "sim.lab.control_client:ControlClient", "fields": {}}},
         {"$reduce": ["os:system", ["touch x"]]},
-        {"$object": {"type": "sim.lab.lab:LabOptions", "fields": {"__class__": {}}}},
+        {"$object": {"type": "cssm_mock.models:CssmModel", "fields": {"__class__": {}}}},
     ],
 )
 def test_a_type_tag_outside_the_allow_list_is_refused(tmp_path: Path, crafted: Any) -> None:

@@ -16,8 +16,8 @@ key naming its kind:
     {"$private_key": "<PEM>"}   {"$certificate": "<PEM>"}   {"$random": [...]}
 
 Only an allow-list is ever built: the standard types above, enums, plain objects and pydantic
-models of the project's own packages (an object is made with `cls.__new__(cls)` and given its
-fields; no constructor, `__reduce__` or `__setstate__` named by the data is called). Saving
+models of the project's pure modules (DATA_MODULES). An object is made with `cls.__new__(cls)`
+and given its fields; no constructor, `__reduce__` or `__setstate__` named by data is called. Saving
 refuses what it cannot write back exactly (a lambda, a socket, a task, a list that contains
 itself), naming where it sits, so a new attribute that cannot be saved fails a test rather than
 a user's restart.
@@ -43,7 +43,21 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from pydantic import BaseModel
 
-PROJECT_PACKAGES = ("sim", "cssm_mock", "cslu_mock", "onprem_mock")
+# The project's pure parts (DESIGN §1): their objects hold data and do no I/O, so a crafted
+# one can at worst hold wrong data; it never reaches a socket, a file or a process.
+DATA_MODULES = (
+    "sim.agent",
+    "sim.switch",
+    "sim.protocol",
+    "sim.network",
+    "sim.syslog",
+    "sim.operator",
+    "sim.incidents",
+    "sim.timing",
+    "cssm_mock.models",
+    "cslu_mock.models",
+    "onprem_mock.models",
+)
 
 _MODULE = re.compile(r"(?:sim|cssm_mock|cslu_mock|onprem_mock)(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _QUALNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -189,7 +203,7 @@ class _Encoder:
 
     def _project_object(self, obj: object) -> dict[str, Any]:
         kind = type(obj)
-        if isinstance(obj, (type, BaseException)) or not _is_project(kind):
+        if isinstance(obj, (type, BaseException)) or not _is_data_type(kind):
             raise CodecError(f"{_describe(obj)} cannot be saved as data")
         written = self._objects.get(id(obj))
         if written is not None:
@@ -258,14 +272,14 @@ def _attributes(obj: object) -> list[tuple[str, Any]]:
     return pairs
 
 
-def _slot_names(kind: type) -> list[str]:
-    names = []
+def _slot_names(kind: type) -> tuple[str, ...]:
+    names: list[str] = []
     for base in kind.__mro__:
         slots = base.__dict__.get("__slots__", ())
         for name in (slots,) if isinstance(slots, str) else slots:
             if name not in ("__dict__", "__weakref__"):
                 names.append(name)
-    return names
+    return tuple(names)
 
 
 def _private_pem(key: Any) -> str:
@@ -277,12 +291,16 @@ def _private_pem(key: Any) -> str:
     return pem.decode()
 
 
-def _is_project(kind: type) -> bool:
-    return kind.__module__.split(".")[0] in PROJECT_PACKAGES
+def _is_data_type(kind: type) -> bool:
+    return _is_data_module(kind.__module__)
+
+
+def _is_data_module(name: str) -> bool:
+    return any(name == module or name.startswith(f"{module}.") for module in DATA_MODULES)
 
 
 def _class_name(kind: type) -> str:
-    if not _is_project(kind) or "<locals>" in kind.__qualname__:
+    if not _is_data_type(kind) or "<locals>" in kind.__qualname__:
         raise CodecError(f"type {kind.__module__}.{kind.__qualname__} cannot be saved as data")
     return f"{kind.__module__}:{kind.__qualname__}"
 
@@ -522,10 +540,14 @@ def _expect(value: Any, kind: type) -> Any:
 
 
 def _project_class(name: Any) -> type:
-    """The class `module:qualname` names, if it is one of the project's own; nothing else."""
+    """The class `module:qualname` names, if it is a data type of the project; nothing else."""
     text = _expect(name, str)
     module_name, _, qualname = text.partition(":")
-    if not _MODULE.fullmatch(module_name) or not _QUALNAME.fullmatch(qualname):
+    if (
+        not _MODULE.fullmatch(module_name)
+        or not _is_data_module(module_name)
+        or not _QUALNAME.fullmatch(qualname)
+    ):
         raise CodecError(f"{text[:80]!r} is not a type this lab saves")
     try:
         found: Any = importlib.import_module(module_name)
