@@ -164,7 +164,7 @@ def test_an_attribute_that_cannot_be_saved_is_refused_by_name() -> None:
     state = {attr: getattr(switch, attr) for attr in SWITCH_STATE}
     with pytest.raises(
         StateError,
-        match=r"saved state\['agent'\]\.on_report cannot be saved: a builtins\.function",
+        match=r"saved state\['agent'\]\.on_report cannot be saved: it is a builtins\.function",
     ):
         dumps(state, {"clock": sim.clock, "timing": sim.timing, "scheduler": sim.scheduler})
 
@@ -272,6 +272,13 @@ def test_a_missing_database_is_refused_rather_than_reset(tmp_path: Path) -> None
     ):
         StateStore(state_dir)
     assert not (state_dir / "cssm.sqlite").exists()
+
+
+def test_a_blank_database_beside_saved_state_is_refused(tmp_path: Path) -> None:
+    state_dir = saved_state_dir(tmp_path)
+    (state_dir / "cssm.sqlite").write_bytes(b"")
+    with pytest.raises(StateError, match=r"cssm\.sqlite in .* is blank while switches\.sqlite"):
+        StateStore(state_dir)
 
 
 def test_databases_from_different_labs_are_refused(tmp_path: Path) -> None:

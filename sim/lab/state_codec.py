@@ -62,6 +62,7 @@ DATA_MODULES = (
 _MODULE = re.compile(r"(?:sim|cssm_mock|cslu_mock|onprem_mock)(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _QUALNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _PRIVATE_KEYS = (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)
+_BUILTIN_DATA = (str, bytes, int, float, tuple, list, dict, set, frozenset)
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _MISSING = object()
 
@@ -204,7 +205,10 @@ class _Encoder:
     def _project_object(self, obj: object) -> dict[str, Any]:
         kind = type(obj)
         if isinstance(obj, (type, BaseException)) or not _is_data_type(kind):
-            raise CodecError(f"{_describe(obj)} cannot be saved as data")
+            raise CodecError(f"it is {_describe(obj)}, not data")
+        if isinstance(obj, _BUILTIN_DATA):
+            # Its value lives outside __dict__, where this format does not look.
+            raise CodecError(f"it is {_describe(obj)}, a subclass of a built-in type")
         written = self._objects.get(id(obj))
         if written is not None:
             # Written once already (shared, or a cycle): number that one, point to it.
@@ -301,7 +305,7 @@ def _is_data_module(name: str) -> bool:
 
 def _class_name(kind: type) -> str:
     if not _is_data_type(kind) or "<locals>" in kind.__qualname__:
-        raise CodecError(f"type {kind.__module__}.{kind.__qualname__} cannot be saved as data")
+        raise CodecError(f"it is of type {kind.__module__}.{kind.__qualname__}, not data")
     return f"{kind.__module__}:{kind.__qualname__}"
 
 

@@ -159,13 +159,21 @@ class StateStore:
         return db
 
     def _check_complete(self, present: list[str]) -> None:
-        """A database missing beside others that hold a lab's state is damage, not a fresh start."""
-        missing = [name for name in DATABASES if name not in present]
+        """A database missing (or blank) beside others that hold a lab's state is damage, not
+        a fresh start: carrying on would silently reset that part of the lab."""
         holding = [name for name in present if self.setting("now", name) is not None]
-        if missing and holding:
+        if not holding:
+            return
+        for name in DATABASES:
+            if name not in present:
+                problem = f"{name}.sqlite is missing from {self.state_dir}"
+            elif self.setting("lab", name) is None:
+                problem = f"{name}.sqlite in {self.state_dir} is blank"
+            else:
+                continue
             raise StateError(
-                f"{missing[0]}.sqlite is missing from {self.state_dir} while {holding[0]}.sqlite "
-                f"holds a lab's state; put it back or {NEW_STATE_DIR}"
+                f"{problem} while {holding[0]}.sqlite holds a lab's state; put it back or "
+                f"{NEW_STATE_DIR}"
             )
 
     def _lab_id(self) -> str:
