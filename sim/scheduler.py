@@ -61,6 +61,9 @@ class Scheduler:
 
     def schedule(self, at: datetime, action: Action, *, owner: str = "scheduler") -> Handle:
         """Run `action` at `at`; `owner` names who an exception in it is recorded against."""
+        if not isinstance(at, datetime) or at.tzinfo is None:
+            # Refused here, in the caller, rather than failing inside the run loop later.
+            raise ValueError(f"an event needs a timezone-aware datetime, got {at!r}")
         entry = _Entry(max(at, self.clock.now()), next(self._seq), action, owner)
         heapq.heappush(self._heap, entry)
         return Handle(entry)

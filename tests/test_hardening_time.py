@@ -234,6 +234,15 @@ def test_a_saved_clock_offset_out_of_range_is_reset_not_fatal(sim: Simulation) -
     assert "out of range" in next(iter(sim.incidents)).summary
 
 
+@pytest.mark.parametrize("year", [2000, 2037])
+def test_clock_set_takes_every_year_nxos_takes(sim: Simulation, year: int) -> None:
+    output = sim.switch("leaf1").exec(f"clock set 12:00:00 1 January {year}")
+    assert f"Jan 01 {year}" in output or str(year) in output
+    assert sim.switch("leaf1").now().year == year
+    run(sim.advance(timedelta(days=1)))
+    assert len(sim.incidents) == 0
+
+
 @pytest.mark.parametrize("text", ["99999999999d", "1e400", "9" * 400, "1" * 300 + "d"])
 def test_durations_never_overflow(text: str) -> None:
     for parse in (parse_duration, parse_signed_duration):

@@ -538,22 +538,24 @@ class Agent:
         self.next_push = None
 
     def _on_poll_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
+        complete = reply.status == "COMPLETE" and reply.ack is not None
+        if reply.status == "OK_POLL" or complete:
+            outcome = reply.status
+        else:
+            outcome = f"FAILED: {reply.message or 'no ACK'}"
+        self._history(now, Channel.RESULT_POLLING, outcome)
         if pending.poll_id != self.pending_poll:
             # A newer push replaced the poll this reply answers: its ACK still counts, but
             # the newer poll and its schedule stay as they are.
-            self._history(now, Channel.RESULT_POLLING, reply.status)
-            if reply.status == "COMPLETE" and reply.ack is not None:
+            if complete and reply.ack is not None:
                 self._install_ack_body(now, reply.ack, install_policy=False)
             return
         if reply.status == "OK_POLL":
-            self._history(now, Channel.RESULT_POLLING, "OK_POLL")
             self.next_ack_check = now + self.timing.ack_poll_every
             return
         self.pending_poll = self.next_ack_check = None
-        if reply.status != "COMPLETE" or reply.ack is None:
-            self._history(now, Channel.RESULT_POLLING, f"FAILED: {reply.message or 'no ACK'}")
+        if not complete or reply.ack is None:
             return
-        self._history(now, Channel.RESULT_POLLING, "COMPLETE")
         self.install_ack(now, reply.ack)
         if reply.policy is not None:
             self._install_offered_policy(now, reply.policy)

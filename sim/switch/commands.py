@@ -260,9 +260,9 @@ def _clock_set(ctx: Ctx) -> str:
             int(ctx.args["year"]), int(ctx.args["month"]), int(ctx.args["day"]),
             at.hour, at.minute, at.second, tzinfo=switch.now().tzinfo,
         )  # fmt: skip
+        switch.set_clock(when)
     except ValueError:
         raise CommandError("% Invalid date") from None
-    switch.set_clock(when)
     return render.show_clock(switch).splitlines()[0] + "\n"
 
 

@@ -39,9 +39,9 @@ INTERNAL_ERROR = "% Internal error while executing command; see slpsim incidents
 # incident and deferred by STALL_DEFER, so no agent state can spin the scheduler in place.
 STALL_LIMIT = 20
 STALL_DEFER = timedelta(minutes=1)
-# How far a switch clock may be from simulation time (`clock set`, clock-skew faults): far
-# enough for any test of clock trouble, near enough that no date arithmetic overflows.
-MAX_CLOCK_OFFSET = timedelta(days=3650)
+# How far a switch clock may be from simulation time: `clock set` takes years 2000-2037
+# and clock-skew faults up to 10 years; far beyond that, date arithmetic would overflow.
+MAX_CLOCK_OFFSET = timedelta(days=36500)
 
 
 @dataclass
