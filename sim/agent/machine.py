@@ -539,9 +539,8 @@ class Agent:
 
     def _on_poll_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
         complete = reply.status == "COMPLETE" and reply.ack is not None
-        if reply.status == "OK_POLL" or complete:
-            outcome = reply.status
-        else:
+        outcome: str = reply.status
+        if reply.status != "OK_POLL" and not complete:
             outcome = f"FAILED: {reply.message or 'no ACK'}"
         self._history(now, Channel.RESULT_POLLING, outcome)
         if pending.poll_id != self.pending_poll:
