@@ -29,7 +29,7 @@ from sim.lab.access import SwitchAccess
 from sim.lab.background import BackgroundLab
 from sim.lab.control_client import ControlClient
 from sim.lab.lab import LabOptions
-from sim.lab.listeners import bind
+from sim.lab.listeners import HttpListener, bind
 from sim.lab.nxapi import MAX_BODY_BYTES, create_nxapi_app
 from sim.simulation import Simulation, SwitchSpec
 
@@ -206,6 +206,35 @@ def test_lab_listeners_send_replies_without_waiting_on_nagle() -> None:
             assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     finally:
         listening.close()
+
+
+def test_an_idle_keep_alive_connection_outlives_a_short_pause() -> None:
+    # uvicorn's default closed idle connections after 5 s, so a client reusing a pooled
+    # connection raced the close and got a reset now and then.
+    async def hello(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def main() -> list[bytes]:
+        listener = HttpListener()
+        port = listener.add(hello)
+        await listener.start()
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            request = b"GET / HTTP/1.1\r\nhost: lab\r\n\r\n"
+            replies = []
+            for pause in (0.0, 6.0):
+                await asyncio.sleep(pause)
+                writer.write(request)
+                await writer.drain()
+                replies.append(await asyncio.wait_for(reader.read(4096), timeout=10))
+            writer.close()
+            return replies
+        finally:
+            await listener.stop()
+
+    first, second = asyncio.run(main())
+    assert first.startswith(b"HTTP/1.1 200") and second.startswith(b"HTTP/1.1 200"), second
 
 
 @pytest.fixture
