@@ -156,7 +156,7 @@ def test_a_transport_that_crashes_fails_the_exchange_instead_of_hanging_it(
     async def broken(*args: Any) -> Any:
         raise RuntimeError("transport bug")
 
-    sim.transport.send = broken  # type: ignore[method-assign]
+    sim.transport.send = broken  # type: ignore[method-assign,assignment]
     run(sim.exec("leaf1", f"license smart trust idtoken {sim.issue_token()} all"))
     assert comm_failures(sim)[-1].endswith(CommError.UNREACHABLE.text)
     assert [i.summary for i in sim.incidents] == ["RuntimeError: transport bug"]
@@ -204,7 +204,7 @@ def test_faults_within_bounds_still_work(sim: Simulation) -> None:
     sim.add_fault("cssm", "slow", {"seconds": "2.5"})
     sim.add_fault("cssm", "ack-delay", {"duration": "3650d"})
     sim.add_fault("leaf1", "clock-skew", {"offset": "-2h"})
-    sim.add_fault("dns", "dns", None)
+    sim.add_fault("dns", "dns", {})
     assert len(sim.network.faults) == 4
     assert sim.switch("leaf1").clock_offset == timedelta(hours=-2)
 
