@@ -211,6 +211,14 @@ def test_a_loose_state_dir_is_tightened_on_open(tmp_path: Path) -> None:
     assert {mode(path) for path in state_dir.iterdir()} == {0o600}
 
 
+def test_a_shared_folder_given_as_state_dir_keeps_its_mode(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not the lab's")
+    tmp_path.chmod(0o755)
+    StateStore(tmp_path).close()
+    assert mode(tmp_path) == 0o755
+    assert {mode(tmp_path / f"{name}.sqlite") for name in DATABASES} == {0o600}
+
+
 # ---------------------------------------------------------------------- damage refused clearly
 
 

@@ -272,7 +272,10 @@ def _make_private_dir(path: Path) -> None:
         path.mkdir(mode=_PRIVATE_DIR, parents=True, exist_ok=True)
         if not path.is_dir():
             raise StateError(f"{path} is not a directory; {NEW_STATE_DIR}")
-        if stat.S_IMODE(path.stat().st_mode) & ~_PRIVATE_DIR:
+        # Only a dir that is (or is becoming) a state dir: `--state-dir .` or `/tmp` keep
+        # their mode, and the files in them are private anyway.
+        ours = any((path / f"{name}.sqlite").exists() for name in DATABASES)
+        if stat.S_IMODE(path.stat().st_mode) & ~_PRIVATE_DIR and (ours or not any(path.iterdir())):
             path.chmod(_PRIVATE_DIR)
     except OSError as exc:
         raise StateError(f"{path}: cannot use it as a state dir ({exc.strerror})") from None
