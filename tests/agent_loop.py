@@ -15,7 +15,7 @@ from sim.agent.effects import AgentRequest, Log, Send
 from sim.agent.machine import Agent
 from sim.clock import VirtualClock
 from sim.protocol.errors import CommError
-from sim.protocol.messages import Reply, Sudi
+from sim.protocol.messages import PollRequest, Reply, Sudi, UsageReportRequest
 from sim.protocol.signing import Signer, TrustStore
 from sim.syslog import Message
 from sim.timing import DEFAULT_TIMING, TimingProfile
@@ -43,6 +43,10 @@ class AgentLoop:
         self.logs: list[tuple[datetime, Message, tuple[object, ...]]] = []
         self.sent: list[Send] = []
         self.failed_exchanges = 0
+        # While set, replies to usage reports and polls wait in `held` until `release`: the
+        # back end has answered, the switch has not heard yet (a slow network).
+        self.hold_replies = False
+        self.held: list[tuple[int, Reply]] = []
         self.agent.start(self.now, {"NXOS_ADVANTAGE_XF": 1} if licenses is None else licenses)
         self.pump()
 
@@ -62,7 +66,19 @@ class AgentLoop:
                     self.agent.failure(self.now, effect.request_id, self.network_error)
                 else:
                     reply = self.backend(effect.request)
-                    self.agent.response(self.now, effect.request_id, reply)
+                    if self.hold_replies and isinstance(
+                        effect.request, UsageReportRequest | PollRequest
+                    ):
+                        self.held.append((effect.request_id, reply))
+                    else:
+                        self.agent.response(self.now, effect.request_id, reply)
+
+    def release(self, *, reverse: bool = False) -> None:
+        """Deliver the held replies, oldest first (or newest first: out of order)."""
+        held, self.held = self.held, []
+        for request_id, reply in reversed(held) if reverse else held:
+            self.agent.response(self.now, request_id, reply)
+        self.pump()
 
     def advance(self, delta: timedelta) -> None:
         until = self.clock.now() + delta

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from sim.agent.states import PushPhase, ReportState, Transport
+from sim.agent.states import Channel, PushPhase, ReportState, Transport
 from sim.protocol.errors import CommError
 from sim.syslog import Message
 
@@ -87,6 +87,14 @@ class AgentMachine(RuleBasedStateMachine):
         # answered when the next push goes out.
         self.loop.cssm.ack_delay = delay
 
+    @rule(hold=st.booleans())
+    def slow_network(self, hold: bool) -> None:
+        self.loop.hold_replies = hold
+
+    @rule(reverse=st.booleans())
+    def late_replies_arrive(self, reverse: bool) -> None:
+        self.loop.release(reverse=reverse)
+
     @rule(unreported=st.booleans())
     def save_usage(self, unreported: bool) -> None:
         self.loop.agent.usage_file(self.loop.now, unreported_only=unreported)
@@ -100,6 +108,8 @@ class AgentMachine(RuleBasedStateMachine):
         """The network comes back: within the retry window plus one fallback interval, pushes
         succeed and the push interval is the configured one again."""
         self.loop.network_error = None
+        self.loop.hold_replies = False
+        self.loop.release()
         self.loop.advance(timedelta(hours=4, minutes=20))
         agent = self.loop.agent
         if agent.pushes_enabled and agent.licenses:
@@ -138,6 +148,13 @@ class AgentMachine(RuleBasedStateMachine):
     def timer_never_in_the_past(self) -> None:
         wake = self.loop.agent.next_wakeup()
         assert wake is None or wake >= self.loop.now - timedelta(seconds=1)
+
+    @invariant()
+    def a_pending_poll_is_always_on_its_way(self) -> None:
+        # Stuck without spinning is as bad as spinning: a pending ACK is polled for again.
+        agent = self.loop.agent
+        if agent.pending_poll is not None and agent.config.transport is not Transport.OFF:
+            assert agent.next_ack_check is not None or agent._in_flight_on(Channel.RESULT_POLLING)
 
     @invariant()
     def report_ids_unique_and_acked_ones_reached_cssm(self) -> None:

@@ -521,7 +521,8 @@ class Agent:
         self.pending_poll = reply.poll_id
         self.next_ack_check = now + self.timing.ack_poll_every
         self.phase, self.retry_until = PushPhase.NORMAL, None
-        self.next_push = now + self.configured_interval
+        # The transport may have been turned off while the report was on its way.
+        self.next_push = now + self.configured_interval if self.pushes_enabled else None
         if reply.policy is not None:
             # CSLU and On-Prem hand back a policy the product instance is missing.
             self._install_offered_policy(now, reply.policy)
