@@ -319,6 +319,16 @@ def test_a_value_that_does_not_decode_names_its_database_and_key(tmp_path: Path)
         StateStore(state_dir)
 
 
+@pytest.mark.parametrize(
+    "value", [None, b"\x80pickle", "[1, 2", '{"$tuple": [1], "x": 2}', "\u00e9t\u00e9"]
+)
+def test_a_damaged_value_is_refused_naming_its_key(tmp_path: Path, value: object) -> None:
+    state_dir = saved_state_dir(tmp_path)
+    write_value(state_dir, "__faults__", value)  # type: ignore[arg-type]
+    with pytest.raises(StateError, match=r"switches\.sqlite, key '__faults__'"):
+        StateStore(state_dir)
+
+
 def test_a_reference_to_a_part_this_lab_lacks_is_refused(tmp_path: Path) -> None:
     store = StateStore(tmp_path)
     store.save("switches", {"leaf1": b'{"hub": {"$live": "teleporter"}}'}, START)

@@ -221,7 +221,10 @@ class _Encoder:
             self._objects[id(obj)] = body
             if obj.__pydantic_private__:
                 raise CodecError(f"{_describe(obj)} has private attributes (not saved)")
-            body["data"] = obj.model_dump(mode="json", round_trip=True)
+            try:
+                body["data"] = obj.model_dump(mode="json", round_trip=True)
+            except ValueError as exc:  # a field pydantic cannot write as JSON
+                raise CodecError(f"{_describe(obj)} does not dump as JSON ({exc})") from None
             return {"$model": body}
         fields: dict[str, Any] = {}
         body = {"type": _class_name(kind), "fields": fields}

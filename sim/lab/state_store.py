@@ -244,10 +244,13 @@ class StateStore:
 
     def load(self, db_name: str) -> dict[str, Stored]:
         rows = self._connections[db_name].execute("SELECT name, data FROM state").fetchall()
-        return {
-            str(name): Stored.read(data, f"{db_name}.sqlite, key {str(name)!r}")
-            for name, data in rows
-        }
+        values = {}
+        for name, data in rows:
+            origin = f"{db_name}.sqlite, key {str(name)!r}"
+            if not isinstance(data, str | bytes):
+                raise StateError(f"{origin} holds no saved value; {NEW_STATE_DIR}")
+            values[str(name)] = Stored.read(data, origin)
+        return values
 
     def setting(self, key: str, db_name: str = "switches") -> str | None:
         row = (
