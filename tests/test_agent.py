@@ -499,3 +499,37 @@ def test_import_of_a_policy_from_the_future_is_a_timestamp_mismatch() -> None:
     assert result.outcome is ImportOutcome.TIMESTAMP_MISMATCH
     assert loop.count(Message.POLICY_INSTALL_FAILED) == 1
     assert loop.agent.last_ack is None, "the ACK beside a refused policy is not installed"
+
+
+def test_a_poll_reply_for_an_older_push_keeps_the_newer_poll_going() -> None:
+    loop = AgentLoop()
+    loop.trust()
+    loop.advance(H)  # the first push: its ACK is a day away
+    loop.cssm.ack_delay = D
+    agent = loop.agent
+    agent.sync(loop.now)
+    loop.pump()
+    first = agent.pending_poll
+    loop.advance(D - M)  # polled every 5 minutes, not ready yet
+    loop.hold_replies = True
+    loop.advance(M)  # the poll that finds the ACK ready; its answer is late
+    agent.sync(loop.now)  # a newer push, whose reply comes first
+    loop.pump()
+    loop.release(reverse=True)
+    assert agent.pending_poll not in (None, first)
+    assert agent.next_ack_check is not None and agent.next_ack_check > loop.now
+    loop.hold_replies = False
+    loop.advance(D + H)  # the newer push is acknowledged in turn
+    assert agent.pending_poll is None and agent.last_ack is not None
+
+
+def test_a_usage_reply_after_transport_off_schedules_no_push() -> None:
+    loop = AgentLoop()
+    loop.trust()
+    loop.hold_replies = True
+    loop.agent.sync(loop.now)
+    loop.pump()
+    agent = loop.agent
+    agent.configure(loop.now, replace(agent.config, transport=Transport.OFF))
+    loop.release()
+    assert agent.next_push is None
