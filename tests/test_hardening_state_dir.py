@@ -329,6 +329,15 @@ def test_a_damaged_value_is_refused_naming_its_key(tmp_path: Path, value: object
         StateStore(state_dir)
 
 
+def test_text_that_is_not_utf_8_is_refused_naming_its_key(tmp_path: Path) -> None:
+    state_dir = saved_state_dir(tmp_path)
+    with sqlite3.connect(state_dir / "switches.sqlite") as db:
+        db.execute("UPDATE state SET data = CAST(x'80c0' AS TEXT) WHERE name='leaf1'")
+    db.close()
+    with pytest.raises(StateError, match=r"switches\.sqlite, key 'leaf1' cannot be read"):
+        StateStore(state_dir)
+
+
 def test_a_reference_to_a_part_this_lab_lacks_is_refused(tmp_path: Path) -> None:
     store = StateStore(tmp_path)
     store.save("switches", {"leaf1": b'{"hub": {"$live": "teleporter"}}'}, START)

@@ -27,7 +27,6 @@ import sqlite3
 import stat
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -85,12 +84,6 @@ def _unreadable(origin: str, exc: CodecError) -> str:
     return f"{origin} cannot be read{at}: {exc.reason}; restore the state dir or {NEW_STATE_DIR}"
 
 
-@dataclass(frozen=True)
-class SavedSwitch:
-    name: str
-    state: dict[str, Any]
-
-
 class StateStore:
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
@@ -114,6 +107,9 @@ class StateStore:
                 self._check_values(name)
             for name in OTHER_PRIVATE_FILES:
                 _make_private_file(state_dir / name)
+        except sqlite3.Error as exc:
+            self.close()
+            raise StateError(f"{state_dir}: cannot read the state dir ({exc})") from None
         except BaseException:
             self.close()
             raise
@@ -243,7 +239,12 @@ class StateStore:
     # ---------------------------------------------------------------- reading
 
     def load(self, db_name: str) -> dict[str, Stored]:
-        rows = self._connections[db_name].execute("SELECT name, data FROM state").fetchall()
+        # As bytes: text that is not UTF-8 is then the codec's clear refusal, not sqlite3's.
+        rows = (
+            self._connections[db_name]
+            .execute("SELECT name, CAST(data AS BLOB) FROM state")
+            .fetchall()
+        )
         values = {}
         for name, data in rows:
             origin = f"{db_name}.sqlite, key {str(name)!r}"
