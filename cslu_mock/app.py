@@ -29,6 +29,7 @@ from sim.backend_http import (
     agent_request_openapi,
     binary_body_openapi,
     binary_response,
+    check_json_bodies,
     install_error_handlers,
     json_error,
     no_body,
@@ -134,6 +135,7 @@ def create_app(model: CsluModel) -> FastAPI:
         ),
     )
     install_error_handlers(app)
+    check_json_bodies(app)
     agent_body, definitions = agent_request_openapi()
 
     @app.get(PI_PATH, response_class=PlainTextResponse, summary="CSLU information page")

@@ -51,6 +51,7 @@ from sim.backend_http import (
     AGENT_REQUEST,
     add_component_schemas,
     agent_request_openapi,
+    check_json_bodies,
     error_list,
     json_response,
 )
@@ -528,6 +529,7 @@ def create_app(model: CssmModel) -> FastAPI:
         default_response_class=AsciiJSONResponse,
     )
     app.state.model = model
+    check_json_bodies(app)
     body_openapi, body_definitions = agent_request_openapi()
 
     @app.exception_handler(RequestValidationError)

@@ -33,6 +33,7 @@ from sim.backend_http import (
     agent_request_openapi,
     binary_body_openapi,
     binary_response,
+    check_json_bodies,
     install_error_handlers,
     json_body_openapi,
     json_error,
@@ -142,6 +143,7 @@ def create_app(model: OnPremModel) -> FastAPI:
         ),
     )
     install_error_handlers(app)
+    check_json_bodies(app)
     agent_body, definitions = agent_request_openapi()
 
     def tenant_of(pi: ProductInstance) -> str:

@@ -8,16 +8,19 @@ surrogates and absurd nesting that `json.loads` lets through), errors are echoed
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sim.http_input import BodyTooLarge, checked_json_body
+from sim.protocol.files import MAX_FILE_BYTES
 from sim.protocol.messages import (
     AgentRequest,
     PollRequest,
@@ -83,6 +86,28 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             return json_error(405, "method not allowed", str(exc.detail))
         return await http_exception_handler(request, exc)
+
+
+class JsonCheckedRoute(APIRoute):
+    """A route whose JSON body is checked by `sim.http_input` before FastAPI parses it."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def checked(request: Request) -> Response:
+            problem = await checked_json_body(request, MAX_FILE_BYTES)
+            if isinstance(problem, BodyTooLarge):
+                return json_error(413, "too large", str(problem))
+            if problem is not None:
+                return json_error(400, "malformed request", str(problem))
+            return await handler(request)
+
+        return checked
+
+
+def check_json_bodies(app: FastAPI) -> None:
+    """Every route added to `app` from now on refuses NaN, 1e400, lone surrogates, deep nesting."""
+    app.router.route_class = JsonCheckedRoute
 
 
 def invalid(exc: ValidationError) -> RequestValidationError:

@@ -189,6 +189,45 @@ def test_cssm_oauth_malformed_basic_authorization_answers_401(case: str) -> None
     assert answer.json()["error"] == "invalid_client"
 
 
+def json_routes(app: Any) -> list[tuple[str, str]]:
+    """(method, path) of every route of `app` whose documented body is JSON."""
+    document = app.openapi()
+    routes = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if any("json" in media_type for media_type in content):
+                routes.append((method.upper(), path.replace("{", "").replace("}", "")))
+    return routes
+
+
+@pytest.mark.parametrize("backend", ["cssm", "cslu", "onprem"])
+def test_back_ends_refuse_json_that_is_not_strict_at_the_edge(backend: str) -> None:
+    simulation = Simulation.build("cslu", switches=[SwitchSpec(HOSTNAME)])
+    app = simulation.apps[backend]
+    bodies = [b'{"a": NaN}', b'{"a": 1e400}', b'{"a": "\\ud800"}', b"[" * 40 + b"]" * 40]
+
+    async def main() -> list[tuple[str, str, int, Any]]:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        answers = []
+        async with httpx.AsyncClient(transport=transport, base_url="http://backend") as client:
+            for method, path in json_routes(app):
+                for raw in bodies:
+                    answer = await client.request(
+                        method, path, content=raw, headers={"content-type": JSON}
+                    )
+                    answers.append((method, path, answer.status_code, answer.json()))
+        return answers
+
+    answers = asyncio.run(main())
+    asyncio.run(simulation.close())
+    assert len(answers) >= 4
+    for method, path, status, body in answers:
+        assert status == 400, (method, path, status, body)
+        assert body["error"] == "malformed request", (method, path, body)
+        assert "JSON" in body["detail"], (method, path, body)
+
+
 # ---------------------------------------------------------------------- listeners
 
 

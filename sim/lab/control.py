@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sim.http_input import BodyTooLarge, MalformedInput, bounded_body, json_document
+from sim.http_input import BodyTooLarge, bounded_body, checked_json_body
 from sim.lab.control_token import ControlTokenGuard
 
 if TYPE_CHECKING:
@@ -216,24 +216,12 @@ def _contained_route(lab: Lab) -> type[APIRoute]:
 
 
 async def _refuse_malformed_json(request: Request) -> Response | None:
-    # FastAPI parses bodies with json.loads, which takes NaN, 1e400 and lone surrogates; the
-    # body is checked here first (and read once, bounded; FastAPI reuses the cached bytes).
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if request.method not in ("POST", "PUT", "PATCH") or not content_type.endswith("json"):
-        return None
-    try:
-        raw = await bounded_body(request, MAX_JSON_BODY_BYTES)
-    except BodyTooLarge as exc:
-        return AsciiJSONResponse({"error": str(exc)}, status_code=413)
-    # The stream is consumed now; Starlette (and so FastAPI) reads the body from this cache.
-    request._body = raw
-    if not raw:
-        return None
-    try:
-        json_document(raw)
-    except MalformedInput as exc:
+    problem = await checked_json_body(request, MAX_JSON_BODY_BYTES)
+    if isinstance(problem, BodyTooLarge):
+        return AsciiJSONResponse({"error": str(problem)}, status_code=413)
+    if problem is not None:
         return AsciiJSONResponse(
-            {"error": "malformed request", "detail": str(exc)}, status_code=400
+            {"error": "malformed request", "detail": str(problem)}, status_code=400
         )
     return None
 
