@@ -5,12 +5,13 @@ ASGI app); `run_until` awaits those in order, so virtual time never moves while 
 exchange is in flight. Ties run in the order they were scheduled.
 
 An action that raises does not stop time: the exception is recorded as an incident against
-the action's owner (a switch name, a back end) and the next event runs. A lab's pacer task
-drives `run_until`; one bad input must not freeze every switch.
+the action's owner (a switch name, a back end) and the next event runs; only `Halt` stops
+the run. A lab's pacer task drives `run_until`; one bad input must not freeze every switch.
 """
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import inspect
 import itertools
@@ -22,6 +23,14 @@ from sim.clock import VirtualClock
 from sim.incidents import Incidents
 
 Action = Callable[[], Awaitable[None] | None]
+# Sync events run back to back would starve every other task of an event loop (a lab's
+# control API, NX-API, SSH): let them in this often.
+YIELD_EVERY = 1000
+
+
+class Halt(RuntimeError):
+    """Raised by an action when the whole simulation must stop (its state can no longer be
+    saved, say): the one exception the scheduler lets through instead of containing it."""
 
 
 @dataclass(order=True)
@@ -87,8 +96,12 @@ class Scheduler:
                 result = entry.action()
                 if inspect.isawaitable(result):
                     await result
+            except Halt:
+                raise
             except Exception as exc:  # contained: recorded, and time goes on
                 self.incidents.record(self.clock.now(), entry.owner, exc)
+            if self.events_run % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
         if until > self.clock.now():
             self.clock.advance_to(until)
 

@@ -17,7 +17,7 @@ import pytest
 from sim.incidents import Incidents
 from sim.network import Fault, SimNetwork
 from sim.protocol.errors import CommError
-from sim.scheduler import Scheduler
+from sim.scheduler import Halt, Scheduler
 from sim.simulation import DEFAULT_START, Simulation, SwitchSpec
 from sim.syslog import Message
 from sim.timing import parse_duration, parse_signed_duration
@@ -133,6 +133,49 @@ def test_a_scheduler_on_its_own_records_incidents_against_itself() -> None:
     scheduler.call_soon(failing)
     run(scheduler.settle())
     assert [(i.where, i.summary) for i in incidents] == [("scheduler", "ValueError: bad exchange")]
+
+
+def test_a_halt_stops_the_run_where_it_happened() -> None:
+    from sim.clock import VirtualClock
+    from sim.lab.persistence import CommitFailed
+
+    clock = VirtualClock(DEFAULT_START)
+    scheduler = Scheduler(clock)
+    ran: list[str] = []
+
+    def commit_fails() -> None:
+        raise CommitFailed("disk full")
+
+    scheduler.schedule(DEFAULT_START + timedelta(minutes=1), commit_fails)
+    scheduler.schedule(DEFAULT_START + timedelta(minutes=2), lambda: ran.append("later"))
+    with pytest.raises(Halt):
+        run(scheduler.advance(timedelta(hours=1)))
+    assert ran == [] and clock.now() == DEFAULT_START + timedelta(minutes=1)
+    assert len(scheduler.incidents) == 0
+
+
+def test_a_long_run_lets_other_tasks_in() -> None:
+    from sim.clock import VirtualClock
+
+    scheduler = Scheduler(VirtualClock(DEFAULT_START))
+    for minute in range(5000):
+        scheduler.schedule(DEFAULT_START + timedelta(minutes=minute), lambda: None)
+    ticks = 0
+
+    async def other_task() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    async def main() -> None:
+        task = asyncio.create_task(other_task())
+        await asyncio.sleep(0)
+        await scheduler.advance(timedelta(days=5))
+        task.cancel()
+
+    run(main())
+    assert ticks > 2
 
 
 def test_a_command_that_crashes_answers_in_nxos_form_and_is_recorded(sim: Simulation) -> None:
