@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from sim.command_line import app
 from sim.lab.access import SwitchAccess
 from sim.lab.background import BackgroundLab
-from sim.lab.control_client import ControlClient
+from sim.lab.control_client import ControlClient, ControlError
 from sim.lab.lab import LabOptions
 from sim.lab.listeners import HttpListener, bind
 from sim.lab.nxapi import MAX_BODY_BYTES, create_nxapi_app
@@ -451,6 +451,8 @@ def test_workspace_names_travel_url_encoded(guarded_lab: BackgroundLab, tmp_path
             for f in httpx.get(control_url(guarded_lab, "/sim/files"), headers=BEARER).json()
         }
         assert {"a?b", "ack #1.xml", "100%.txt", "é.txt"} <= listed
+        with pytest.raises(ControlError, match=r"^400"):
+            client.put_file("n" * 256, b"too long a name")
     finally:
         client.close()
 

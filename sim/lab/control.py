@@ -13,9 +13,9 @@ import json
 import math
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -186,6 +186,7 @@ class IncidentList(BaseModel):
 
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+FileName = Annotated[str, Path(min_length=1, max_length=255)]
 
 
 def _contained_route(lab: Lab) -> type[APIRoute]:
@@ -357,14 +358,14 @@ def create_control_app(lab: Lab) -> FastAPI:
         return [FileView(name=n, size=len(d)) for n, d in sorted(sim.operator.files.items())]
 
     @app.get("/sim/files/{name}", dependencies=guard, responses=errors)
-    async def get_file(name: str) -> Response:
+    async def get_file(name: FileName) -> Response:
         data = sim.operator.files.get(name)
         if data is None:
             raise HTTPException(404, f"no file {name!r} in the workspace")
         return Response(data, media_type="application/octet-stream")
 
     @app.put("/sim/files/{name}", dependencies=guard, responses=errors, status_code=201)
-    async def put_file(name: str, request: Request) -> FileView:
+    async def put_file(name: FileName, request: Request) -> FileView:
         try:
             data = await bounded_body(request, MAX_FILE_BYTES)
         except BodyTooLarge:
