@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sim.agent.machine import DEFAULT_SMART_URL
 from sim.agent.states import Transport
 from sim.network import VrfDns
+from sim.scheduler import Halt
 from sim.switch import render
 from sim.switch.bootflash import IMAGE_BYTES, TOTAL_BYTES, BootflashError
 from sim.switch.cli import ArgType, CliSession, CommandContext, CommandError, CommandSet, Mode
@@ -176,7 +177,7 @@ def _contained(handler: Callable[[Ctx], Any]) -> Callable[[Ctx], Any]:
     def run(ctx: Ctx) -> Any:
         try:
             return handler(ctx)
-        except CommandError:
+        except (CommandError, Halt):
             raise
         except Exception as exc:  # contained: recorded, and the session goes on
             _switch(ctx).record_incident(exc)

@@ -24,7 +24,7 @@ from sim.protocol.errors import CommError
 from sim.protocol.files import FileFormatError, read_import_file
 from sim.protocol.messages import Sudi
 from sim.protocol.signing import TrustStore
-from sim.scheduler import Handle, Scheduler
+from sim.scheduler import Halt, Handle, Scheduler
 from sim.switch.bootflash import Bootflash, file_name
 from sim.switch.cli import CliSession, Mode
 from sim.syslog import Message, SyslogRecord, make_record
@@ -247,6 +247,8 @@ class Switch:
         session.end()
         try:
             return session.execute(line).output
+        except Halt:
+            raise
         except Exception as exc:  # contained: the switch answers, the incident is recorded
             self.record_incident(exc)
             session.end()
@@ -260,6 +262,8 @@ class Switch:
         for line in lines:
             try:
                 outputs.append(session.execute(line).output)
+            except Halt:
+                raise
             except Exception as exc:  # contained, as in `exec`; the next line still runs
                 self.record_incident(exc)
                 outputs.append(INTERNAL_ERROR + "\n")
@@ -391,6 +395,8 @@ class Switch:
             self.before_send(self)
         try:
             outcome = await self.ctx.transport.send(send.url, send.request, send.vrf, self.dns)
+        except Halt:
+            raise
         except Exception as exc:
             # The exchange must still end, or the agent would wait for its reply forever.
             self.record_incident(exc)
