@@ -14,7 +14,6 @@ on purpose: they then run one at a time on the event loop, and the model needs n
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -25,7 +24,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi import Response as FastApiResponse
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
@@ -55,7 +54,7 @@ from sim.backend_http import (
     error_list,
     json_response,
 )
-from sim.http_input import basic_credentials
+from sim.http_input import AsciiJSONResponse, basic_credentials
 from sim.protocol.files import MAX_FILE_BYTES, is_bundle
 from sim.protocol.messages import Reply, RumReportWire, RumSignature, Sudi
 
@@ -81,13 +80,6 @@ class OAuthError(BaseModel):
     # invalid_request, invalid_client, unsupported_grant_type, invalid_token, insufficient_scope
     error: str
     error_description: str
-
-
-class AsciiJSONResponse(JSONResponse):
-    """JSON with non-ASCII escaped: a lone surrogate echoed from input cannot break encoding."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, allow_nan=False).encode("ascii")
 
 
 _MALFORMED_RESPONSE: dict[int | str, dict[str, Any]] = {

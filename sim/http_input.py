@@ -5,6 +5,8 @@ an `Authorization` header through here. `json.loads` lets lone surrogates, `NaN`
 beyond float range and absurd nesting through, and `base64` raises on a header that is not
 ASCII: each of those used to surface later, in a handler or in the JSON encoder, as a 500. Here
 they become `MalformedInput` (or `None` for a credential), which the caller turns into its 4xx.
+Replies that may echo the caller's text go out as `AsciiJSONResponse`, which cannot fail to
+encode.
 """
 
 from __future__ import annotations
@@ -12,16 +14,25 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import json
 import math
 from typing import Any
 
 import pydantic_core
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 # Deeper than any request a real client sends; shallow enough that no walk over it is costly.
 MAX_JSON_DEPTH = 32
 # Header values are latin-1 on the wire; a credential longer than this is not a credential.
 MAX_CREDENTIAL_CHARS = 4096
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped: no text echoed from the caller can fail to encode."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False).encode("ascii")
 
 
 class MalformedInput(ValueError):

@@ -9,7 +9,6 @@ token every route, `/docs` and `/openapi.json` included, wants `Authorization: B
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
@@ -22,7 +21,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sim.http_input import BodyTooLarge, bounded_body, checked_json_body
+from sim.http_input import AsciiJSONResponse, BodyTooLarge, bounded_body, checked_json_body
 from sim.lab.control_token import ControlTokenGuard
 
 if TYPE_CHECKING:
@@ -37,13 +36,6 @@ MAX_PARAM_NAME = 64
 MAX_PARAM_TEXT = 4096
 PASSWORD_NOT_SHOWN = "as given at lab start"
 INTERNAL_ERROR = "internal error, see /sim/incidents"
-
-
-class AsciiJSONResponse(JSONResponse):
-    """JSON with non-ASCII escaped, so no text echoed from the caller can fail to encode."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=True, allow_nan=False).encode("ascii")
 
 
 def _check_params(extras: dict[str, Any] | None) -> None:

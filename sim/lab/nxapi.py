@@ -11,7 +11,6 @@ own shapes; an exception that is a bug is recorded as an incident and answered w
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from sim.clock import real_monotonic
 from sim.http_input import (
+    AsciiJSONResponse,
     BodyTooLarge,
     MalformedInput,
     basic_credentials,
@@ -54,13 +54,6 @@ INTERNAL_ERROR = (-32603, "Internal error")
 MAX_BODY_BYTES = 1024 * 1024
 MAX_ID_CHARS = 256
 MAX_ID_MAGNITUDE = 2**63
-
-
-class AsciiJSONResponse(JSONResponse):
-    """JSON with non-ASCII escaped, so no text echoed from the caller can fail to encode."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=True, allow_nan=False).encode("ascii")
 
 
 class _BadRequest(Exception):
