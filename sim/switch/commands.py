@@ -165,6 +165,8 @@ ARGUMENT_TYPES: dict[str, ArgType] = {
     "name": ArgType("WORD", "Enter a name (max 32)", _matching(_NAME)),
     "url": ArgType("WORD", f"Enter a URL (max {MAX_URL})", parse_url),
     "token": ArgType("WORD", "Enter the ID token", _bounded_printable(MAX_TOKEN)),
+    # Any visible name: one that does not resolve is `% Invalid host/interface`, as on NX-OS.
+    "host": ArgType("WORD", "Enter a host name or address", _bounded_printable(MAX_DNS_NAME)),
     "email": ArgType("WORD", "Enter an email address", _bounded_printable(MAX_EMAIL)),
     "text": ArgType("LINE", "Enter a line of text", _parse_line, rest_of_line=True),
 }
@@ -608,7 +610,7 @@ def build_command_set() -> CommandSet[Switch]:
         _save_usage,
     )
     add(exec_, "license smart import <path:word>", _import)
-    add(exec_, "ping <host:dnsname> [vrf <vrf_name:name>]", _ping)
+    add(exec_, "ping <host:host> [vrf <vrf_name:name>]", _ping)
     add(
         exec_,
         "clock set <time:hhmmss> <day:int(1-31)> <month:month> <year:int(2000-2037)>",
