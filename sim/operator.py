@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cslu_mock.models import ImportSummary, SyncSummary
-from sim.protocol.files import is_bundle
+from sim.protocol.files import MAX_FILE_BYTES, is_bundle
 from sim.protocol.messages import Sudi
 
 if TYPE_CHECKING:
@@ -99,7 +99,15 @@ class Operator:
             return f"saved {name} ({len(data)} bytes)"
         if is_bundle(data):
             raise ActionError("a multi-device bundle cannot be imported on a switch")
-        self.simulation.switch(switch).write_bootflash(name, data.decode())
+        if len(data) > MAX_FILE_BYTES:
+            raise ActionError(f"{name} is larger than {MAX_FILE_BYTES >> 20} MiB")
+        try:
+            text = data.decode()
+        except UnicodeDecodeError:
+            raise ActionError(
+                f"{name} is not a text file: bootflash takes usage, ACK and policy files"
+            ) from None
+        self.simulation.switch(switch).write_bootflash(name, text)
         return f"copied {name} to {switch} bootflash: ({len(data)} bytes)"
 
     def _listing(self) -> str:

@@ -25,6 +25,7 @@ from cslu_mock import CsluModel
 from cssm_mock import CssmModel, UsageFileError
 from onprem_mock import OnPremModel
 from sim.clock import VirtualClock
+from sim.operator import ActionError
 from sim.protocol.files import (
     MAX_BUNDLE_MEMBERS,
     MAX_REPORTS_PER_FILE,
@@ -502,3 +503,18 @@ def test_every_back_end_takes_any_upload_or_refuses_it_cleanly(data: bytes) -> N
                   OnPremModel(VirtualClock(START)).import_from_cisco):  # fmt: skip
         with contextlib.suppress(FileFormatError):
             relay(data)
+
+
+def test_a_binary_file_is_not_copied_to_bootflash() -> None:
+    async def scenario() -> None:
+        sim = Simulation.build("onprem", switches=[SwitchSpec("leaf1", serial="FDO2434107N")])
+        await sim.boot()
+        try:
+            params = {"file": "AllFiles.zip", "to_switch": "leaf1"}
+            with pytest.raises(ActionError, match=r"AllFiles\.zip is not a text file"):
+                sim.backend_action("onprem", "download-system-logs", params)
+            assert "AllFiles.zip" not in sim.switch("leaf1").bootflash_files()
+        finally:
+            await sim.close()
+
+    asyncio.run(scenario())
