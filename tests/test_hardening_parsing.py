@@ -17,13 +17,17 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cslu_mock import CsluModel
+from cslu_mock import create_app as cslu_app
 from cssm_mock import CssmModel, UsageFileError
+from cssm_mock import create_app as cssm_app
 from onprem_mock import OnPremModel
+from onprem_mock import create_app as onprem_app
 from sim.clock import VirtualClock
 from sim.operator import ActionError
 from sim.protocol.files import (
@@ -518,3 +522,58 @@ def test_a_binary_file_is_not_copied_to_bootflash() -> None:
             await sim.close()
 
     asyncio.run(scenario())
+
+
+HTTP_UPLOADS = {
+    "cssm": ("/_sim/usage-files", {"virtual_account": "Default"}),
+    "cslu": ("/_sim/upload-from-cisco", {}),
+    "onprem": ("/_sim/import-from-cisco", {}),
+}
+
+
+@pytest.mark.parametrize("backend", HTTP_UPLOADS)
+@pytest.mark.parametrize(
+    "content",
+    [
+        usage_bundle(zero_bomb(members=5, member_bytes=16 * 1024 * 1024)),
+        ADVERSARIAL_USAGE["unclosed-reports"].encode(),
+        ADVERSARIAL_IMPORT["unclosed-acks"].encode(),
+        usage_bundle(tar_gz([odd_member(tarfile.SYMTYPE)])),
+    ],
+    ids=["gzip-bomb", "unclosed-reports", "unclosed-acks", "symlink"],
+)
+def test_back_end_uploads_answer_400_with_the_reason(backend: str, content: bytes) -> None:
+    clock = VirtualClock(START)
+    app = {
+        "cssm": lambda: cssm_app(CssmModel(clock)),
+        "cslu": lambda: cslu_app(CsluModel(clock)),
+        "onprem": lambda: onprem_app(OnPremModel(clock)),
+    }[backend]()
+    path, params = HTTP_UPLOADS[backend]
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://backend") as client:
+            return await client.post(path, params=params, content=content)
+
+    response = finishes(lambda: asyncio.run(post()))
+    assert response.status_code == 400
+    assert response.json()["detail"]  # the reader's sentence, e.g. "... is never closed"
+
+
+REGEX_ALPHABET = "()[]{}|*+?.^$\\-,:=!<>aA1 'P\ud800"
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(REGEX_ALPHABET, max_size=30), st.sampled_from(["include", "exclude", "begin"]))
+def test_any_filter_expression_filters_or_is_an_invalid_parameter(expression: str, op: str) -> None:
+    s = session("a=1\n(x)\n" + "=" * 40 + "\n")
+    result = s.execute(f"show text | {op} {expression}", prompt_len=0)
+    if result.help:  # a trailing `?` asks for help instead
+        assert expression.endswith("?")
+    elif result.error:
+        assert result.output.endswith(
+            (INVALID_PARAMETER + "\n", "% Incomplete command at '^' marker.\n")
+        )
+    else:
+        assert set(result.output.splitlines()) <= {"a=1", "(x)", "=" * 40}
