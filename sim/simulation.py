@@ -363,6 +363,18 @@ class Simulation:
             self.fault_previous[fault.id] = previous
         return fault.id
 
+    def restore_faults(self, saved: dict[int, Fault], previous: dict[int, Any]) -> list[str]:
+        """Faults (and what they replaced) saved by a lab that stopped.
+
+        A saved fault that would be refused today is left out, recorded as an incident, and
+        returned as one line each: a damaged state dir never wedges a restart.
+        """
+        refused = self.network.restore_faults(saved)
+        self.fault_previous.update({i: p for i, p in previous.items() if i in self.network.faults})
+        for line in refused:
+            self.incidents.record(self.clock.now(), "faults", ValueError(line))
+        return refused
+
     def _apply_fault(self, target: str, kind: str, params: dict[str, Any]) -> object:
         """Faults that live in a component take effect here; returns what they replaced.
 

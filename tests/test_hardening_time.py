@@ -269,6 +269,18 @@ def test_saved_faults_out_of_range_are_left_out_on_restore() -> None:
     assert network.add_fault("cssm", "http-500").id == 9
 
 
+def test_a_restored_simulation_shows_the_saved_faults_it_left_out(sim: Simulation) -> None:
+    saved = {
+        1: Fault(1, "cssm", "ack-delay", {"duration": "2h"}),
+        2: Fault(2, "leaf1", "clock-skew", {"offset": "9999999d"}),
+    }
+    refused = sim.restore_faults(saved, {1: timedelta(minutes=15), 2: timedelta(0)})
+    assert list(sim.network.faults) == [1] and list(sim.fault_previous) == [1]
+    [incident] = list(sim.incidents)
+    assert incident.where == "faults" and refused[0] in incident.summary
+    run(sim.advance(timedelta(days=1)))
+
+
 def test_a_saved_clock_offset_out_of_range_is_reset_not_fatal(sim: Simulation) -> None:
     switch = sim.switch("leaf1")
     switch.clock_offset = timedelta(days=9999999)  # as a damaged state dir would restore it
