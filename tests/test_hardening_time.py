@@ -99,6 +99,23 @@ def test_a_stuck_agent_timer_is_deferred_and_recorded(sim: Simulation) -> None:
     assert "licensing timer of leaf1 stays due" in incident.summary
 
 
+def test_a_stuck_agent_timer_is_deferred_under_a_paced_clock_too() -> None:
+    """In a lab the clock moves with real time between events: no two firings share an
+    instant, yet a timer that stays due in the past must still be caught."""
+    from sim.clock import PacedClock
+
+    paced = Simulation.build("direct", clock=PacedClock(DEFAULT_START, rate=1.0))
+    run(paced.boot())
+    switch = paced.switch()
+    stuck_at = switch.now()
+    switch.agent.next_wakeup = lambda: stuck_at  # type: ignore[method-assign]
+    cap_events(paced)
+    switch.pump()
+    run(paced.advance(timedelta(hours=1)))
+    assert [i.where for i in paced.incidents] == ["switch"]
+    run(paced.close())
+
+
 # ---------------------------------------------------------------------- contained (item 3)
 
 

@@ -34,10 +34,11 @@ from sim.transport import NetworkTransport, Outcome
 SYSLOG_CAPACITY = 20000
 NXOS_VERSION = "10.4(3)"
 INTERNAL_ERROR = "% Internal error while executing command; see slpsim incidents"
-# How many times the licensing timer may fire at one instant before the switch treats it as
-# stuck (a few is normal: a push and a poll due together). A stuck timer is recorded as an
-# incident and deferred by STALL_DEFER, so no agent state can spin the scheduler in place.
-STALL_LIMIT = 20
+# After the licensing timer fires, the agent's next wake-up lies past the instant it ran at.
+# When it does not, STALL_LIMIT times in a row, the timer is stuck (a bug, or damaged saved
+# state): it is recorded as an incident and deferred by STALL_DEFER each time, so that no
+# agent state can spin the scheduler in place, in virtual time or under a paced lab clock.
+STALL_LIMIT = 3
 STALL_DEFER = timedelta(minutes=1)
 # How far a switch clock may be from simulation time: `clock set` takes years 2000-2037
 # and clock-skew faults up to 10 years; far beyond that, date arithmetic would overflow.
@@ -145,8 +146,7 @@ class Switch:
         self.config_changed_at: datetime | None = None
         self.current_vrf_context = "default"
         self._timer: Handle | None = None
-        self._timer_ran_at: datetime | None = None  # simulation time of the last firing
-        self._timer_runs = 0  # firings at that instant
+        self._timer_idle_runs = 0  # firings in a row that left the wake-up in the past
         self._timer_stalled = False
         self._ntp_check: Handle | None = None
         self._session: CliSession[Switch] | None = None
@@ -433,13 +433,13 @@ class Switch:
         if at > now:
             self._timer_stalled = False
             return at
-        if self._timer_stalled or (self._timer_ran_at == now and self._timer_runs >= STALL_LIMIT):
+        if self._timer_stalled or self._timer_idle_runs >= STALL_LIMIT:
             if not self._timer_stalled:
                 self._timer_stalled = True
                 self.record_incident(
                     RuntimeError(
                         f"licensing timer of {self.name} stays due at {at.isoformat()} after "
-                        f"{self._timer_runs} runs; deferred by {STALL_DEFER}"
+                        f"{self._timer_idle_runs} runs; deferred by {STALL_DEFER} each time"
                     )
                 )
             return now + STALL_DEFER
@@ -447,12 +447,13 @@ class Switch:
 
     def _on_timer(self) -> None:
         self._timer = None
-        now = self.ctx.clock.now()
-        self._timer_runs = self._timer_runs + 1 if self._timer_ran_at == now else 1
-        self._timer_ran_at = now
+        ran_at = self.now()
         try:
-            self.agent.timer(self.now())
+            self.agent.timer(ran_at)
         finally:
+            wake = self.agent.next_wakeup()
+            stuck = wake is not None and wake <= ran_at
+            self._timer_idle_runs = self._timer_idle_runs + 1 if stuck else 0
             # Even after an unexpected error the timer is re-armed: the agent carries on.
             self.pump()
 
