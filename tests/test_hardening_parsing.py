@@ -32,6 +32,7 @@ from sim.clock import VirtualClock
 from sim.operator import ActionError
 from sim.protocol.files import (
     MAX_BUNDLE_MEMBERS,
+    MAX_GZIP_MEMBERS,
     MAX_REPORTS_PER_FILE,
     BundleInfo,
     FileFormatError,
@@ -346,6 +347,13 @@ def test_a_bomb_in_the_outer_archive_is_refused_too() -> None:
         finishes(lambda: read_ack_bundle(zero_bomb(members=5, member_bytes=16 * 1024 * 1024)))
 
 
+def test_many_tiny_gzip_streams_are_refused_in_linear_time() -> None:
+    tiny = gzip.compress(b"", 1)
+    data = tiny * (8 * 1024 * 1024 // len(tiny))
+    with pytest.raises(FileFormatError, match=f"more than {MAX_GZIP_MEMBERS} gzip streams"):
+        finishes(lambda: read_ack_bundle(data))
+
+
 def odd_member(kind: bytes) -> tarfile.TarInfo:
     info = tarfile.TarInfo("dev_2_1.txt")
     info.type = kind
@@ -384,9 +392,9 @@ def test_bundles_as_the_writers_write_them_still_read_back() -> None:
     policy = CssmModel(VirtualClock(START)).signed_policy("Default")
     acks = read_ack_bundle(write_ack_bundle([write_ack_file(policy)] * 3, START))
     assert [len(a.acks) for a in acks] == [1, 1, 1]
-    # Several gzip members in a row are one stream, as gzip(1) reads them.
+    # Several gzip members in a row are one stream, as gzip(1) reads them, zero padding too.
     raw = tarfile_bytes([("ACK_dev_1_1.txt", write_ack_file(policy).encode())])
-    split = gzip.compress(raw[:700]) + gzip.compress(raw[700:])
+    split = gzip.compress(raw[:700]) + b"\0" * 10 + gzip.compress(raw[700:]) + b"\0" * 3
     assert len(read_ack_bundle(tar_gz([("ACK_UD_VA_1.tar.gz", split)]))) == 1
 
 

@@ -38,6 +38,8 @@ MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 MAX_BUNDLE_MEMBERS = 10_000
 """Files in one archive of a bundle: one per device, and CSLU serves up to 10,000 devices."""
 MAX_MEMBER_NAME = 255
+MAX_GZIP_MEMBERS = 64
+"""gzip streams one after another in one archive (the writers here make one)."""
 MAX_REPORTS_PER_FILE = 50_000
 """RUM reports in one usage file: ten years of daily reports for a dozen features."""
 MAX_DOCUMENTS_PER_FILE = 1_000
@@ -248,22 +250,41 @@ class _Budget:
         self.left -= size
 
 
+_GZIP_CHUNK = 64 * 1024
+_ZEROS = re.compile(rb"\0*")
+
+
 def _gunzip(data: bytes, budget: _Budget) -> bytes:
-    """Decompress every gzip member of `data`, never holding more than the budget allows."""
+    """Decompress the gzip members of `data`, never holding more than the budget allows.
+
+    Input goes in by chunks, so that what follows a member is never copied whole: many tiny
+    members would otherwise cost time quadratic in the file.
+    """
     out = bytearray()
-    rest = data
+    view = memoryview(data)
+    pos = members = 0
     try:
-        while rest:
-            stream = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
-            # One byte over the budget is enough to know that it is exceeded.
-            out += stream.decompress(rest, budget.left - len(out) + 1)
-            if len(out) > budget.left:
-                budget.take(len(out))
-            if not stream.eof:
+        while pos < len(data):
+            members += 1
+            if members > MAX_GZIP_MEMBERS:
                 raise FileFormatError(
-                    f"not {budget.what}: not a gzip tar archive (it is cut short)"
+                    f"not {budget.what}: more than {MAX_GZIP_MEMBERS} gzip streams"
                 )
-            rest = stream.unused_data.lstrip(b"\0")  # gzip allows zero padding after a member
+            stream = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
+            while not stream.eof:
+                if pos >= len(data):
+                    raise FileFormatError(
+                        f"not {budget.what}: not a gzip tar archive (it is cut short)"
+                    )
+                chunk = view[pos : pos + _GZIP_CHUNK]
+                # One byte over the budget is enough to know that it is exceeded; below it,
+                # the whole chunk was taken in.
+                out += stream.decompress(chunk, budget.left - len(out) + 1)
+                if len(out) > budget.left:
+                    budget.take(len(out))
+                pos += len(chunk) - len(stream.unused_data)
+            match = _ZEROS.match(data, pos)  # gzip allows zero padding after a member
+            pos = match.end() if match else pos
     except zlib.error as exc:
         raise FileFormatError(f"not {budget.what}: not a gzip tar archive") from exc
     budget.take(len(out))
