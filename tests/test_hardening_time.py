@@ -13,14 +13,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim.incidents import Incidents
-from sim.network import Fault, SimNetwork
+from sim.network import FAULT_KINDS, Fault, SimNetwork
 from sim.protocol.errors import CommError
 from sim.scheduler import Halt, Scheduler
 from sim.simulation import DEFAULT_START, Simulation, SwitchSpec
 from sim.syslog import Message
-from sim.timing import parse_duration, parse_signed_duration
+from sim.timing import MAX_DURATION, parse_duration, parse_signed_duration
 
 INVALID_PARAMETER = "% Invalid parameter detected at '^' marker."
 EVENT_CAP = 20_000  # a direct year is ~105 events; three days of 5-minute polls ~2000
@@ -326,6 +328,47 @@ def test_durations_never_overflow(text: str) -> None:
         parse_duration(float("inf"))
     with pytest.raises(ValueError):
         parse_duration(float("nan"))
+
+
+ANY_VALUE = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["1e400", "nan", "-inf", "99999999999d", "-2h", "3650d", "1h30m", "0"]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@given(ANY_VALUE)
+@settings(max_examples=200, deadline=None)
+def test_durations_are_a_bounded_timedelta_or_a_value_error(value: object) -> None:
+    for parse in (parse_duration, parse_signed_duration):
+        try:
+            span = parse(value)
+        except ValueError:
+            continue
+        assert abs(span) <= MAX_DURATION
+
+
+@given(
+    kind=st.sampled_from(sorted(FAULT_KINDS)),
+    params=st.dictionaries(st.sampled_from(["seconds", "duration", "offset", "x"]), ANY_VALUE),
+)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_fault_is_added_whole_or_refused_with_a_value_error(
+    kind: str, params: dict[str, object]
+) -> None:
+    simulation = Simulation.build("direct", switches=[SwitchSpec("leaf1")])
+    target = "leaf1" if kind == "clock-skew" else "onprem" if kind == "down-rev" else "cssm"
+    try:
+        simulation.add_fault(target, kind, params)
+    except ValueError:
+        assert simulation.network.faults == {}
+    run(simulation.advance(timedelta(days=2)))
+    assert len(simulation.incidents) == 0
+    run(simulation.close())
 
 
 # ---------------------------------------------------------------------- URLs and names
