@@ -382,8 +382,29 @@ def test_members_and_their_names_are_bounded() -> None:
         read_usage_bundle(
             usage_bundle(tar_gz([(f"dev_{n}_1.txt", one) for n in range(MAX_BUNDLE_MEMBERS + 1)]))
         )
-    with pytest.raises(FileFormatError, match="a file name is too long"):
+    # A name past ustar's 255 characters needs an extended header, which is refused.
+    with pytest.raises(FileFormatError, match=r"extended \(pax or GNU\) tar headers"):
         read_usage_bundle(usage_bundle(tar_gz([("dev_1_" + "9" * 5000 + ".txt", one)])))
+
+
+def test_a_crafted_pax_header_is_refused_at_once() -> None:
+    digits = b"1" * 1_000_000  # CPython's pax parser backtracks on this for hours
+    info = tarfile.TarInfo("././@PaxHeader")
+    info.type, info.size = tarfile.XHDTYPE, len(digits)
+    raw = info.tobuf(format=tarfile.USTAR_FORMAT) + digits + b"\0" * (-len(digits) % 512 + 1024)
+    with pytest.raises(FileFormatError, match=r"extended \(pax or GNU\) tar headers"):
+        finishes(lambda: read_ack_bundle(gzip.compress(raw)))
+
+
+def test_a_cut_or_negative_member_size_is_refused() -> None:
+    raw = tarfile_bytes([("dev_1_1.txt", usage_text(1).encode())])
+    with pytest.raises(FileFormatError, match="cut short"):
+        read_ack_bundle(gzip.compress(raw[:1024]))
+    info = tarfile.TarInfo("dev_1_1.txt")
+    info.size = -512
+    negative = info.tobuf(format=tarfile.GNU_FORMAT) + b"\0" * 1024
+    with pytest.raises(FileFormatError):
+        finishes(lambda: read_ack_bundle(gzip.compress(negative)))
 
 
 def test_bundles_as_the_writers_write_them_still_read_back() -> None:
