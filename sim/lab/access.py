@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sim.lab.persistence import CommitFailed
 from sim.switch.cli import CliResult, CliSession
 
 if TYPE_CHECKING:
@@ -51,7 +52,11 @@ class SwitchAccess:
         """Execute one line in `session`, then let the simulation catch up."""
         async with self.lock:
             result = session.execute(line, prompt_len=prompt_len, structured=structured)
-            await self.simulation.scheduler.settle()
-            if self.after_command is not None:
-                self.after_command()
+            try:
+                await self.simulation.scheduler.settle()
+                if self.after_command is not None:
+                    self.after_command()
+            except CommitFailed as exc:
+                # The lab is stopping and keeps nothing of this command: say so, NX-OS style.
+                return CliResult(f"% {exc}; the lab is stopping\n", error=True)
         return result

@@ -6,12 +6,22 @@ Every switch has an SSH port and an NX-API port; a control API moves time and fa
 a PacedClock: it flows at `rate` x real time, and the pacing loop runs each scheduler event
 when its moment comes; jumps run every event on the way, under the same lock the front ends
 take, so nothing observes the simulation half-way through an event.
+
+With a state dir, the lab keeps the durability rule of sim/lab/persistence.py. Saved state is
+restored before any port answers, and the control API and NX-API answer 503 until the lab is
+ready, so nothing can act on (or save) a half-built simulation. A commit that fails stops the
+lab: time stops, every front end answers 503 with the reason, the failure is recorded as an
+incident, and `run_until_stopped` returns with `failure` set, so `slpsim lab` exits non-zero
+and a restart resumes from the last commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import math
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +30,8 @@ from typing import Any
 from sim.clock import PacedClock, wall_clock_now
 from sim.lab.access import SwitchAccess
 from sim.lab.listeners import HttpListener
-from sim.lab.persistence import Persistence
+from sim.lab.login_guard import LoginGuard
+from sim.lab.persistence import CommitFailed, Persistence
 from sim.lab.remote_syslog import RemoteSyslog
 from sim.lab.state_store import StateStore
 from sim.simulation import Simulation, SwitchSpec
@@ -31,13 +42,21 @@ _SERIAL_BASE = 2434107
 PIDS = ("N9K-C93180YC-FX", "N9K-C9336C-FX2", "N9K-C93240YC-FX2", "N9K-C9364C")
 PACE_TICK_SECONDS = 0.25
 SAVE_EVERY_SECONDS = 1.0
+DEFAULT_RATE = 1.0
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 @dataclass
 class LabOptions:
     topology: str = "direct"
     switches: int = 2
-    rate: float = 1.0
+    # None: the rate the state dir was last run at, else DEFAULT_RATE; a given rate wins.
+    rate: float | None = None
     host: str = "127.0.0.1"
     control_port: int = 8080
     ssh_port_base: int = 0  # 0: free ports picked by the system
@@ -94,11 +113,12 @@ class Lab:
     def __init__(self, options: LabOptions) -> None:
         if options.switches < 1:
             raise ValueError("a lab needs at least one switch")
-        if options.rate < 0:
-            raise ValueError("the rate cannot be negative")
+        if options.rate is not None:
+            _check_rate(options.rate, "the rate")
         self.store = StateStore(options.state_dir) if options.state_dir is not None else None
         saved_now = self.store.saved_now() if self.store is not None else None
         self.resumed = saved_now is not None
+        saved_rate = None
         if self.store is not None and saved_now is not None:
             # A lab resumes as it was built: topology and switches come from the state dir.
             options = replace(
@@ -106,9 +126,13 @@ class Lab:
                 topology=self.store.setting("topology") or options.topology,
                 switches=int(self.store.setting("switch_count") or options.switches),
             )
+            if options.rate is None:  # an explicit rate wins over the saved one
+                saved_rate = _saved_rate(self.store.setting("rate"))
+        if options.rate is None:
+            options = replace(options, rate=DEFAULT_RATE if saved_rate is None else saved_rate)
         self.options = options
         start = saved_now or options.start or wall_clock_now().replace(microsecond=0)
-        self.clock = PacedClock(start, options.rate)
+        self.clock = PacedClock(start, self.rate)
         self.simulation = Simulation.build(
             options.topology,
             start=start,
@@ -117,9 +141,15 @@ class Lab:
             clock=self.clock,
         )
         self.persistence = (
-            Persistence(self.store, self.simulation) if self.store is not None else None
+            Persistence(self.store, self.simulation, on_failure=self._commit_failed)
+            if self.store is not None
+            else None
         )
+        # Set once a commit failed: the lab is stopping and refuses every request.
+        self.failure: CommitFailed | None = None
         self.lock = asyncio.Lock()
+        # One count of failed logins for every switch's SSH and NX-API.
+        self.login_guard = LoginGuard()
         self.endpoints = LabEndpoints()
         self.remote_syslog = RemoteSyslog()
         self._http = HttpListener(options.host)
@@ -128,6 +158,11 @@ class Lab:
         self._saver: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.started = False
+
+    @property
+    def rate(self) -> float:
+        """The rate the lab was started with (the clock's own stops at 0 on a failure)."""
+        return DEFAULT_RATE if self.options.rate is None else self.options.rate
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -145,28 +180,41 @@ class Lab:
             if self.persistence is not None:
                 served = self.persistence.persisting_app(name, app)
             served = guard_backend(served, opts.control_token)  # the /_sim plane wants the token
+            served = self._guarded(served, front_end=False)
             port = self._http.add(served, _port(opts.backend_port_base, offset))
             self.endpoints.backends[name] = port
             base_urls[name] = f"http://{opts.host}:{port}"
-        self.endpoints.control_port = self._http.add(create_control_app(self), opts.control_port)
+        self.endpoints.control_port = self._http.add(
+            self._guarded(create_control_app(self), front_end=True), opts.control_port
+        )
         for offset, (name, switch) in enumerate(sim.switches.items()):
             access = SwitchAccess(sim, name, self.lock, self.save_switches)
-            nxapi = create_nxapi_app(access, username=opts.username, password=opts.password)
-            nxapi_port = self._http.add(nxapi, _port(opts.nxapi_port_base, offset))
+            nxapi = create_nxapi_app(
+                access,
+                username=opts.username,
+                password=opts.password,
+                login_guard=self.login_guard,
+            )
+            nxapi_port = self._http.add(
+                self._guarded(nxapi, front_end=True), _port(opts.nxapi_port_base, offset)
+            )
             self.endpoints.switches.append(
                 SwitchEndpoints(
                     name, switch.sudi.udi_pid, switch.sudi.udi_serial_number, 0, nxapi_port
                 )
             )
+        if self.persistence is not None:
+            if self.resumed:
+                # Before any port answers: a request must never see, or save over, a back end
+                # or a switch that is not restored yet.
+                self.persistence.restore()
+            self.persistence.watch()
         await self._http.start()
         await sim.use_http(base_urls)
         for switch in sim.switches.values():
             self.remote_syslog.attach(switch)
-        if self.persistence is not None:
-            self.persistence.watch()
         async with self.lock:
-            if self.persistence is not None and self.resumed:
-                self.persistence.restore()
+            if self.resumed:
                 sim.start_relays()
                 await sim.scheduler.settle()
             else:
@@ -187,6 +235,7 @@ class Lab:
                 username=opts.username,
                 password=opts.password,
                 host_key=host_key,
+                login_guard=self.login_guard,
             )
             self._ssh_servers.append(server)
             entry.ssh_port = int(server.port)
@@ -209,7 +258,11 @@ class Lab:
         self._ssh_servers.clear()
         await self._http.stop()
         async with self.lock:
-            self.persist()
+            # After a failed commit there is nothing to add: the last commit is what resumes.
+            # Nor before the lab started: the state dir may not even be restored yet.
+            if self.failure is None and self.started:
+                with contextlib.suppress(CommitFailed):  # recorded in self.failure
+                    self.persist()
         if self.store is not None:
             self.store.close()
         await self.simulation.close()
@@ -217,6 +270,7 @@ class Lab:
         self.started = False
 
     async def run_until_stopped(self) -> None:
+        """Serve until asked to stop, or until a commit fails (then `failure` says why)."""
         await self._stopping.wait()
 
     def request_stop(self) -> None:
@@ -228,6 +282,64 @@ class Lab:
         if self.store is not None:
             self.store.save_setting("topology", self.options.topology)
             self.store.save_setting("switch_count", str(self.options.switches))
+            self.store.save_setting("rate", repr(self.rate))
+
+    def _commit_failed(self, failure: CommitFailed) -> None:
+        """Stop the lab: time, traffic and further commits (see the module docstring)."""
+        if self.failure is not None:
+            return
+        self.failure = failure
+        # Frozen where the last attempt left it; a restart resumes from the last commit.
+        self.clock.advance_to(self.clock.now())
+        self.clock.rate = 0.0
+        self.simulation.incidents.record(self.clock.now(), "state dir", failure)
+        self._stopping.set()
+
+    def refusal(self, *, front_end: bool) -> str | None:
+        """Why a request cannot be served now, or None."""
+        if self.failure is not None:
+            return f"the lab has stopped: {self.failure}; restart it to resume from its last commit"
+        if front_end and not self.started:
+            return "the lab is starting; try again in a moment"
+        return None
+
+    def _guarded(self, app: Asgi, *, front_end: bool) -> Asgi:
+        """`app`, answering 503 with a JSON reason while the lab is starting or has failed."""
+
+        async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            refusal = self.refusal(front_end=front_end)
+            if refusal is not None:
+                await _send_unavailable(send, refusal)
+                return
+            started = replaced = False
+
+            async def guarded_send(message: Message) -> None:
+                nonlocal started, replaced
+                if replaced:
+                    return
+                if message["type"] == "http.response.start":
+                    started = True
+                    reason = self.refusal(front_end=front_end)
+                    if reason is not None:
+                        # The commit behind this answer failed: it must not claim success.
+                        replaced = True
+                        await _send_unavailable(send, reason)
+                        return
+                await send(message)
+
+            try:
+                await app(scope, receive, guarded_send)
+            except Exception:
+                reason = self.refusal(front_end=front_end)
+                if reason is None:
+                    raise
+                if not started:
+                    await _send_unavailable(send, reason)
+
+        return guarded
 
     def persist(self) -> None:
         """Save everything now (call with the lock held)."""
@@ -238,19 +350,40 @@ class Lab:
         if self.persistence is not None:
             self.persistence.save_switches()
 
+    async def put_file(self, name: str, data: bytes) -> None:
+        """Store a file in the operator's workspace; committed before this returns."""
+        async with self.lock:
+            self.simulation.operator.files[name] = data
+            self.save_switches()
+
     async def _save_every_second(self) -> None:
-        while True:
+        while self.failure is None:
             await asyncio.sleep(SAVE_EVERY_SECONDS)
-            async with self.lock:
-                self.save_switches()
+            try:
+                async with self.lock:
+                    self.save_switches()
+                    if self.store is not None:
+                        # The databases themselves stay current, not only their -wal files.
+                        self.store.checkpoint()
+            except CommitFailed:
+                return  # the lab is stopping (see _commit_failed)
+            except Exception as exc:
+                # What commits survives without a checkpoint; keep saving, and show it.
+                self.simulation.incidents.record(self.clock.now(), "lab saver", exc)
 
     # ---------------------------------------------------------------- time
 
     async def _pace(self) -> None:
         scheduler = self.simulation.scheduler
-        while True:
-            async with self.lock:
-                await scheduler.run_until(self.clock.now())
+        while self.failure is None:
+            try:
+                async with self.lock:
+                    await scheduler.run_until(self.clock.now())
+            except CommitFailed:
+                return  # the lab is stopping (see _commit_failed)
+            except Exception as exc:
+                # Time must not stop for every switch because of one event: record and go on.
+                self.simulation.incidents.record(self.clock.now(), "lab pacer", exc)
             nxt = scheduler.peek()
             wait = self.clock.real_seconds_until(nxt) if nxt is not None else PACE_TICK_SECONDS
             # Short ticks: events scheduled meanwhile (by a command) are never long overdue.
@@ -267,3 +400,36 @@ class Lab:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+
+def _check_rate(rate: float, what: str) -> float:
+    if not math.isfinite(rate) or rate < 0:
+        raise ValueError(f"{what} must be a finite number of virtual seconds per second, >= 0")
+    return rate
+
+
+def _saved_rate(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        return _check_rate(float(text), "the saved rate")
+    except ValueError:
+        raise ValueError(
+            f"the state dir's saved rate {text!r} is damaged; give --rate to replace it"
+        ) from None
+
+
+async def _send_unavailable(send: Send, reason: str) -> None:
+    body = json.dumps({"error": reason}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,4 +1,20 @@
-"""What a lab saves, when, and how it comes back (the storage itself: sim/lab/state_store.py)."""
+"""What a lab saves, when, and how it comes back (the storage itself: sim/lab/state_store.py).
+
+The durability rule: whatever a component acknowledges is committed before anyone can learn
+of it, and nothing that leaves the lab depends on state that is not committed yet.
+
+- A back end commits before its HTTP reply leaves; a switch commits before any message of
+  its leaves, after every CLI command, and every second.
+- CSSM is committed before CSLU or SSM On-Prem, every time. The relays call CSSM in-process
+  (uploads, ACK files), so CSSM's state can change without a reply of its own; committing it
+  first means a relay never holds, and so never hands a switch, an ACK whose reports CSSM
+  could lose in a crash. After a crash CSSM may be ahead of a relay, never behind it: the
+  relay uploads again and CSSM recognises the report ids it already holds.
+- A commit that fails (disk full, a damaged file) is final: this object refuses every later
+  commit, the lab is told (`on_failure`) and stops, and whatever was waiting on the commit
+  (a reply, a message to a back end) never goes out. A restart resumes from the last commit,
+  and nothing a back end acknowledged after it was ever sent.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sim.lab.state_store import StateStore, dumps, loads
+from sim.scheduler import Halt
 from sim.simulation import Simulation
 from sim.switch.switch import Switch
 
@@ -36,11 +53,49 @@ SWITCH_STATE = (
 )
 
 
+# CSSM first: see the module docstring.
+COMMIT_ORDER = ("cssm", "cslu", "onprem")
+RELAYS = ("cslu", "onprem")
+
+
+class CommitFailed(Halt):
+    """The state dir did not take a commit; the lab cannot keep its promise and stops.
+
+    A `Halt`: the scheduler lets it through rather than containing it as an incident."""
+
+
 class Persistence:
-    def __init__(self, store: StateStore, simulation: Simulation) -> None:
+    def __init__(
+        self,
+        store: StateStore,
+        simulation: Simulation,
+        on_failure: Callable[[CommitFailed], None] | None = None,
+    ) -> None:
         self.store = store
         self.simulation = simulation
+        self.on_failure = on_failure
+        self.failure: CommitFailed | None = None
+        self.committed_at: datetime | None = None  # virtual time of the last commit
         self.saves = 0
+
+    def _commit(self, db_name: str, make_items: Callable[[], Mapping[str, bytes]]) -> None:
+        """Serialise and commit, or fail for good (see the module docstring)."""
+        if self.failure is not None:
+            raise CommitFailed(str(self.failure))
+        now = self._now()
+        try:
+            self.store.save(db_name, make_items(), now)
+        # Whatever stops a commit (the disk, the database, state that will not serialise)
+        # breaks the same promise, so it ends the lab the same way.
+        except Exception as exc:
+            failure = CommitFailed(f"cannot save the lab's state to {db_name}.sqlite: {exc}")
+            failure.__cause__ = exc
+            self.failure = failure
+            if self.on_failure is not None:
+                self.on_failure(failure)
+            raise failure from exc
+        self.committed_at = now
+        self.saves += 1
 
     def _live(self, *, leaving_out: str | None = None) -> dict[str, object]:
         sim = self.simulation
@@ -62,25 +117,27 @@ class Persistence:
     # ---------------------------------------------------------------- saving
 
     def save_backend(self, name: str) -> None:
+        if name in RELAYS:
+            self._save_model("cssm")
+        self._save_model(name)
+
+    def _save_model(self, name: str) -> None:
         model = self.simulation.models[name]
-        data = dumps(model.__dict__, self._live(leaving_out=name))
-        self.store.save(name, {"model": data}, self._now())
-        self.saves += 1
+        self._commit(name, lambda: {"model": dumps(model.__dict__, self._live(leaving_out=name))})
 
     def save_switches(self) -> None:
-        live = self._live()
-        items = {
-            name: _switch_state(switch, live) for name, switch in self.simulation.switches.items()
-        }
-        sim = self.simulation
-        items["__faults__"] = dumps((sim.network.faults, sim.fault_previous), live)
-        items["__workspace__"] = dumps(self.simulation.operator.files, live)
-        self.store.save("switches", items, self._now())
-        self.saves += 1
+        def items() -> dict[str, bytes]:
+            live = self._live()
+            sim = self.simulation
+            state = {name: _switch_state(switch, live) for name, switch in sim.switches.items()}
+            state["__faults__"] = dumps((sim.network.faults, sim.fault_previous), live)
+            state["__workspace__"] = dumps(sim.operator.files, live)
+            return state
+
+        self._commit("switches", items)
 
     def save_switch(self, switch: Switch) -> None:
-        self.store.save("switches", {switch.name: _switch_state(switch, self._live())}, self._now())
-        self.saves += 1
+        self._commit("switches", lambda: {switch.name: _switch_state(switch, self._live())})
 
     def watch(self) -> None:
         """Save each switch before any message of its leaves."""
@@ -88,8 +145,8 @@ class Persistence:
             switch.before_send = self.save_switch
 
     def save_all(self) -> None:
-        for name in self.simulation.models:
-            self.save_backend(name)
+        for name in COMMIT_ORDER:
+            self._save_model(name)
         self.save_switches()
 
     def persisting_app(self, name: str, app: Asgi) -> Asgi:
@@ -101,6 +158,7 @@ class Persistence:
                 return
 
             async def send_after_saving(message: Message) -> None:
+                # A failed commit raises here: the reply never leaves (the lab answers 503).
                 if message["type"] == "http.response.start":
                     self.save_backend(name)
                 await send(message)

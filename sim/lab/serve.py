@@ -1,4 +1,5 @@
-"""Running a lab in the foreground: start, print the endpoint table, stop cleanly on Ctrl-C."""
+"""Running a lab in the foreground: start, print the endpoint table, stop cleanly on Ctrl-C
+(or when a commit fails: then one line says why, and the exit status is 1)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.lab.lab import Lab, LabEndpoints
+from sim.lab.persistence import CommitFailed
 
 
 def endpoint_table(lab: Lab, endpoints: LabEndpoints) -> Table:
@@ -36,11 +38,11 @@ def endpoint_table(lab: Lab, endpoints: LabEndpoints) -> Table:
 
 
 async def _run(lab: Lab, console: Console) -> None:
-    endpoints = await lab.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lab.request_stop)
     try:
+        endpoints = await lab.start()
         console.print(endpoint_table(lab, endpoints))
         console.print(
             f"Move time: slpsim clock advance 4h --control http://{lab.options.host}:"
@@ -48,12 +50,26 @@ async def _run(lab: Lab, console: Console) -> None:
             markup=False,
         )
         await lab.run_until_stopped()
+    except CommitFailed:
+        pass  # lab.failure holds it; reported below, after an orderly stop
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await lab.stop()
-        console.print("slpsim lab stopped.", markup=False)
+        if lab.failure is None:
+            console.print("slpsim lab stopped.", markup=False)
 
 
 def serve_lab(lab: Lab, console: Console) -> None:
+    """Serve until Ctrl-C / SIGTERM; a failed commit exits with status 1 after one line."""
     asyncio.run(_run(lab, console))
+    if lab.failure is not None:
+        committed = lab.persistence.committed_at if lab.persistence is not None else None
+        resumes = f"{committed:%Y-%m-%d %H:%M:%S} UTC" if committed else "the last commit"
+        Console(stderr=True).print(
+            f"slpsim lab: stopped: {lab.failure}. A restart resumes from {resumes}.",
+            style="red",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise SystemExit(1)
