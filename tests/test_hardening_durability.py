@@ -312,6 +312,32 @@ def test_a_restart_never_resumes_earlier_than_the_clock_showed(tmp_path: Path) -
         assert resumed >= shown
 
 
+def test_after_sigkill_a_restart_never_resumes_earlier_than_the_clock_showed(
+    tmp_path: Path,
+) -> None:
+    state_dir = tmp_path / "state"
+    port = free_port()
+    args = ["lab", "--state-dir", str(state_dir), "--switches", "1", "--rate", "3600"]
+    args += ["--control-port", str(port), "--ssh-port-base", "0", "--nxapi-port-base", "0"]
+    with (tmp_path / "lab.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sim.command_line", *args], stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            control = f"http://127.0.0.1:{port}"
+            wait_for(lambda: _answers(f"{control}/sim/clock", process), "the lab to start", 60)
+            time.sleep(0.5)  # an hour a second: well past the last background save
+            shown = datetime.fromisoformat(httpx.get(f"{control}/sim/clock").json()["now"])
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    with BackgroundLab(options(state_dir, rate=0.0)) as again:
+        assert again.lab.now() >= shown
+
+
 def test_a_restarted_lab_keeps_its_rate_unless_told_otherwise(tmp_path: Path) -> None:
     with BackgroundLab(options(tmp_path, rate=0.0)) as running:
         assert running.lab.clock.rate == 0

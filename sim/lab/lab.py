@@ -322,6 +322,10 @@ class Lab:
                     return
                 if message["type"] == "http.response.start":
                     started = True
+                    if front_end and self.persistence is not None and self.failure is None:
+                        # Whatever time this answer shows, a restart resumes from no earlier.
+                        with contextlib.suppress(CommitFailed):  # then refused just below
+                            self.persistence.save_time()
                     reason = self.refusal(front_end=front_end)
                     if reason is not None:
                         # The commit behind this answer failed: it must not claim success.

@@ -4,7 +4,9 @@ The durability rule: whatever a component acknowledges is committed before anyon
 of it, and nothing that leaves the lab depends on state that is not committed yet.
 
 - A back end commits before its HTTP reply leaves; a switch commits before any message of
-  its leaves, after every CLI command, and every second.
+  its leaves, after every CLI command, and every second; the virtual time is committed
+  before the control API or NX-API answers, so a restart never resumes earlier than a time
+  the lab has shown.
 - CSSM is committed before CSLU or SSM On-Prem, every time. The relays call CSSM in-process
   (uploads, ACK files), so CSSM's state can change without a reply of its own; committing it
   first means a relay never holds, and so never hands a switch, an ACK whose reports CSSM
@@ -135,6 +137,10 @@ class Persistence:
             return state
 
         self._commit("switches", items)
+
+    def save_time(self) -> None:
+        """Commit the virtual time alone, before a front end shows it to anyone."""
+        self._commit("switches", dict)
 
     def save_switch(self, switch: Switch) -> None:
         self._commit("switches", lambda: {switch.name: _switch_state(switch, self._live())})
