@@ -24,6 +24,7 @@ from cssm_mock.models import DEFAULT_SMART_ACCOUNT, TrustRecord, epoch_ms
 from sim.clock import Clock
 from sim.protocol.errors import Refusal
 from sim.protocol.files import (
+    MAX_FILE_BYTES,
     BundleInfo,
     FileFormatError,
     ImportFile,
@@ -675,6 +676,10 @@ def _ack_for(pi: ProductInstance, poll: PendingPoll) -> ReceivedAck | None:
 
 def _read_acks(data: bytes) -> list[IncomingAck]:
     """Every ACK in an ACK bundle or single ACK file, checked for shape (not for signature)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise FileFormatError(
+            f"not an ACK bundle or ACK file: the file is larger than {MAX_FILE_BYTES >> 20} MiB"
+        )
     if is_bundle(data):
         files = read_ack_bundle(data)
     else:

@@ -29,6 +29,7 @@ from typing import Literal
 from sim.clock import Clock
 from sim.protocol.errors import Refusal
 from sim.protocol.files import (
+    MAX_FILE_BYTES,
     FileFormatError,
     UsageFile,
     is_bundle,
@@ -1155,6 +1156,8 @@ class CssmModel:
 
 def _read_upload(content: bytes) -> tuple[bool, list[UsageFile], bool]:
     """(is it a bundle, its usage files, made by SSM On-Prem); raises UsageFileError."""
+    if len(content) > MAX_FILE_BYTES:
+        raise UsageFileError(f"the uploaded file is larger than {MAX_FILE_BYTES >> 20} MiB")
     if not content.strip():
         raise UsageFileError("the uploaded file is empty")
     try:

@@ -32,6 +32,7 @@ from sim.clock import VirtualClock
 from sim.operator import ActionError
 from sim.protocol.files import (
     MAX_BUNDLE_MEMBERS,
+    MAX_FILE_BYTES,
     MAX_GZIP_MEMBERS,
     MAX_REPORTS_PER_FILE,
     BundleInfo,
@@ -606,3 +607,15 @@ def test_any_filter_expression_filters_or_is_an_invalid_parameter(expression: st
         )
     else:
         assert set(result.output.splitlines()) <= {"a=1", "(x)", "=" * 40}
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read() -> None:
+    big = b"<smartLicense>" + b" " * (MAX_FILE_BYTES + 1)
+    with pytest.raises(UsageFileError, match="larger than 16 MiB"):
+        CssmModel(VirtualClock(START)).upload_usage_file("u", big, "Default")
+    with pytest.raises(FileFormatError, match="larger than 16 MiB"):
+        CsluModel(VirtualClock(START)).upload_from_cisco(big)
+    with pytest.raises(FileFormatError, match="larger than 16 MiB"):
+        OnPremModel(VirtualClock(START)).import_from_cisco(big)
+    with pytest.raises(FileFormatError, match="larger than 16 MiB"):
+        read_import_file(big.decode())
