@@ -59,6 +59,13 @@ DATA_MODULES = (
     "onprem_mock.models",
 )
 
+# Where a saved type lives now, for state dirs written before it moved.
+MOVED_TYPES = {
+    "sim.switch.switch:NtpServer": "sim.switch.ntp_dns.state:NtpServer",
+    "sim.switch.switch:LoggingServer": "sim.switch.logging.state:LoggingServer",
+    "sim.switch.switch:CallhomeConfig": "sim.switch.callhome.state:CallhomeConfig",
+}
+
 _MODULE = re.compile(r"(?:sim|cssm_mock|cslu_mock|onprem_mock)(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _QUALNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _PRIVATE_KEYS = (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)
@@ -549,7 +556,7 @@ def _expect(value: Any, kind: type) -> Any:
 def _project_class(name: Any) -> type:
     """The class `module:qualname` names, if it is a data type of the project; nothing else."""
     text = _expect(name, str)
-    module_name, _, qualname = text.partition(":")
+    module_name, _, qualname = MOVED_TYPES.get(text, text).partition(":")
     if (
         not _MODULE.fullmatch(module_name)
         or not _is_data_module(module_name)

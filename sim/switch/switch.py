@@ -16,7 +16,7 @@ from typing import Any
 
 from sim.agent.effects import Log, Send
 from sim.agent.import_outcome import ImportOutcome, ImportResult
-from sim.agent.machine import CALLHOME_URL, Agent, CallhomeDestination, LicensingConfig
+from sim.agent.machine import Agent, LicensingConfig
 from sim.clock import VirtualClock
 from sim.incidents import Incidents
 from sim.network import DnsConfig, SimNetwork
@@ -26,14 +26,36 @@ from sim.protocol.messages import Sudi
 from sim.protocol.signing import TrustStore
 from sim.scheduler import Halt, Handle, Scheduler
 from sim.switch.bootflash import Bootflash, file_name
+from sim.switch.callhome.state import (
+    TAC_PROFILE,
+    TAC_PROFILE_NAMES,
+    CallhomeConfig,
+    default_tac_urls,
+)
 from sim.switch.cli import CliSession, Mode
+from sim.switch.feature import INTERNAL_ERROR
+from sim.switch.logging.state import LoggingServer
+from sim.switch.ntp_dns.state import NtpServer
+from sim.switch.platform import NXOS_VERSION
 from sim.syslog import Message, SyslogRecord, make_record
 from sim.timing import TimingProfile
 from sim.transport import NetworkTransport, Outcome
 
+# The feature packages own these now; other code still names them from here.
+__all__ = [
+    "INTERNAL_ERROR",
+    "NXOS_VERSION",
+    "TAC_PROFILE",
+    "TAC_PROFILE_NAMES",
+    "CallhomeConfig",
+    "LoggingServer",
+    "NtpServer",
+    "SimContext",
+    "Switch",
+    "default_tac_urls",
+]
+
 SYSLOG_CAPACITY = 20000
-NXOS_VERSION = "10.4(3)"
-INTERNAL_ERROR = "% Internal error while executing command; see slpsim incidents"
 # After the licensing timer fires, the agent's next wake-up lies past the instant it ran at.
 # When it does not, STALL_LIMIT times in a row, the timer is stuck (a bug, or damaged saved
 # state): it is recorded as an incident and deferred by STALL_DEFER each time, so that no
@@ -56,54 +78,6 @@ class SimContext:
     timing: TimingProfile
     trust_store: TrustStore
     incidents: Incidents = field(default_factory=Incidents)
-
-
-@dataclass
-class NtpServer:
-    ip: str
-    prefer: bool = False
-    vrf: str = "default"
-
-
-@dataclass
-class LoggingServer:
-    ip: str
-    severity: int = 5
-    port: int = 514
-    vrf: str = "default"
-
-
-# The seed prints the one XML-format destination profile as `xml` in the running
-# configuration and as `CiscoTAC-1` in `show call-home profile all`: both names address it.
-TAC_PROFILE = "CiscoTAC-1"
-TAC_PROFILE_NAMES = ("ciscotac-1", "xml")
-
-
-def default_tac_urls() -> dict[int, str]:
-    return {1: CALLHOME_URL}
-
-
-@dataclass
-class CallhomeConfig:
-    email_contact: str | None = None
-    # CiscoTAC-1 ships with Cisco's HTTP URL and the email transport method (NX-OS default).
-    profile_transport_http: bool = False
-    http_urls: dict[int, str] = field(default_factory=default_tac_urls)
-    email_addrs: dict[int, str] = field(default_factory=dict)
-    vrf: str | None = None
-    enabled: bool = False
-    periodic_inventory_days: int | None = None
-    extra_lines: list[str] = field(default_factory=list)
-
-    @property
-    def active(self) -> bool:
-        """CiscoTAC-1 can carry messages: callhome enabled, HTTP method, an HTTP URL."""
-        return self.enabled and self.destination().url is not None
-
-    def destination(self) -> CallhomeDestination:
-        urls = [url for _, url in sorted(self.http_urls.items())]
-        url = urls[0] if urls and self.profile_transport_http else None
-        return CallhomeDestination(enabled=self.enabled, url=url, vrf=self.vrf)
 
 
 class Switch:
@@ -273,10 +247,14 @@ class Switch:
     def record_incident(self, exc: BaseException) -> None:
         self.ctx.incidents.record(self.ctx.clock.now(), self.name, exc)
 
-    def save_startup_config(self) -> None:
-        from sim.switch.render import running_config_lines
+    def running_config_lines(self) -> list[str]:
+        """The configuration as re-applicable commands, every feature's section in order."""
+        from sim.switch.features import running_config_lines
 
-        self.startup_config = running_config_lines(self)
+        return running_config_lines(self)
+
+    def save_startup_config(self) -> None:
+        self.startup_config = self.running_config_lines()
 
     def reload(self, *, ascii_replay: bool = False) -> None:
         """Reboot: running config from startup-config; licensing data survives.

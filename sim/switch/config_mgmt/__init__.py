@@ -1,0 +1,1 @@
+"""Configuration management: running and startup configuration, `copy`."""

@@ -1,0 +1,37 @@
+"""The switch's features, in the order their sections appear in `show running-config`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.switch.callhome.feature import FEATURE as CALLHOME
+from sim.switch.config_mgmt.feature import FEATURE as CONFIG_MGMT
+from sim.switch.feature import Feature
+from sim.switch.files.feature import FEATURE as FILES
+from sim.switch.licensing.feature import FEATURE as LICENSING
+from sim.switch.logging.feature import FEATURE as LOGGING
+from sim.switch.ntp_dns.feature import FEATURE as NTP_DNS
+from sim.switch.system.feature import FEATURE as SYSTEM
+
+if TYPE_CHECKING:
+    from sim.switch.switch import Switch
+
+FEATURES: tuple[Feature, ...] = (
+    SYSTEM,
+    NTP_DNS,
+    LOGGING,
+    CALLHOME,
+    LICENSING,
+    CONFIG_MGMT,
+    FILES,
+)
+
+
+def running_config_lines(switch: Switch) -> list[str]:
+    """The configuration as re-applicable commands (what `copy run start` saves)."""
+    return [
+        line
+        for feature in FEATURES
+        if feature.running_config is not None
+        for line in feature.running_config(switch)
+    ]

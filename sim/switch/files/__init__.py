@@ -1,0 +1,1 @@
+"""Files: `dir bootflash:` (the file system itself is sim/switch/bootflash.py)."""

@@ -1,0 +1,218 @@
+"""The licensing feature's grammar and its running-config section.
+
+Exec licensing commands print nothing, as on NX-OS: their outcome arrives as %LICMGR syslog
+messages once the exchange completes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sim.agent.machine import DEFAULT_SMART_URL
+from sim.agent.states import Transport
+from sim.switch.bootflash import BootflashError
+from sim.switch.cli import CommandError, Mode
+from sim.switch.feature import Ctx, Feature, Grammar, changed, switch_of
+from sim.switch.licensing import render
+
+if TYPE_CHECKING:
+    from sim.switch.switch import Switch
+
+HELP = {
+    "license": "Show license information",
+    "status": "Show license status information",
+    "all": "Show all license information",
+    "usage": "Show license usage information",
+    "summary": "Show license summary",
+    "udi": "Show license UDI information",
+    "host-id": "Show license host-id",
+    "tech": "Show license tech support information",
+    "support": "Show license tech support information",
+    "history": "Show license history",
+    "message": "Show license message history",
+    "rum": "Show RUM report information",
+    "eventlog": "Show license event log",
+    "smart": "Smart licensing",
+    "trust": "Trust code",
+    "idtoken": "ID token to establish trust",
+    "force": "Force a new trust code even if one is installed",
+    "local": "Local device only",
+    "sync": "Synchronize with CSSM/CSLU",
+    "save": "Save licensing data",
+    "import": "Import a file (ACK or policy)",
+    "file": "Save to a file (bootflash:<name>)",
+    "unreported": "Usage not yet acknowledged",
+    "factory": "Factory reset licensing data",
+    "reset": "Remove all licensing information",
+    "transport": "Configure the transport type",
+    "url": "Configure the destination URL",
+    "interval": "Reporting interval in days",
+    "vrf": "VRF",
+    "proxy": "Configure a proxy",
+    "http": "HTTP information",
+    "client": "HTTP client information",
+}
+
+
+def _trust(ctx: Ctx) -> str:
+    scope = "all" if ctx.args.get("all") else "local"
+    switch_of(ctx).trust_idtoken(
+        str(ctx.args["token"]), scope=scope, force=bool(ctx.args.get("force"))
+    )
+    return ""
+
+
+def _sync(ctx: Ctx) -> str:
+    switch_of(ctx).sync()
+    return ""
+
+
+def _factory_reset(ctx: Ctx) -> str:
+    switch_of(ctx).factory_reset()
+    return ""
+
+
+def _save_usage(ctx: Ctx) -> str:
+    path = str(ctx.args["path"])
+    if ":" not in path:
+        # NX-OS wants the file system spelled out here.
+        raise CommandError(f"% Invalid file system: {path}")
+    try:
+        switch_of(ctx).save_usage(path, unreported_only=bool(ctx.args.get("unreported")))
+    except BootflashError as exc:
+        raise CommandError(str(exc)) from None
+    return ""
+
+
+def _import(ctx: Ctx) -> str:
+    path = str(ctx.args["path"])
+    if ":" not in path:
+        raise CommandError(f"% Invalid file system: {path}")
+    try:
+        result = switch_of(ctx).import_file(path)
+    except BootflashError as exc:
+        raise CommandError(str(exc)) from None
+    if not result.ok:
+        raise CommandError(result.text)
+    return result.text + "\n"
+
+
+def _transport(ctx: Ctx) -> str:
+    transport = Transport.SMART if ctx.negated else Transport(str(ctx.args["type"]))
+    switch_of(ctx).configure_licensing(transport=transport)
+    changed(ctx)
+    return ""
+
+
+def _url(ctx: Ctx) -> str:
+    switch = switch_of(ctx)
+    kind = str(ctx.args["kind"])
+    url = None if ctx.negated else str(ctx.args.get("url") or "") or None
+    if kind == "smart":
+        switch.configure_licensing(smart_url=url or DEFAULT_SMART_URL)
+    else:
+        switch.configure_licensing(cslu_url=url)
+    changed(ctx)
+    return ""
+
+
+def _usage_interval(ctx: Ctx) -> str:
+    days = None if ctx.negated else int(ctx.args["days"])
+    switch_of(ctx).configure_licensing(usage_interval_days=days)
+    changed(ctx)
+    return ""
+
+
+def _license_vrf(ctx: Ctx) -> str:
+    switch_of(ctx).configure_licensing(vrf=None if ctx.negated else str(ctx.args["vrf"]))
+    changed(ctx)
+    return ""
+
+
+def _proxy(ctx: Ctx) -> str:
+    switch = switch_of(ctx)
+    if ctx.negated:
+        switch.configure_licensing(proxy_address=None, proxy_port=None)
+    else:
+        port = ctx.args.get("port_number")
+        switch.configure_licensing(
+            proxy_address=str(ctx.args["address"]), proxy_port=int(port) if port else None
+        )
+    changed(ctx)
+    return ""
+
+
+def register(grammar: Grammar) -> None:
+    shows: list[tuple[str, Any, Any]] = [
+        ("show license status", render.license_status, render.license_status_json),
+        ("show license all", render.license_all, render.license_all_json),
+        ("show license usage", render.license_usage, render.license_usage_json),
+        ("show license summary", render.license_summary, render.license_summary_json),
+        ("show license udi", render.license_udi, render.license_udi_json),
+        ("show license host-id", render.license_host_id, render.license_host_id_json),
+        ("show license tech support", render.tech_support, None),
+        ("show license history message", render.history_message, None),
+        ("show license rum id all", render.rum_reports, render.rum_reports_json),
+        ("show license eventlog", render.eventlog, None),
+        ("show ip http client", render.ip_http_client, None),
+    ]
+    for pattern, text, record in shows:
+        grammar.show_text(pattern, text, record)
+
+    exec_, config = Mode.EXEC, Mode.CONFIG
+    grammar.add(exec_, "license smart trust idtoken <token:token> [local | all] [force]", _trust)
+    grammar.add(exec_, "license smart sync {all | local}", _sync)
+    grammar.add(exec_, "license smart factory reset", _factory_reset)
+    grammar.add(exec_, "license smart save usage {all | unreported} file <path:word>", _save_usage)
+    grammar.add(exec_, "license smart import <path:word>", _import)
+    grammar.add(
+        config,
+        "license smart transport {type= smart | cslu | callhome | off}",
+        _transport,
+        no_pattern="license smart transport [{type= smart | cslu | callhome | off}]",
+    )
+    grammar.add(
+        config,
+        "license smart url {kind= smart | cslu} <url:url>",
+        _url,
+        no_pattern="license smart url {kind= smart | cslu} [<url:url>]",
+    )
+    grammar.add(
+        config,
+        "license smart usage interval <days:int(1-3650)>",
+        _usage_interval,
+        no_pattern="license smart usage interval [<days:int(1-3650)>]",
+    )
+    grammar.add(
+        config,
+        "license smart vrf <vrf:name>",
+        _license_vrf,
+        no_pattern="license smart vrf [<vrf:name>]",
+    )
+    grammar.add(
+        config,
+        "license smart proxy address <address:dnsname> [port <port_number:int(1-65535)>]",
+        _proxy,
+        no_pattern="license smart proxy [address <address:dnsname> "
+        "[port <port_number:int(1-65535)>]]",
+    )
+
+
+def running_config(switch: Switch) -> list[str]:
+    config = switch.licensing
+    lines = [f"license smart transport {config.transport.value}"]
+    if config.smart_url != DEFAULT_SMART_URL:
+        lines.append(f"license smart url smart {config.smart_url}")
+    if config.cslu_url:
+        lines.append(f"license smart url cslu {config.cslu_url}")
+    if config.usage_interval_days is not None:
+        lines.append(f"license smart usage interval {config.usage_interval_days}")
+    if config.vrf:
+        lines.append(f"license smart vrf {config.vrf}")
+    if config.proxy_address:
+        port = f" port {config.proxy_port}" if config.proxy_port else ""
+        lines.append(f"license smart proxy address {config.proxy_address}{port}")
+    return lines
+
+
+FEATURE = Feature("licensing", register, HELP, running_config)

@@ -1,0 +1,1 @@
+"""Logging: the syslog logfile and remote syslog servers."""

@@ -1,0 +1,69 @@
+"""The logging feature's grammar, `show logging` output and running-config section."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.switch.cli import Mode
+from sim.switch.feature import Ctx, Feature, Grammar, changed, switch_of
+from sim.switch.logging.state import LoggingServer
+
+if TYPE_CHECKING:
+    from sim.switch.switch import Switch
+
+HELP = {
+    "logging": "Modify message logging facilities",
+    "logfile": "Show contents of logfile",
+    "last": "Show last few lines of logfile",
+}
+
+
+def show_logging(switch: Switch, last: int | None = None) -> str:
+    records = switch.syslog if last is None else switch.syslog[-last:] if last else []
+    return "".join(record.logfile_line() + "\n" for record in records)
+
+
+def _show_logging_last(ctx: Ctx) -> str:
+    return show_logging(switch_of(ctx), int(ctx.args["n"]))
+
+
+def _logging_server(ctx: Ctx) -> str:
+    switch = switch_of(ctx)
+    ip = str(ctx.args["ip"])
+    switch.logging_servers = [s for s in switch.logging_servers if s.ip != ip]
+    if not ctx.negated:
+        severity = ctx.args.get("severity")
+        port = ctx.args.get("port_number")
+        switch.logging_servers.append(
+            LoggingServer(
+                ip,
+                severity=int(severity) if severity is not None else 5,
+                port=int(port) if port else 514,
+                vrf=str(ctx.args.get("vrf_name") or "default"),
+            )
+        )
+    changed(ctx)
+    return ""
+
+
+def register(grammar: Grammar) -> None:
+    grammar.show_text("show logging logfile", show_logging)
+    grammar.add(Mode.EXEC, "show logging last <n:int(1-9999)>", _show_logging_last)
+    grammar.add(
+        Mode.CONFIG,
+        "logging server <ip:ipv4> [<severity:int(0-7)>] [port <port_number:int(1-65535)>] "
+        "[use-vrf <vrf_name:name>]",
+        _logging_server,
+    )
+
+
+def running_config(switch: Switch) -> list[str]:
+    lines = []
+    for server in switch.logging_servers:
+        port = "" if server.port == 514 else f" port {server.port}"
+        vrf = "" if server.vrf == "default" else f" use-vrf {server.vrf}"
+        lines.append(f"logging server {server.ip} {server.severity}{port}{vrf}")
+    return lines
+
+
+FEATURE = Feature("logging", register, HELP, running_config)

@@ -1,0 +1,1 @@
+"""System: hostname, version, inventory, clock, ping and reload."""
