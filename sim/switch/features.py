@@ -8,6 +8,7 @@ from sim.switch.callhome.feature import FEATURE as CALLHOME
 from sim.switch.config_mgmt.feature import FEATURE as CONFIG_MGMT
 from sim.switch.feature import Feature
 from sim.switch.files.feature import FEATURE as FILES
+from sim.switch.interfaces.feature import FEATURE as INTERFACES
 from sim.switch.licensing.feature import FEATURE as LICENSING
 from sim.switch.logging.feature import FEATURE as LOGGING
 from sim.switch.ntp_dns.feature import FEATURE as NTP_DNS
@@ -22,6 +23,7 @@ FEATURES: tuple[Feature, ...] = (
     LOGGING,
     CALLHOME,
     LICENSING,
+    INTERFACES,
     CONFIG_MGMT,
     FILES,
 )

@@ -34,6 +34,7 @@ from sim.switch.callhome.state import (
 )
 from sim.switch.cli import CliSession, Mode
 from sim.switch.feature import INTERNAL_ERROR
+from sim.switch.interfaces.state import Interface, default_interfaces
 from sim.switch.logging.state import LoggingServer
 from sim.switch.ntp_dns.state import NtpServer
 from sim.switch.platform import NXOS_VERSION
@@ -115,6 +116,8 @@ class Switch:
         # knows less than the back end it talks to, whatever moment a crash picks.
         self.before_send: Callable[[Switch], None] | None = None
         self.bootflash = Bootflash()
+        # Derived from the PID and serial number; nothing configures them yet.
+        self.interfaces: list[Interface] = default_interfaces(pid, serial)
         self.startup_config: list[str] | None = None
         self.booted_at: datetime | None = None
         self.config_changed_at: datetime | None = None

@@ -1,0 +1,1 @@
+"""Interfaces: the front-panel ports and mgmt0 of each PID, `show interface` and friends."""

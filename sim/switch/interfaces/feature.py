@@ -1,0 +1,56 @@
+"""The interfaces feature: `show interface [<if>|brief|status|description]`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sim.switch.cli import ArgType, CommandError
+from sim.switch.feature import Ctx, Feature, Grammar, Record, switch_of
+from sim.switch.interfaces import render
+from sim.switch.interfaces.state import Interface, parse_interface_name
+
+HELP = {
+    "interface": "Display interface information",
+    "brief": "Show brief info of interface",
+    "status": "Display interface line status",
+    "description": "Show interface description",
+}
+INTERFACE_TYPE = ArgType("WORD", "Interface name (ethernet1/1, mgmt0)", parse_interface_name)
+
+
+def _selected(ctx: Ctx) -> Sequence[Interface]:
+    interfaces = switch_of(ctx).interfaces
+    name = ctx.args.get("ifname")
+    if name is None:
+        return interfaces
+    chosen = [interface for interface in interfaces if interface.name == name]
+    if not chosen:
+        raise CommandError(f"% Invalid interface {name}")
+    return chosen
+
+
+def _record(build: Callable[[Sequence[Interface]], Record]) -> Callable[[Ctx], Record]:
+    return lambda ctx: build(_selected(ctx))
+
+
+def register(grammar: Grammar) -> None:
+    grammar.commands.define_type("interface", INTERFACE_TYPE)
+    grammar.show(
+        "show interface [<ifname:interface>]",
+        _record(render.interface_record),
+        render.interface_text,
+        help=HELP,
+    )
+    grammar.show("show interface brief", _record(render.brief_record), render.brief_text, help=HELP)
+    grammar.show(
+        "show interface status", _record(render.status_record), render.status_text, help=HELP
+    )
+    grammar.show(
+        "show interface description",
+        _record(render.description_record),
+        render.description_text,
+        help=HELP,
+    )
+
+
+FEATURE = Feature("interfaces", register)

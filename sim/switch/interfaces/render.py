@@ -1,0 +1,285 @@
+"""Interface records (the NX-OS JSON keys NAPALM, Ansible and Genie read) and their text.
+
+Every `show interface` form builds its record first (`TABLE_interface` / `ROW_interface`);
+the text is rendered from the record alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sim.switch.interfaces.state import Interface
+
+Record = dict[str, Any]
+Row = dict[str, Any]
+_RULE = "-" * 80
+
+
+def _table(rows: list[Row]) -> Record:
+    return {"TABLE_interface": {"ROW_interface": rows}}
+
+
+def rows_of(record: Record) -> list[Row]:
+    rows: list[Row] = record["TABLE_interface"]["ROW_interface"]
+    return rows
+
+
+def _speed_text(mbps: int) -> str:
+    return f"{mbps} Mb/s" if mbps <= 1000 else f"{mbps // 1000} Gb/s"
+
+
+# ---------------------------------------------------------------------- show interface
+
+
+def _hardware(interface: Interface) -> str:
+    if interface.is_mgmt:
+        return "GigabitEthernet"
+    if interface.speed_mbps >= 40_000:
+        return "40000/100000 Ethernet"
+    if interface.speed_mbps >= 25_000:
+        return "100/1000/10000/25000 Ethernet"
+    return "100/1000/10000 Ethernet"
+
+
+def interface_row(interface: Interface) -> Row:
+    state = "up" if interface.oper_up else "down"
+    row: Row = {"interface": interface.name, "state": state}
+    if not interface.oper_up:
+        row["state_rsn_desc"] = interface.down_reason
+    row |= {
+        "admin_state": "up" if interface.admin_up else "down",
+        "eth_hw_desc": _hardware(interface),
+        "eth_hw_addr": interface.mac,
+        "eth_bia_addr": interface.mac,
+    }
+    if not interface.is_mgmt:
+        row["share_state"] = "Dedicated"
+    if interface.description:
+        row["desc"] = interface.description
+    up = interface.oper_up
+    row |= {
+        "eth_mtu": str(interface.mtu),
+        "eth_bw": interface.speed_mbps * 1000,
+        "eth_dly": 10,
+        "eth_reliability": "255",
+        "eth_txload": "1",
+        "eth_rxload": "1",
+        "medium": "broadcast",
+        "eth_mode": "routed" if interface.routed else "access",
+        "eth_duplex": "full" if up else "auto",
+        "eth_speed": _speed_text(interface.speed_mbps) if up else "auto-speed",
+        "eth_autoneg": "on",
+        "eth_mdix": "off",
+        "eth_ethertype": "0x0000" if interface.is_mgmt else "0x8100",
+        "eth_link_flapped": "never",
+        "eth_clear_counters": "never",
+        "eth_reset_cntr": 0,
+        "eth_inpkts": 0,
+        "eth_inucast": 0,
+        "eth_inmcast": 0,
+        "eth_inbcast": 0,
+        "eth_inbytes": 0,
+        "eth_inerr": 0,
+        "eth_outpkts": 0,
+        "eth_outucast": 0,
+        "eth_outmcast": 0,
+        "eth_outbcast": 0,
+        "eth_outbytes": 0,
+        "eth_outerr": 0,
+    }
+    return row
+
+
+def interface_record(interfaces: Sequence[Interface]) -> Record:
+    return _table([interface_row(interface) for interface in interfaces])
+
+
+def _interface_text(row: Row) -> list[str]:
+    reason = f" ({row['state_rsn_desc']})" if "state_rsn_desc" in row else ""
+    share = f", {row['share_state']} Interface" if "share_state" in row else ","
+    lines = [
+        f"{row['interface']} is {row['state']}{reason}",
+        f"admin state is {row['admin_state']}{share}",
+        f"  Hardware: {row['eth_hw_desc']}, address: {row['eth_hw_addr']}"
+        f" (bia {row['eth_bia_addr']})",
+    ]
+    if "desc" in row:
+        lines.append(f"  Description: {row['desc']}")
+    lines += [
+        f"  MTU {row['eth_mtu']} bytes, BW {row['eth_bw']} Kbit , DLY {row['eth_dly']} usec",
+        f"  reliability {row['eth_reliability']}/255, txload {row['eth_txload']}/255,"
+        f" rxload {row['eth_rxload']}/255",
+        f"  Encapsulation ARPA, medium is {row['medium']}",
+    ]
+    if "share_state" in row:
+        lines.append(f"  Port mode is {row['eth_mode']}")
+    duplex, speed = row["eth_duplex"], row["eth_speed"]
+    lines += [
+        f"  {duplex}-duplex, {speed}",
+        f"  Auto-Negotiation is turned {row['eth_autoneg']}",
+        f"  Auto-mdix is turned {row['eth_mdix']}",
+        f"  EtherType is {row['eth_ethertype']}",
+        f"  Last link flapped {row['eth_link_flapped']}",
+        f'  Last clearing of "show interface" counters {row["eth_clear_counters"]}',
+        f"  {row['eth_reset_cntr']} interface resets",
+        "  RX",
+        f"    {row['eth_inucast']} unicast packets  {row['eth_inmcast']} multicast packets"
+        f"  {row['eth_inbcast']} broadcast packets",
+        f"    {row['eth_inpkts']} input packets  {row['eth_inbytes']} bytes",
+        "    0 jumbo packets  0 storm suppression bytes",
+        "    0 runts  0 giants  0 CRC  0 no buffer",
+        f"    {row['eth_inerr']} input error  0 short frame  0 overrun   0 underrun  0 ignored",
+        "    0 watchdog  0 bad etype drop  0 bad proto drop  0 if down drop",
+        "    0 input with dribble  0 input discard",
+        "    0 Rx pause",
+        "  TX",
+        f"    {row['eth_outucast']} unicast packets  {row['eth_outmcast']} multicast packets"
+        f"  {row['eth_outbcast']} broadcast packets",
+        f"    {row['eth_outpkts']} output packets  {row['eth_outbytes']} bytes",
+        "    0 jumbo packets",
+        f"    {row['eth_outerr']} output error  0 collision  0 deferred  0 late collision",
+        "    0 lost carrier  0 no carrier  0 babble  0 output discard",
+        "    0 Tx pause",
+        "",
+    ]
+    return lines
+
+
+def interface_text(record: Record) -> str:
+    return "".join(f"{line}\n" for row in rows_of(record) for line in _interface_text(row))
+
+
+# ---------------------------------------------------------------------- brief
+
+
+def brief_record(interfaces: Sequence[Interface]) -> Record:
+    rows: list[Row] = []
+    for interface in interfaces:
+        state = "up" if interface.oper_up else "down"
+        if interface.is_mgmt:
+            rows.append(
+                {
+                    "interface": interface.name,
+                    "vrf": "management",
+                    "state": state,
+                    "ip_addr": "--",
+                    "speed": str(interface.speed_mbps),
+                    "mtu": interface.mtu,
+                }
+            )
+            continue
+        rows.append(
+            {
+                "interface": interface.name,
+                "vlan": "--" if interface.routed else str(interface.access_vlan),
+                "type": "eth",
+                "portmode": "routed" if interface.routed else "access",
+                "state": state,
+                "state_rsn_desc": interface.down_reason,
+                "speed": str(interface.speed_mbps // 1000) + "G" if interface.oper_up else "auto",
+                "ratemode": "D",
+            }
+        )
+    return _table(rows)
+
+
+def brief_text(record: Record) -> str:
+    rows = rows_of(record)
+    lines: list[str] = []
+    mgmt = [row for row in rows if "vrf" in row]
+    ports = [row for row in rows if "vrf" not in row]
+    if mgmt:
+        lines += [
+            "",
+            _RULE,
+            f"{'Port':<7}{'VRF':<13}{'Status':<7}{'IP Address':<40}{'Speed':<9}MTU",
+            _RULE,
+        ]
+        lines += [
+            f"{r['interface']:<7}{r['vrf']:<13}{r['state']:<7}{r['ip_addr']:<40}"
+            f"{r['speed']:<9}{r['mtu']}"
+            for r in mgmt
+        ]
+    if ports:
+        lines += [
+            "",
+            _RULE,
+            "Ethernet      VLAN    Type Mode   Status  Reason                   Speed     Port",
+            "Interface                                                                    Ch #",
+            _RULE,
+        ]
+        for r in ports:
+            name = r["interface"].replace("Ethernet", "Eth", 1)
+            speed = f"{r['speed']}({r['ratemode']})"
+            lines.append(
+                f"{name:<14}{r['vlan']:<8}{r['type']:<5}{r['portmode']:<7}{r['state']:<8}"
+                f"{r['state_rsn_desc']:<25}{speed:<10}--"
+            )
+    return "".join(f"{line}\n" for line in lines)
+
+
+# ---------------------------------------------------------------------- status
+
+
+def _status(interface: Interface) -> str:
+    if interface.oper_up:
+        return "connected"
+    return "disabled" if not interface.admin_up else "xcvrAbsen"
+
+
+def status_record(interfaces: Sequence[Interface]) -> Record:
+    rows: list[Row] = []
+    for interface in interfaces:
+        up = interface.oper_up
+        speed = interface.speed_mbps
+        row: Row = {"interface": interface.name}
+        if interface.description:
+            row["name"] = interface.description
+        row |= {
+            "state": _status(interface),
+            "vlan": "routed" if interface.routed else str(interface.access_vlan),
+            "duplex": "full" if up else "auto",
+            "speed": (str(speed) if speed <= 1000 else f"{speed // 1000}G") if up else "auto",
+            "type": "--",
+        }
+        rows.append(row)
+    return _table(rows)
+
+
+def status_text(record: Record) -> str:
+    lines = [
+        "",
+        _RULE,
+        f"{'Port':<14}{'Name':<19}{'Status':<10}{'Vlan':<10}{'Duplex':<8}{'Speed':<8}Type",
+        _RULE,
+    ]
+    for r in rows_of(record):
+        name = r["interface"].replace("Ethernet", "Eth", 1)
+        lines.append(
+            f"{name:<14}{r.get('name', '--')[:18]:<19}{r['state']:<10}{r['vlan']:<10}"
+            f"{r['duplex']:<8}{r['speed']:<8}{r['type']}"
+        )
+    return "".join(f"{line}\n" for line in lines)
+
+
+# ---------------------------------------------------------------------- description
+
+
+def description_record(interfaces: Sequence[Interface]) -> Record:
+    rows: list[Row] = []
+    for interface in interfaces:
+        row: Row = {"interface": interface.name}
+        if not interface.is_mgmt:
+            row |= {"type": "eth", "speed": str(interface.speed_mbps // 1000) + "G"}
+        row["desc"] = interface.description or "--"
+        rows.append(row)
+    return _table(rows)
+
+
+def description_text(record: Record) -> str:
+    lines = ["", _RULE, f"{'Port':<16}{'Type':<6}{'Speed':<10}Description", _RULE]
+    for r in rows_of(record):
+        name = r["interface"].replace("Ethernet", "Eth", 1)
+        lines.append(f"{name:<16}{r.get('type', '--'):<6}{r.get('speed', '--'):<10}{r['desc']}")
+    return "".join(f"{line}\n" for line in lines)

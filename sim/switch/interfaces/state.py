@@ -1,0 +1,108 @@
+"""The interfaces of a switch, as data: which ports a PID has and what each one is.
+
+A PID's front panel is a list of port groups (first and last port, speed, optic); every
+switch also has mgmt0. Without cabling in the lab, front-panel ports are admin up with no
+transceiver, as on a switch fresh out of the box; mgmt0 is up. MAC addresses derive from the
+serial number, so the same switch shows the same addresses after every restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+_DEFAULT_PID = "N9K-C93180YC-FX"
+
+
+@dataclass(frozen=True)
+class PortGroup:
+    first: int
+    last: int
+    speed_mbps: int
+
+
+# From the data sheets: 1/10/25G SFP28 and 40/100G QSFP28 ports, in front-panel order.
+PORT_GROUPS: dict[str, tuple[PortGroup, ...]] = {
+    "N9K-C93180YC-FX": (PortGroup(1, 48, 25_000), PortGroup(49, 54, 100_000)),
+    "N9K-C9336C-FX2": (PortGroup(1, 36, 100_000),),
+    "N9K-C93240YC-FX2": (PortGroup(1, 48, 25_000), PortGroup(49, 60, 100_000)),
+    "N9K-C9364C": (PortGroup(1, 64, 100_000), PortGroup(65, 66, 10_000)),
+}
+
+MGMT = "mgmt0"
+DEFAULT_MTU = 1500
+NOT_INSERTED = "XCVR not inserted"
+
+
+@dataclass
+class Interface:
+    name: str
+    mac: str
+    speed_mbps: int
+    admin_up: bool = True
+    transceiver: bool = False
+    description: str = ""
+    mtu: int = DEFAULT_MTU
+    access_vlan: int = 1
+    routed: bool = False
+
+    @property
+    def is_mgmt(self) -> bool:
+        return self.name == MGMT
+
+    @property
+    def oper_up(self) -> bool:
+        return self.admin_up and (self.transceiver or self.is_mgmt)
+
+    @property
+    def down_reason(self) -> str:
+        """`none` when up, else why, as `show interface` says it."""
+        if self.oper_up:
+            return "none"
+        return "Administratively down" if not self.admin_up else NOT_INSERTED
+
+    @property
+    def short_name(self) -> str:
+        """`Eth1/1`: the name in tables such as `show interface status`."""
+        return self.name.replace("Ethernet", "Eth", 1)
+
+
+def port_groups(pid: str) -> tuple[PortGroup, ...]:
+    return PORT_GROUPS.get(pid, PORT_GROUPS[_DEFAULT_PID])
+
+
+def _base_mac(serial: str) -> int:
+    # A Cisco OUI with three bytes from the serial number.
+    low = int.from_bytes(hashlib.sha256(serial.encode()).digest()[:3], "big") & 0xFFFF00
+    return 0x2CC260_000000 | low
+
+
+def _dotted(mac: int) -> str:
+    text = f"{mac:012x}"
+    return f"{text[0:4]}.{text[4:8]}.{text[8:12]}"
+
+
+def default_interfaces(pid: str, serial: str) -> list[Interface]:
+    """mgmt0 then Ethernet1/1.. in order, as NX-OS lists them."""
+    base = _base_mac(serial)
+    interfaces = [Interface(MGMT, _dotted(base), 1000, routed=True)]
+    for group in port_groups(pid):
+        for port in range(group.first, group.last + 1):
+            mac = _dotted(base + port) if port < 0x100 else _dotted(base)
+            interfaces.append(Interface(f"Ethernet1/{port}", mac, group.speed_mbps))
+    return interfaces
+
+
+_ETHERNET = re.compile(r"([A-Za-z]{1,8})([0-9]{1,2})/([0-9]{1,3})")
+_MGMT = re.compile(r"mgmt([0-9])", re.IGNORECASE)
+
+
+def parse_interface_name(token: str) -> str:
+    """`Ethernet1/1` for `eth1/1`, `e1/1` or `Ethernet1/1`; `mgmt0`; else ValueError."""
+    if match := _ETHERNET.fullmatch(token):
+        if "ethernet".startswith(match[1].lower()):
+            return f"Ethernet{int(match[2])}/{int(match[3])}"
+    elif match := _MGMT.fullmatch(token):
+        return f"mgmt{match[1]}"
+    raise ValueError(token)
