@@ -1,0 +1,103 @@
+"""NAPALM's `nxos` (NX-API) and `nxos_ssh` drivers, unmodified, against lab switches on the wire.
+
+What they read: `show hostname` (open and fqdn), `show version` (hostname, model, os_version,
+uptime), `show inventory` (serial number), `show interface` / `show interface status`
+(interface_list) and `show hosts` (domain); see docs/interop.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from napalm import get_network_driver
+from napalm.base import NetworkDriver
+
+from sim.lab.background import BackgroundLab
+from sim.lab.lab import SwitchEndpoints
+
+pytestmark = pytest.mark.slpsim(switches=2)
+
+FRONT_PANEL = {"N9K-C93180YC-FX": 54, "N9K-C9336C-FX2": 36}
+TIMEOUT = 30
+
+
+def nxapi_driver(switch: SwitchEndpoints) -> NetworkDriver:
+    driver = get_network_driver("nxos")
+    # The lab's NX-API is plain HTTP; NAPALM defaults to HTTPS on 443.
+    options = {"transport": "http", "port": switch.nxapi_port}
+    return driver("127.0.0.1", "admin", "admin", timeout=TIMEOUT, optional_args=options)
+
+
+def ssh_driver(switch: SwitchEndpoints) -> NetworkDriver:
+    driver = get_network_driver("nxos_ssh")
+    options = {"port": switch.ssh_port}
+    return driver("127.0.0.1", "admin", "admin", timeout=TIMEOUT, optional_args=options)
+
+
+def _expected_interfaces(pid: str, mgmt: str) -> list[str]:
+    return [mgmt, *(f"Ethernet1/{n}" for n in range(1, FRONT_PANEL[pid] + 1))]
+
+
+def _switches(lab: BackgroundLab) -> list[SwitchEndpoints]:
+    return lab.endpoints.switches
+
+
+@pytest.fixture(params=[0, 1], ids=["leaf1", "leaf2"])
+def switch(request: pytest.FixtureRequest, slpsim_lab: BackgroundLab) -> Iterator[SwitchEndpoints]:
+    yield _switches(slpsim_lab)[request.param]
+
+
+def _assert_facts(facts: dict[str, Any], switch: SwitchEndpoints, mgmt: str) -> None:
+    assert facts["vendor"] == "Cisco"
+    assert facts["hostname"] == switch.name
+    assert facts["fqdn"] == f"{switch.name}.example.com"
+    assert facts["serial_number"] == switch.serial
+    assert facts["model"] == f"Nexus9000 {switch.pid.removeprefix('N9K-')} Chassis"
+    assert facts["os_version"] == "10.4(3)"
+    assert facts["interface_list"] == _expected_interfaces(switch.pid, mgmt)
+
+
+def test_nxos_over_nxapi_opens_and_gets_facts(switch: SwitchEndpoints) -> None:
+    with nxapi_driver(switch) as device:
+        assert device.is_alive() == {"is_alive": True}
+        _assert_facts(device.get_facts(), switch, "mgmt0")
+
+
+def test_nxos_over_nxapi_open_and_close(switch: SwitchEndpoints) -> None:
+    device = nxapi_driver(switch)
+    device.open()
+    try:
+        assert device.get_facts()["hostname"] == switch.name
+    finally:
+        device.close()
+    assert device.is_alive() == {"is_alive": False}
+
+
+def test_nxos_ssh_opens_and_gets_facts(switch: SwitchEndpoints) -> None:
+    device = ssh_driver(switch)
+    device.open()
+    try:
+        # netmiko's canonical name for mgmt0.
+        _assert_facts(device.get_facts(), switch, "Management0")
+    finally:
+        device.close()
+
+
+def test_nxos_ssh_as_a_context_manager(slpsim_lab: BackgroundLab) -> None:
+    switch = _switches(slpsim_lab)[0]
+    with ssh_driver(switch) as device:
+        _assert_facts(device.get_facts(), switch, "Management0")
+
+
+def test_uptime_follows_virtual_time(slpsim_lab: BackgroundLab) -> None:
+    switch = _switches(slpsim_lab)[0]
+    with nxapi_driver(switch) as device:
+        before = device.get_facts()["uptime"]
+        slpsim_lab.advance(timedelta(days=2, hours=3))
+        after = device.get_facts()["uptime"]
+    assert after - before >= timedelta(days=2, hours=3).total_seconds()
+    with ssh_driver(switch) as device:
+        assert device.get_facts()["uptime"] >= after
