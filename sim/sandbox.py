@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, TypeVar
 
+from sim.scenario.model import default_serial
 from sim.simulation import DEFAULT_START, Simulation, SwitchSpec
 from sim.timing import DEFAULT_TIMING, TimingProfile, parse_duration
 
@@ -42,7 +43,7 @@ class Sandbox:
                     k: parse_duration(v) if isinstance(v, str) else v for k, v in timing.items()
                 }
             )
-        specs = [s if isinstance(s, SwitchSpec) else SwitchSpec(s) for s in switches]
+        specs = _switch_specs(switches)
         self.simulation = Simulation.build(topology, start=start, timing=timing, switches=specs)
         self._runner: asyncio.Runner | None = None
         self._booted = False
@@ -144,3 +145,27 @@ class Sandbox:
     def _settle(self) -> None:
         if self._runner is not None:
             self._run(self.simulation.scheduler.settle())
+
+
+def _switch_specs(switches: Sequence[str | SwitchSpec]) -> list[SwitchSpec]:
+    """Specs for `switches`: a bare name gets a serial of its own (by position, as in a
+    scenario file), so that no two switches share a UDI; two specs that do are refused."""
+    given = {s.serial: s.name for s in switches if isinstance(s, SwitchSpec)}
+    specs: list[SwitchSpec] = []
+    owners: dict[str, str] = {}
+    for position, item in enumerate(switches):
+        if isinstance(item, SwitchSpec):
+            spec = item
+        else:
+            candidate = position
+            while default_serial(candidate) in given or default_serial(candidate) in owners:
+                candidate += 1
+            spec = SwitchSpec(item, serial=default_serial(candidate))
+        if spec.serial in owners:
+            raise ValueError(
+                f"switches {owners[spec.serial]!r} and {spec.name!r} have the same serial number "
+                f"{spec.serial}; give each its own (CSSM would take them for one device)"
+            )
+        owners[spec.serial] = spec.name
+        specs.append(spec)
+    return specs

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
+import re2
 import yaml
 from pydantic import (
     BaseModel,
@@ -61,6 +62,22 @@ DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DEFAULT_SWITCH_NAME = "switch"
 DEFAULT_PID = "N9K-C93180YC-FX"
 DEFAULT_SERIAL = "FDO2434107N"
+# Switches without a serial get FDO2434107N, FDO2434108N, ... by position (as a lab numbers
+# its switches), so two of them never share a UDI and CSSM's trust records.
+_SERIAL_BASE = 2434107
+
+# Scenario files are hostile input (DESIGN §9): bounded in size, shape and every number.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_YAML_NODES = 100_000  # counted with every alias expanded (no "billion laughs")
+MAX_YAML_DEPTH = 64
+MAX_SWITCHES = 1000
+MAX_STEPS = 10_000
+MAX_LICENSE_COUNT = 1_000_000
+# Time a scenario may cover: with every timer and offset also bounded (sim.timing), the
+# simulation's dates stay far from datetime's year 9999.
+EARLIEST_START = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST_START = datetime(2200, 1, 1, tzinfo=UTC)
+MAX_SCENARIO_SPAN = timedelta(days=36500)
 
 BACKENDS = ("cssm", "cslu", "onprem")
 FAULT_TARGETS = (*BACKENDS, "dns", "ntp")  # plus every switch name of the scenario
@@ -83,7 +100,20 @@ assert set(get_args(FaultKind)) == set(FAULT_KINDS)
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SWITCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SWITCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+_SERIAL = re.compile(r"^[A-Za-z0-9]{1,20}$")
+_PID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+/-]{0,39}$")
+_HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+_LICENSE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def default_serial(position: int) -> str:
+    """The serial number of the switch at `position` (0-based) when none is given."""
+    return f"FDO{_SERIAL_BASE + position}N"
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value)} characters)"
 
 
 def _got(value: object) -> str:
@@ -265,11 +295,36 @@ class OutputExpectation(_Strict):
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"expected a regular expression ({exc}), got {value!r}") from None
+            # `${name}` is filled in when the step runs; any word stands in for it here.
+            output_pattern(_VARIABLE.sub("x", value))
         return value
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a bad pattern is a scenario error, not a line on stderr
+
+
+class OutputPattern:
+    """A `matches:` expression: RE2 (linear time, so no backreferences or lookaround)."""
+
+    def __init__(self, pattern: str) -> None:
+        try:
+            # ^ and $ match at every line of the output.
+            self._regexp: Any = re2.compile("(?m)" + pattern, _RE2_OPTIONS)
+        except (re2.error, UnicodeEncodeError) as exc:
+            detail = str(exc.args[0] if exc.args else exc)
+            if isinstance(exc.args[0] if exc.args else None, bytes):
+                detail = exc.args[0].decode("utf-8", "replace")
+            raise ValueError(
+                f"expected a regular expression in RE2 syntax ({detail}), got {pattern!r}"
+            ) from None
+
+    def search(self, text: str) -> bool:
+        return self._regexp.search(text.encode("utf-8", "surrogatepass")) is not None
+
+
+def output_pattern(pattern: str) -> OutputPattern:
+    return OutputPattern(pattern)
 
 
 class TokenRequest(_Strict):
@@ -536,9 +591,10 @@ Step = Annotated[
 class SwitchModel(_Strict):
     name: str
     pid: str = Field(default=DEFAULT_PID, min_length=1)
-    serial: str = Field(default=DEFAULT_SERIAL, min_length=1)
-    licenses: dict[str, Annotated[int, Field(ge=1)]] = Field(
-        default_factory=lambda: {"NXOS_ADVANTAGE_XF": 1}
+    # None: one derived from the switch's position (see `default_serial`).
+    serial: str | None = Field(default=None, min_length=1)
+    licenses: dict[str, Annotated[int, Field(ge=1, le=MAX_LICENSE_COUNT)]] = Field(
+        default_factory=lambda: {"NXOS_ADVANTAGE_XF": 1}, max_length=64
     )
     hostname: str | None = None
 
@@ -547,8 +603,49 @@ class SwitchModel(_Strict):
     def _name(cls, value: str) -> str:
         if not _SWITCH_NAME.match(value):
             raise ValueError(
-                f"expected a switch name (letters, digits, '.', '_', '-'), got {value!r}"
+                "expected a switch name (letters, digits, '.', '_', '-'; at most 63), "
+                f"got {_shown(value)}"
             )
+        return value
+
+    @field_validator("serial")
+    @classmethod
+    def _serial(cls, value: str | None) -> str | None:
+        if value is not None and not _SERIAL.match(value):
+            raise ValueError(
+                f"expected a serial number such as FDO2434107N (letters and digits, at most "
+                f"20), got {_shown(value)}"
+            )
+        return value
+
+    @field_validator("pid")
+    @classmethod
+    def _pid(cls, value: str) -> str:
+        if not _PID.match(value):
+            raise ValueError(
+                f"expected a product ID such as N9K-C93180YC-FX (at most 40 characters), "
+                f"got {_shown(value)}"
+            )
+        return value
+
+    @field_validator("hostname")
+    @classmethod
+    def _hostname(cls, value: str | None) -> str | None:
+        if value is not None and not _HOSTNAME.match(value):
+            raise ValueError(
+                "expected a hostname (letters, digits, '.', '_', '-'; at most 63), "
+                f"got {_shown(value)}"
+            )
+        return value
+
+    @field_validator("licenses")
+    @classmethod
+    def _licenses(cls, value: dict[str, int]) -> dict[str, int]:
+        for name in value:
+            if not _LICENSE.match(name):
+                raise ValueError(
+                    f"expected a license name such as NXOS_ADVANTAGE_XF, got {_shown(name)}"
+                )
         return value
 
 
@@ -566,8 +663,10 @@ class Scenario(BaseModel):
     topology: Topology
     start: datetime = DEFAULT_START
     timing: TimingProfile = DEFAULT_TIMING
-    switches: list[SwitchModel] = Field(default_factory=_default_switches, min_length=1)
-    steps: list[Step] = Field(min_length=1)
+    switches: list[SwitchModel] = Field(
+        default_factory=_default_switches, min_length=1, max_length=MAX_SWITCHES
+    )
+    steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS)
 
     _file: str | None = PrivateAttr(default=None)
     _step_lines: tuple[int, ...] = PrivateAttr(default=())
@@ -576,7 +675,30 @@ class Scenario(BaseModel):
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
         # A naive start is read as UTC: the simulation clock refuses naive datetimes.
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if not EARLIEST_START <= value < LATEST_START:
+            raise ValueError(
+                f"expected a start from {EARLIEST_START:%Y} to {LATEST_START.year - 1}, "
+                f"got {value.isoformat()}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _serials(self) -> Scenario:
+        # A serial nobody gave is derived from the position, skipping every serial given.
+        taken = {s.serial for s in self.switches if s.serial is not None}
+        switches = []
+        for position, switch in enumerate(self.switches):
+            if switch.serial is None:
+                candidate = position
+                while default_serial(candidate) in taken:
+                    candidate += 1
+                serial = default_serial(candidate)
+                taken.add(serial)
+                switch = switch.model_copy(update={"serial": serial})
+            switches.append(switch)
+        self.switches = switches
+        return self
 
     @property
     def file(self) -> str | None:
@@ -683,7 +805,11 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate one scenario file. Raises ScenarioError (file, line, expectation)."""
     shown = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(shown, None, "", _TOO_LARGE)])
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ScenarioError([Problem(shown, None, "", f"cannot read the file: {reason}")]) from None
@@ -721,28 +847,67 @@ def _tidy(problems: list[Problem]) -> list[Problem]:
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader whose impossible dates (2026-13-45) are marked errors, not bare ValueErrors."""
+    """SafeLoader whose impossible values (2026-13-45, a 5000-digit number) are marked errors."""
 
     def construct_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
             return self.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid date or time {_shown(node.value)} ({exc})", node.start_mark
+            ) from None
+
+    def construct_int(self, node: yaml.ScalarNode) -> Any:
+        # Python refuses to convert very long digit strings (and would be slow to); no
+        # number in a scenario needs more than a few digits.
+        if len(node.value) > 40:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"number too long: {_shown(node.value, 20)}", node.start_mark
+            )
+        try:
+            return self.construct_yaml_int(node)
         except ValueError as exc:
             raise yaml.constructor.ConstructorError(
-                None, None, f"invalid date or time {node.value!r} ({exc})", node.start_mark
+                None, None, f"invalid number {_shown(node.value)} ({exc})", node.start_mark
             ) from None
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_int)
 
 
 def _read_yaml(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
-    loader = _Loader(text)
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(filename, None, "", _TOO_LARGE)])
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        char_line = text.count("\n", 0, exc.position) + 1
+        char = exc.character
+        code = char if isinstance(char, int) else ord(char)
+        raise ScenarioError(
+            [Problem(filename, char_line, "", f"character U+{code:04X} is not allowed in YAML")]
+        ) from None
     try:
         root = loader.get_single_node()
         if root is None:
             return None, None
+        _check_shape(root, filename)
         _reject_duplicate_keys(root, filename)
         return root, loader.construct_document(root)
+    except RecursionError:
+        depth_mark = loader.get_mark()
+        depth_line = depth_mark.line + 1
+        raise ScenarioError(
+            [
+                Problem(
+                    filename,
+                    depth_line,
+                    "",
+                    f"nested too deeply (at most {MAX_YAML_DEPTH} levels)",
+                )
+            ]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -758,6 +923,76 @@ def _read_yaml(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
         raise ScenarioError([Problem(filename, None, "", f"YAML error: {exc}")]) from None
     finally:
         loader.dispose()
+
+
+def _check_shape(root: yaml.Node, filename: str) -> None:
+    """Refuse a node tree too deep, or too large once its aliases are expanded.
+
+    Aliases make the tree a graph that validation walks as a tree: ten nested aliases of ten
+    items each are ten billion items ("billion laughs"). Sizes are counted per distinct node
+    (memoised), so this check itself is linear in the file.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    open_nodes: set[int] = set()  # entered, children not done: meeting one again is a cycle
+    # Iterative post-order walk: the file may nest deeper than Python's recursion limit.
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in size:
+            continue
+        children = _children(node)
+        if not children_done:
+            if id(node) in open_nodes:
+                raise ScenarioError(
+                    [
+                        Problem(
+                            filename,
+                            node.start_mark.line + 1,
+                            "",
+                            "an alias refers to a value that contains it",
+                        )
+                    ]
+                )
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in size)
+            if len(stack) > MAX_YAML_NODES:
+                raise ScenarioError(
+                    [Problem(filename, node.start_mark.line + 1, "", _TOO_MANY_NODES)]
+                )
+            continue
+        open_nodes.discard(id(node))
+        size[id(node)] = 1 + sum(size.get(id(c), 0) for c in children)
+        depth[id(node)] = 1 + max((depth.get(id(c), 0) for c in children), default=0)
+        if depth[id(node)] > MAX_YAML_DEPTH:
+            raise ScenarioError(
+                [
+                    Problem(
+                        filename,
+                        node.start_mark.line + 1,
+                        "",
+                        f"nested too deeply (at most {MAX_YAML_DEPTH} levels)",
+                    )
+                ]
+            )
+        if size[id(node)] > MAX_YAML_NODES:
+            raise ScenarioError([Problem(filename, node.start_mark.line + 1, "", _TOO_MANY_NODES)])
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+_TOO_LARGE = f"the file is larger than {MAX_FILE_BYTES // 1024} KiB; a scenario is at most that"
+_TOO_MANY_NODES = (
+    f"the document has more than {MAX_YAML_NODES} values once its aliases (*name) are "
+    "expanded; a scenario is far smaller"
+)
 
 
 def _reject_duplicate_keys(root: yaml.Node, filename: str) -> None:
@@ -883,6 +1118,8 @@ def _expected(kind: str, msg: str, value: object, ctx: dict[str, Any]) -> str:
     if kind == "too_short":
         noun = "item" if ctx.get("min_length") == 1 else "items"
         return f"expected at least {ctx.get('min_length')} {noun}, got {_got(value)}"
+    if kind == "too_long":
+        return f"expected at most {ctx.get('max_length')} items, got {ctx.get('actual_length')}"
     if kind == "string_too_short":
         return "expected some text, got an empty string"
     if kind in ("greater_than_equal", "greater_than"):
@@ -976,6 +1213,32 @@ def _check(
     for i, name in enumerate(names):
         if name in names[:i]:
             found.append((("switches", i, "name"), f"duplicate switch name {name!r}"))
+    serials: dict[str, str] = {}
+    for i, model in enumerate(scenario.switches):
+        assert model.serial is not None  # Scenario._serials fills every one in
+        if model.serial in serials:
+            found.append(
+                (
+                    ("switches", i, "serial"),
+                    f"serial number {model.serial} is already {serials[model.serial]}'s: "
+                    "two switches cannot share one (CSSM would take them for one device)",
+                )
+            )
+        else:
+            serials[model.serial] = model.name
+    span = timedelta(0)
+    for i, step in enumerate(scenario.steps):
+        if isinstance(step, AdvanceStep):
+            span += step.advance
+            if span > MAX_SCENARIO_SPAN:
+                found.append(
+                    (
+                        ("steps", i, "advance"),
+                        f"the steps advance {format_span(span)} in all so far; a scenario "
+                        f"covers at most {format_span(MAX_SCENARIO_SPAN)}",
+                    )
+                )
+                break
     known = ", ".join(dict.fromkeys(names))
     targets = ", ".join(dict.fromkeys((*FAULT_TARGETS, *names)))
     for i, step in enumerate(scenario.steps):

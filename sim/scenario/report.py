@@ -18,8 +18,9 @@ from sim.scenario.runner import Failure, ScenarioResult
 
 SUITE_NAME = "slpsim"
 
-# XML 1.0 cannot carry most control characters, even escaped; a CLI output might hold one.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 cannot carry most control characters, even escaped, nor lone surrogates (nor can
+# UTF-8); a CLI output or a scenario's text might hold one.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 # ---------------------------------------------------------------------------- console
@@ -199,5 +200,36 @@ def _system_out(result: ScenarioResult) -> str:
     return "\n".join(parts)
 
 
+class ReportError(Exception):
+    """A report file that cannot be written; `str()` is one line naming the file and why."""
+
+
+def prepare_junit(path: str | Path) -> None:
+    """Make sure the JUnit file can be written, before any scenario runs.
+
+    Creates the missing folders; a CI run that cannot keep its report should say so in one
+    line at the start, not after every scenario ran.
+    """
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        existed = target.exists()
+        with target.open("a", encoding="utf-8"):
+            pass
+        if not existed:
+            target.unlink()  # only a check: no empty report is left if the run is cut short
+    except OSError as exc:
+        raise ReportError(_cannot_write(target, exc)) from None
+
+
 def write_junit(results: Sequence[ScenarioResult], path: str | Path) -> None:
-    junit_xml(results).write(path, encoding="utf-8", xml_declaration=True)
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        junit_xml(results).write(target, encoding="utf-8", xml_declaration=True)
+    except OSError as exc:
+        raise ReportError(_cannot_write(target, exc)) from None
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    return f"cannot write the JUnit report {str(path)!r}: {exc.strerror or exc}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import re
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from sim.scenario.model import (
     UndefinedVariableError,
     format_span,
     load_scenario,
+    output_pattern,
     substitute,
     substitute_all,
 )
@@ -459,8 +459,11 @@ class _Run:
                     break
         if problem is None and expect.matches is not None:
             pattern = self._sub(expect.matches)
-            if re.search(pattern, output, re.MULTILINE) is None:
-                problem = f"the output to match /{pattern}/"
+            try:
+                if not output_pattern(pattern).search(output):
+                    problem = f"the output to match /{pattern}/"
+            except ValueError as exc:  # a variable's value made the pattern invalid
+                problem = f"the output to match /{pattern}/, but {exc}"
         if problem is not None:
             self._say(f"{self._stamp()} ✘ expected {problem}")
             return self._fail(index, step, problem, seen, seen_lines)
