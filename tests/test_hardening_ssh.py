@@ -10,7 +10,7 @@ import asyncio
 import base64
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncssh
 import httpx
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sim.lab.access import SwitchAccess
 from sim.lab.login_guard import LoginGuard, LoginPolicy
 from sim.lab.nxapi import create_nxapi_app
-from sim.lab.ssh import MAX_LINE, TOO_LONG, start_ssh_server
+from sim.lab.ssh import INTERNAL_ERROR, MAX_LINE, TOO_LONG, start_ssh_server
 from sim.simulation import Simulation, SwitchSpec
 
 T = TypeVar("T")
@@ -440,3 +440,30 @@ def test_random_bytes_get_a_prompt_back(data: bytes) -> None:
             return seen.decode("utf-8", "replace")
 
     assert with_server(body).endswith(HOSTNAME_SHOWN)
+
+
+def test_a_crash_in_a_command_is_an_incident_and_the_session_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = SwitchAccess.run
+
+    async def run(self: SwitchAccess, session: Any, line: str, **options: Any) -> Any:
+        if line == "show crash":
+            raise RuntimeError("handler bug")
+        return await original(self, session, line, **options)
+
+    monkeypatch.setattr(SwitchAccess, "run", run)
+
+    async def body(sim: Simulation, port: int) -> tuple[str, str, list[str]]:
+        async with await connect(port) as conn:
+            process = await shell(conn)
+            process.stdin.write("show crash\r")
+            crashed = await read_until(process, "incidents\r\n" + PROMPT)
+            process.stdin.write(f"{SHOW_HOSTNAME}\r")
+            after = await read_until(process, HOSTNAME_SHOWN)
+            return crashed, after, [i.summary for i in sim.incidents]
+
+    crashed, after, incidents = with_server(body)
+    assert INTERNAL_ERROR.strip() in crashed
+    assert after.endswith(HOSTNAME_SHOWN)
+    assert incidents == ["RuntimeError: handler bug"]

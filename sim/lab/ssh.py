@@ -29,6 +29,7 @@ MORE = " --More-- "
 MAX_LINE = 8192
 TOO_LONG = f"% Command line too long: at most {MAX_LINE} characters.\n"
 MAX_HISTORY = 256
+INTERNAL_ERROR = "% Internal error while executing command; see slpsim incidents\n"
 READ_CHUNK = 4096
 
 _log = logging.getLogger(__name__)
@@ -197,10 +198,13 @@ async def _run_line(
 ) -> CliResult:
     try:
         return await access.run(session, line, prompt_len=prompt_len)
-    except Exception:
-        # A handler bug must not take the user's session down with it; the log keeps it visible.
-        _log.exception("command %r failed on %s", line, access.name)
-        return CliResult("% Internal error\n", error=True)
+    except Exception as exc:
+        # A handler bug must not take the user's session down with it; the incident keeps it
+        # visible (`slpsim incidents`, GET /sim/incidents) and the log names the command.
+        sim = access.simulation
+        incident = sim.incidents.record(sim.clock.now(), f"{access.name} ssh", exc)
+        _log.error("command %r failed on %s: incident %d", line[:200], access.name, incident.id)
+        return CliResult(INTERNAL_ERROR, error=True)
 
 
 class _Shell:
