@@ -467,3 +467,26 @@ def test_a_crash_in_a_command_is_an_incident_and_the_session_goes_on(
     assert INTERNAL_ERROR.strip() in crashed
     assert after.endswith(HOSTNAME_SHOWN)
     assert incidents == ["RuntimeError: handler bug"]
+
+
+def test_a_paste_of_question_marks_after_a_long_line_does_not_redraw_it_each_time() -> None:
+    # Before: every `?` redrew the whole line, 20000 of them after 8000 characters took minutes.
+    async def body(sim: Simulation, port: int) -> str:
+        async with await connect(port) as conn:
+            process = await shell(conn)
+            process.stdin.write("x" * 8000 + "?" * 20000 + f"\x03{SHOW_HOSTNAME}\r")
+            return await asyncio.wait_for(read_until(process, HOSTNAME_SHOWN), 15)
+
+    output = with_server(body)
+    assert output.endswith(HOSTNAME_SHOWN)
+    assert len(output) < 100_000
+
+
+def test_help_still_answers_on_an_ordinary_line() -> None:
+    async def body(sim: Simulation, port: int) -> str:
+        async with await connect(port) as conn:
+            process = await shell(conn)
+            process.stdin.write("show lic?")
+            return await read_until(process, PROMPT + "show lic")
+
+    assert "license" in with_server(body)

@@ -29,6 +29,7 @@ MORE = " --More-- "
 MAX_LINE = 8192
 TOO_LONG = f"% Command line too long: at most {MAX_LINE} characters.\n"
 MAX_HISTORY = 256
+MAX_HELP_LINE = 1024  # `?` help is given on lines up to this long
 INTERNAL_ERROR = "% Internal error while executing command; see slpsim incidents\n"
 READ_CHUNK = 4096
 
@@ -391,10 +392,12 @@ class _Shell:
         self.write(result.output + self.prompt)
 
     async def help(self) -> None:
-        self.write("?\n")
-        if self.overflow:
-            self.write(TOO_LONG + self.prompt + self.line)
+        if self.overflow or len(self.line) > MAX_HELP_LINE:
+            # Each `?` redraws the line: on a very long one, a paste of many `?` would cost
+            # a line's worth of output per byte. Ring instead, as for a full buffer.
+            self.write("\a")
             return
+        self.write("?\n")
         await self.flush()
         result = await _run_line(
             self.access, self.session, self.line + "?", prompt_len=len(self.session.prompt) + 1
