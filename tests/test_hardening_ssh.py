@@ -490,3 +490,25 @@ def test_help_still_answers_on_an_ordinary_line() -> None:
             return await read_until(process, PROMPT + "show lic")
 
     assert "license" in with_server(body)
+
+
+def test_a_lab_counts_nxapi_and_ssh_failures_together() -> None:
+    from sim.lab.background import BackgroundLab
+    from sim.lab.lab import LabOptions
+
+    options = LabOptions(switches=2, rate=0.0, control_port=0, ssh_port_base=0, nxapi_port_base=0)
+    with BackgroundLab(options) as lab:
+        lab.lab.login_guard.policy = FAST  # three failures lock out, for a minute
+        [leaf1, leaf2] = lab.endpoints.switches
+        for guess in ("a", "b", "c"):
+            reply = httpx.post(
+                f"http://127.0.0.1:{leaf1.nxapi_port}/ins", json={}, auth=("admin", guess)
+            )
+            assert reply.status_code == 401
+        # Locked out on every front end of every switch of the lab, from this peer.
+        assert asyncio.run(login_fails(leaf2.ssh_port, "admin"))
+        reply = httpx.post(
+            f"http://127.0.0.1:{leaf2.nxapi_port}/ins", json={}, auth=("admin", "admin")
+        )
+        assert reply.status_code == 401
+        assert "Too many failed logins" in reply.json()["msg"]
