@@ -165,7 +165,7 @@ def lab_process(
 # What a switch needs before it reports, per topology: a trust code from the back end it
 # talks to (none through CSLU: it takes reports signed with the switch's own key).
 TRUST_ISSUER = {"direct": "cssm", "cslu": None, "onprem": "onprem"}
-KILLS = 3
+KILLS = 4
 
 
 @pytest.fixture(params=["direct", "cslu", "onprem"])
