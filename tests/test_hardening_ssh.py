@@ -186,7 +186,7 @@ def test_failed_logins_wait_longer_each_time_and_then_lock_the_user_out() -> Non
         return results
 
     assert asyncio.run(run()) == [False] * 7 + [True]
-    assert time.slept == [1, 2, 4, 8, 8, 8]
+    assert time.slept == [1, 2, 4, 8, 8, 8, 8]  # the refusal while locked out waits too
 
 
 def test_a_lockout_stays_with_its_peer_and_user() -> None:

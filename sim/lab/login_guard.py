@@ -98,46 +98,60 @@ class LoginGuard:
         record = self._record(key)
         async with record.turn:
             now = self._monotonic()
-            if record.locked_until > now:
-                locked_for = record.locked_until - now
-                _log.warning(
-                    "login refused for %r from %s on %s: locked out for %.0f more seconds",
-                    key[1],
-                    peer,
-                    where,
-                    locked_for,
-                )
-                return Verdict(False, locked_for)
-            if check():
-                self._records.pop(key, None)
-                return Verdict(True)
-            policy = self.policy
-            record.failures = [t for t in record.failures if now - t < policy.window]
-            record.failures.append(now)
-            count = len(record.failures)
-            if count >= policy.max_failures:
-                record.locked_until = now + policy.lockout
-                record.failures.clear()
-                _log.warning(
-                    "failed login for %r from %s on %s (%d in %.0f s): locked out for %.0f s",
-                    key[1],
-                    peer,
-                    where,
-                    count,
-                    policy.window,
-                    policy.lockout,
-                )
-            else:
-                _log.warning(
-                    "failed login for %r from %s on %s (%d in %.0f s)",
-                    key[1],
-                    peer,
-                    where,
-                    count,
-                    policy.window,
-                )
-            await self._sleep(policy.delay(count))
-            return Verdict(False)
+            locked_for = record.locked_until - now
+            if locked_for <= 0:
+                return await self._check(key, record, now, where, check)
+        _log.warning(
+            "login refused for %r from %s on %s: locked out for %.0f more seconds",
+            key[1],
+            peer,
+            where,
+            locked_for,
+        )
+        # Slowed like a failure, but outside the turn: a queue of refused attempts must not
+        # keep the user waiting once the lockout ends.
+        await self._sleep(min(self.policy.max_delay, locked_for))
+        return Verdict(False, locked_for)
+
+    async def _check(
+        self,
+        key: tuple[str, str],
+        record: _Record,
+        now: float,
+        where: str,
+        check: Callable[[], bool],
+    ) -> Verdict:
+        if check():
+            self._records.pop(key, None)
+            return Verdict(True)
+        policy = self.policy
+        record.failures = [t for t in record.failures if now - t < policy.window]
+        record.failures.append(now)
+        count = len(record.failures)
+        if count >= policy.max_failures:
+            record.locked_until = now + policy.lockout
+            record.failures.clear()
+            _log.warning(
+                "failed login for %r from %s on %s (%d in %.0f s): locked out for %.0f s",
+                key[1],
+                key[0],
+                where,
+                count,
+                policy.window,
+                policy.lockout,
+            )
+        else:
+            _log.warning(
+                "failed login for %r from %s on %s (%d in %.0f s)",
+                key[1],
+                key[0],
+                where,
+                count,
+                policy.window,
+            )
+        # Inside the turn: the next guess for this user and peer waits for this pause.
+        await self._sleep(policy.delay(count))
+        return Verdict(False)
 
     def locked_for(self, peer: str, username: str) -> float:
         """Seconds until `username` may log in from `peer` again (0: not locked out)."""
