@@ -101,3 +101,74 @@ def test_uptime_follows_virtual_time(slpsim_lab: BackgroundLab) -> None:
     assert after - before >= timedelta(days=2, hours=3).total_seconds()
     with ssh_driver(switch) as device:
         assert device.get_facts()["uptime"] >= after
+
+
+# ---------------------------------------------------------------------- interfaces and cli
+
+UPLINK = [
+    "interface Ethernet1/3",
+    "description uplink to spine1",
+    "no switchport",
+    "mtu 9216",
+    "ip address 10.1.3.1/24",
+    "interface Ethernet1/4",
+    "shutdown",
+]
+
+
+@pytest.fixture
+def configured(slpsim_lab: BackgroundLab) -> SwitchEndpoints:
+    switch = _switches(slpsim_lab)[1]
+
+    async def configure() -> list[str]:
+        return slpsim_lab.lab.simulation.switch(switch.name).apply_config(UPLINK)
+
+    assert slpsim_lab.call(configure) == [""] * len(UPLINK)
+    return switch
+
+
+def _assert_interfaces(interfaces: dict[str, Any], switch: SwitchEndpoints, mgmt: str) -> None:
+    assert list(interfaces) == _expected_interfaces(switch.pid, mgmt)
+    assert interfaces[mgmt] | {"mac_address": ""} == {
+        "is_up": True,
+        "is_enabled": True,
+        "description": "",
+        "last_flapped": -1.0,
+        "speed": 1000.0,
+        "mtu": 1500,
+        "mac_address": "",
+    }
+    uplink, down = interfaces["Ethernet1/3"], interfaces["Ethernet1/4"]
+    assert (uplink["description"], uplink["mtu"], uplink["speed"]) == (
+        "uplink to spine1",
+        9216,
+        100_000.0,
+    )
+    assert (uplink["is_enabled"], uplink["is_up"]) == (True, False)
+    assert (down["is_enabled"], down["is_up"]) == (False, False)
+    assert len({i["mac_address"] for i in interfaces.values()}) == len(interfaces)
+
+
+def test_nxos_gets_interfaces_and_their_addresses(configured: SwitchEndpoints) -> None:
+    with nxapi_driver(configured) as device:
+        _assert_interfaces(device.get_interfaces(), configured, "mgmt0")
+        addresses = device.get_interfaces_ip()
+    assert addresses == {"Ethernet1/3": {"ipv4": {"10.1.3.1": {"prefix_length": 24}}}}
+
+
+def test_nxos_ssh_gets_interfaces_and_their_addresses(configured: SwitchEndpoints) -> None:
+    with ssh_driver(configured) as device:
+        _assert_interfaces(device.get_interfaces(), configured, "Management0")
+        addresses = device.get_interfaces_ip()
+    assert addresses["Ethernet1/3"]["ipv4"] == {"10.1.3.1": {"prefix_length": 24}}
+
+
+@pytest.mark.parametrize("make", [nxapi_driver, ssh_driver], ids=["nxos", "nxos_ssh"])
+def test_cli_returns_the_text_a_person_sees(configured: SwitchEndpoints, make: Any) -> None:
+    with make(configured) as device:
+        output = device.cli(["show hostname", "show interface brief"])
+    assert output["show hostname"].strip() == f"{configured.name}.example.com"
+    assert (
+        "Eth1/3        --      eth  routed down    XCVR not inserted"
+        in output["show interface brief"]
+    )

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from ntc_templates.parse import parse_output
 
+from sim.lab.background import BackgroundLab
+from sim.lab.lab import LabOptions
 from sim.simulation import Simulation, SwitchSpec
 
 FRONT_PANEL = {
@@ -112,3 +116,132 @@ def test_show_hosts_names_the_default_domain(sim: Simulation) -> None:
     text = exec_(sim, "show hosts")
     assert "Default domain for vrf:default is lab.example\n" in text
     assert "nms                       10.0.0.9\n" in text
+
+
+# ---------------------------------------------------------------------- configuration
+
+UPLINK = [
+    "interface e1/3",
+    "description uplink to spine1",
+    "no switchport",
+    "mtu 9216",
+    "ip address 10.1.3.1/24",
+    "interface Ethernet1/4",
+    "shutdown",
+]
+
+
+def test_interface_configuration_changes_what_show_prints(sim: Simulation) -> None:
+    assert sim.switch("leaf1").apply_config(UPLINK) == [""] * len(UPLINK)
+    records = {row["interface"]: row for row in rows(sim, "show interface")}
+    uplink, down = records["Ethernet1/3"], records["Ethernet1/4"]
+    assert (uplink["desc"], uplink["eth_mtu"], uplink["eth_mode"]) == (
+        "uplink to spine1",
+        "9216",
+        "routed",
+    )
+    assert (uplink["eth_ip_addr"], uplink["eth_ip_mask"]) == ("10.1.3.1", 24)
+    assert (down["admin_state"], down["state_rsn_desc"]) == ("down", "Administratively down")
+    assert "  Internet Address is 10.1.3.1/24\n" in exec_(sim, "show interface e1/3")
+    status = {
+        r["port"]: r
+        for r in parse_output(
+            "cisco_nxos", "show interface status", exec_(sim, "show interface status")
+        )
+    }
+    assert (status["Eth1/3"]["name"], status["Eth1/3"]["vlan_id"]) == ("uplink to spine1", "routed")
+    assert status["Eth1/4"]["status"] == "disabled"
+    brief = parse_output(
+        "cisco_nxos", "show ip interface brief", exec_(sim, "show ip interface brief")
+    )
+    assert [(b["interface"], b["ip_address"]) for b in brief] == [("Eth1/3", "10.1.3.1")]
+    (row,) = json.loads(exec_(sim, "show ip interface vrf all | json"))["TABLE_intf"]["ROW_intf"]
+    assert (row["intf-name"], row["prefix"], row["masklen"]) == ("Ethernet1/3", "10.1.3.1", 24)
+
+
+def test_interface_configuration_is_in_running_config_and_survives_reload(
+    sim: Simulation,
+) -> None:
+    switch = sim.switch("leaf1")
+    switch.apply_config(UPLINK)
+    block = [
+        "interface Ethernet1/3",
+        "  description uplink to spine1",
+        "  no switchport",
+        "  mtu 9216",
+        "  ip address 10.1.3.1/24",
+        "  no shutdown",
+        "",
+        "interface Ethernet1/4",
+        "  shutdown",
+    ]
+    assert "\n".join(block) + "\n" in exec_(sim, "show running-config")
+    exec_(sim, "copy running-config startup-config")
+    switch.apply_config(["interface e1/3", "no ip address", "switchport"])
+    exec_(sim, "reload")
+    assert "\n".join(block) + "\n" in exec_(sim, "show running-config")
+    switch.apply_config(
+        ["interface e1/3", "no description", "switchport", "no mtu", "interface e1/4", "no shut"]
+    )
+    assert "interface Ethernet" not in exec_(sim, "show running-config")
+
+
+def test_interface_configuration_is_refused_where_nx_os_refuses_it(sim: Simulation) -> None:
+    switch = sim.switch("leaf1")
+    assert switch.apply_config(["interface e1/99"]) == ["% Invalid interface Ethernet1/99\n"]
+    refused = switch.apply_config(["interface e1/5", "ip address 10.0.0.1/24"])
+    assert refused[1] == "ERROR: Ethernet1/5: IP address not allowed on a switchport\n"
+    for bad in ("10.0.0.1", "10.0.0.300/24", "10.0.0.1/33", "10.0.0.1/0"):
+        (_, _, output) = switch.apply_config(
+            ["interface e1/5", "no switchport", f"ip address {bad}"]
+        )
+        assert output.endswith("% Invalid parameter detected at '^' marker.\n"), bad
+    (_, output) = switch.apply_config(["interface e1/5", "description " + "x" * 255])
+    assert output.endswith("% Invalid parameter detected at '^' marker.\n")
+    assert "interface Ethernet1/5\n  no switchport\n" in exec_(sim, "show running-config")
+
+
+def test_two_sessions_edit_their_own_interface(sim: Simulation) -> None:
+    switch = sim.switch("leaf1")
+    first, second = switch.new_session(), switch.new_session()
+    for session, name in ((first, "e1/1"), (second, "e1/2")):
+        session.execute("configure terminal")
+        session.execute(f"interface {name}")
+    first.execute("description one")
+    second.execute("description two")
+    descriptions = {row["interface"]: row.get("desc") for row in rows(sim, "show interface")}
+    assert (descriptions["Ethernet1/1"], descriptions["Ethernet1/2"]) == ("one", "two")
+
+
+def _cli_conf(port: int, commands: str) -> dict[str, Any]:
+    body = {
+        "ins_api": {
+            "version": "1.0",
+            "type": "cli_conf",
+            "chunk": "0",
+            "sid": "1",
+            "input": commands,
+            "output_format": "json",
+        }
+    }
+    answer = httpx.post(f"http://127.0.0.1:{port}/ins", json=body, auth=("admin", "admin"))
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def test_a_lab_keeps_interface_configuration_across_a_restart(tmp_path: Path) -> None:
+    options = LabOptions(switches=1, control_port=0, state_dir=tmp_path)
+    with BackgroundLab(options) as running:
+        port = running.endpoints.switches[0].nxapi_port
+        _cli_conf(port, " ;".join(UPLINK))
+        before = running.call(_running_config(running))
+    assert "interface Ethernet1/3\n  description uplink to spine1\n" in before
+    with BackgroundLab(options) as again:
+        assert again.call(_running_config(again)).split("\n")[3:] == before.split("\n")[3:]
+
+
+def _running_config(lab: BackgroundLab) -> Any:
+    async def show() -> str:
+        return lab.lab.simulation.switch("leaf1").exec("show running-config")
+
+    return show

@@ -52,6 +52,7 @@ SWITCH_STATE = (
     "booted_at",
     "config_changed_at",
     "current_vrf_context",
+    "interfaces",
 )
 
 

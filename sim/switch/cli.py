@@ -740,6 +740,9 @@ class CliSession(Generic[C]):
         self._hostname = hostname
         self._stack: list[Mode] = [Mode.EXEC]
         self._close = False
+        # What a sub-mode edits (e.g. the interface of `interface Ethernet1/1`), per session:
+        # two users in two sub-modes must not edit each other's object.
+        self.editing: dict[Mode, str] = {}
 
     @property
     def mode(self) -> Mode:

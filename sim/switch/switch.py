@@ -116,7 +116,7 @@ class Switch:
         # knows less than the back end it talks to, whatever moment a crash picks.
         self.before_send: Callable[[Switch], None] | None = None
         self.bootflash = Bootflash()
-        # Derived from the PID and serial number; nothing configures them yet.
+        # The PID's ports; configuration changes them in place.
         self.interfaces: list[Interface] = default_interfaces(pid, serial)
         self.startup_config: list[str] | None = None
         self.booted_at: datetime | None = None
@@ -268,6 +268,7 @@ class Switch:
         self.dns = type(self.dns)()
         self.ntp_servers, self.logging_servers = [], []
         self.callhome = CallhomeConfig()
+        self.interfaces = default_interfaces(self.sudi.udi_pid, self.sudi.udi_serial_number)
         self.hostname = self.name
         self.agent.set_hostname(self.name)
         self.agent.config = type(self.agent.config)()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from sim.switch.cli import ArgType, CommandError
 from sim.switch.feature import Ctx, Feature, Grammar, Record, switch_of
-from sim.switch.interfaces import render
+from sim.switch.interfaces import config, render
 from sim.switch.interfaces.state import Interface, parse_interface_name
 
 HELP = {
@@ -33,8 +33,39 @@ def _record(build: Callable[[Sequence[Interface]], Record]) -> Callable[[Ctx], R
     return lambda ctx: build(_selected(ctx))
 
 
+IP_HELP = {
+    "interface": "Display IP interface status and configuration",
+    "brief": "Brief display of interface status and configuration",
+    "vrf": "Display per-VRF information",
+}
+
+
+def _ip_record(
+    build: Callable[[Sequence[Interface], Sequence[str]], Record],
+) -> Callable[[Ctx], Record]:
+    def record(ctx: Ctx) -> Record:
+        vrf = str(ctx.args.get("vrf_name") or "default")
+        vrfs = list(render.VRF_IDS) if vrf == "all" else [vrf]
+        return build(switch_of(ctx).interfaces, vrfs)
+
+    return record
+
+
 def register(grammar: Grammar) -> None:
     grammar.commands.define_type("interface", INTERFACE_TYPE)
+    grammar.show(
+        "show ip interface [vrf <vrf_name:name>]",
+        _ip_record(render.ip_interface_record),
+        render.ip_interface_text,
+        help=IP_HELP,
+    )
+    grammar.show(
+        "show ip interface brief [vrf <vrf_name:name>]",
+        _ip_record(render.ip_interface_brief_record),
+        render.ip_interface_brief_text,
+        help=IP_HELP,
+    )
+    config.register(grammar)
     grammar.show(
         "show interface [<ifname:interface>]",
         _record(render.interface_record),
@@ -53,4 +84,4 @@ def register(grammar: Grammar) -> None:
     )
 
 
-FEATURE = Feature("interfaces", register)
+FEATURE = Feature("interfaces", register, running_config=config.running_config)

@@ -6,6 +6,7 @@ the text is rendered from the record alone.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,6 +58,11 @@ def interface_row(interface: Interface) -> Row:
         row["share_state"] = "Dedicated"
     if interface.description:
         row["desc"] = interface.description
+    if interface.ipv4:
+        address = ipaddress.IPv4Interface(interface.ipv4)
+        row["eth_ip_addr"] = str(address.ip)
+        row["eth_ip_mask"] = address.network.prefixlen
+        row["eth_ip_prefix"] = str(address.network.network_address)
     up = interface.oper_up
     row |= {
         "eth_mtu": str(interface.mtu),
@@ -106,6 +112,8 @@ def _interface_text(row: Row) -> list[str]:
     ]
     if "desc" in row:
         lines.append(f"  Description: {row['desc']}")
+    if "eth_ip_addr" in row:
+        lines.append(f"  Internet Address is {row['eth_ip_addr']}/{row['eth_ip_mask']}")
     lines += [
         f"  MTU {row['eth_mtu']} bytes, BW {row['eth_bw']} Kbit , DLY {row['eth_dly']} usec",
         f"  reliability {row['eth_reliability']}/255, txload {row['eth_txload']}/255,"
@@ -282,4 +290,109 @@ def description_text(record: Record) -> str:
     for r in rows_of(record):
         name = r["interface"].replace("Ethernet", "Eth", 1)
         lines.append(f"{name:<16}{r.get('type', '--'):<6}{r.get('speed', '--'):<10}{r['desc']}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+# ---------------------------------------------------------------------- show ip interface
+
+VRF_IDS = {"default": 1, "management": 2}
+
+
+def vrf_of(interface: Interface) -> str:
+    return "management" if interface.is_mgmt else "default"
+
+
+def _ip_states(interface: Interface) -> Row:
+    up = "up" if interface.oper_up else "down"
+    return {
+        "proto-state": up,
+        "link-state": up,
+        "admin-state": "up" if interface.admin_up else "down",
+    }
+
+
+def ip_interface_record(interfaces: Sequence[Interface], vrfs: Sequence[str]) -> Record:
+    """`show ip interface [vrf ...]`: the addressed interfaces of each VRF asked for."""
+    rows: list[Row] = []
+    for iod, interface in enumerate(interfaces, start=5):
+        if interface.ipv4 is None or vrf_of(interface) not in vrfs:
+            continue
+        address = ipaddress.IPv4Interface(interface.ipv4)
+        rows.append(
+            {
+                "vrf-name-out": vrf_of(interface),
+                "intf-name": interface.name,
+                **_ip_states(interface),
+                "iod": iod,
+                "prefix": str(address.ip),
+                "subnet": str(address.network.network_address),
+                "masklen": address.network.prefixlen,
+                "ip-disabled": "FALSE",
+                "broadcast-addr": "255.255.255.255",
+                "mtu": interface.mtu,
+            }
+        )
+    return {
+        "TABLE_vrf": {"ROW_vrf": [{"vrf-name-out": vrf} for vrf in vrfs]},
+        "TABLE_intf": {"ROW_intf": rows},
+    }
+
+
+def _ip_rows(record: Record) -> list[Row]:
+    rows: list[Row] = record["TABLE_intf"]["ROW_intf"]
+    return rows
+
+
+def _vrfs(record: Record) -> list[str]:
+    return [row["vrf-name-out"] for row in record["TABLE_vrf"]["ROW_vrf"]]
+
+
+def _ip_status(row: Row) -> str:
+    return f"protocol-{row['proto-state']}/link-{row['link-state']}/admin-{row['admin-state']}"
+
+
+def ip_interface_text(record: Record) -> str:
+    lines: list[str] = []
+    for vrf in _vrfs(record):
+        lines.append(f'IP Interface Status for VRF "{vrf}"({VRF_IDS.get(vrf, 3)})')
+        for row in (r for r in _ip_rows(record) if r["vrf-name-out"] == vrf):
+            lines += [
+                f"{row['intf-name']}, Interface status: {_ip_status(row)}, iod: {row['iod']},",
+                f"  IP address: {row['prefix']}, IP subnet: {row['subnet']}/{row['masklen']}"
+                " route-preference: 0, tag: 0 ",
+                f"  IP broadcast address: {row['broadcast-addr']}",
+                "  IP multicast groups locally joined: none",
+                f"  IP MTU: {row['mtu']} bytes (using link MTU)",
+                "  IP primary address route-preference: 0, tag: 0",
+                "",
+            ]
+        lines.append("")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def ip_interface_brief_record(interfaces: Sequence[Interface], vrfs: Sequence[str]) -> Record:
+    full = ip_interface_record(interfaces, vrfs)
+    keys = ("vrf-name-out", "intf-name", "prefix", "ip-disabled")
+    rows = [
+        {key: row[key] for key in keys} | {"iod": row["iod"]} | _states_of(row)
+        for row in _ip_rows(full)
+    ]
+    return {"TABLE_vrf": full["TABLE_vrf"], "TABLE_intf": {"ROW_intf": rows}}
+
+
+def _states_of(row: Row) -> Row:
+    return {key: row[key] for key in ("proto-state", "link-state", "admin-state")}
+
+
+def ip_interface_brief_text(record: Record) -> str:
+    lines: list[str] = []
+    for vrf in _vrfs(record):
+        lines += [
+            f'IP Interface Status for VRF "{vrf}"({VRF_IDS.get(vrf, 3)})',
+            f"{'Interface':<21}{'IP Address':<16}Interface Status",
+        ]
+        for row in (r for r in _ip_rows(record) if r["vrf-name-out"] == vrf):
+            name = row["intf-name"].replace("Ethernet", "Eth", 1)
+            lines.append(f"{name:<21}{row['prefix']:<16}{_ip_status(row)}")
+        lines.append("")
     return "".join(f"{line}\n" for line in lines)

@@ -46,6 +46,8 @@ class Interface:
     mtu: int = DEFAULT_MTU
     access_vlan: int = 1
     routed: bool = False
+    ipv4: str | None = None
+    """The primary address and prefix length, `10.1.1.1/24`, of a routed port."""
 
     @property
     def is_mgmt(self) -> bool:
@@ -66,6 +68,14 @@ class Interface:
     def short_name(self) -> str:
         """`Eth1/1`: the name in tables such as `show interface status`."""
         return self.name.replace("Ethernet", "Eth", 1)
+
+
+def is_default(interface: Interface) -> bool:
+    """Nothing configured: the port has no running-config block."""
+    fresh = Interface(interface.name, interface.mac, interface.speed_mbps)
+    if interface.is_mgmt:
+        fresh.routed = True
+    return interface == fresh
 
 
 def port_groups(pid: str) -> tuple[PortGroup, ...]:

@@ -1,0 +1,177 @@
+"""Interface configuration: `interface <if>` and its sub-mode, and the running-config blocks."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import TYPE_CHECKING
+
+from sim.switch.cli import ArgType, CommandError, Mode
+from sim.switch.feature import Ctx, Grammar, changed, switch_of
+from sim.switch.interfaces.state import DEFAULT_MTU, Interface, is_default
+
+if TYPE_CHECKING:
+    from sim.switch.switch import Switch
+
+CONFIG_IF = Mode.submode("config-if")
+_PREFIX = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}/[0-9]{1,2}")
+MAX_DESCRIPTION = 254
+
+HELP = {
+    "interface": "Configure interfaces",
+    "description": "Enter description of maximum 254 characters",
+    "shutdown": "Enable/disable an interface",
+    "switchport": "Configure switchport parameters",
+    "access": "Set access mode characteristics of the interface",
+    "vlan": "Set VLAN when interface is in access mode",
+    "mtu": "Configure mtu for the port",
+    "ip": "Configure IP features",
+    "address": "Configure IP address on interface",
+}
+
+
+def _parse_prefix(token: str) -> str:
+    if not _PREFIX.fullmatch(token):
+        raise ValueError(token)
+    interface = ipaddress.IPv4Interface(token)  # refuses a bad octet or prefix length
+    if interface.network.prefixlen == 0:
+        raise ValueError(token)
+    return str(interface)
+
+
+def _parse_description(text: str) -> str:
+    if len(text) > MAX_DESCRIPTION or not all(" " <= ch <= "~" for ch in text):
+        raise ValueError(text)
+    if not text.strip():
+        raise ValueError(text)
+    return text.strip()
+
+
+PREFIX_TYPE = ArgType("A.B.C.D/LEN", "IP prefix and network mask length", _parse_prefix)
+DESCRIPTION_TYPE = ArgType("LINE", "Description", _parse_description, rest_of_line=True)
+
+
+def _editing(ctx: Ctx) -> Interface:
+    name = ctx.session.editing.get(CONFIG_IF)
+    for interface in switch_of(ctx).interfaces:
+        if interface.name == name:
+            return interface
+    raise CommandError("% Invalid interface")
+
+
+def _interface(ctx: Ctx) -> str:
+    name = str(ctx.args["ifname"])
+    if not any(i.name == name for i in switch_of(ctx).interfaces):
+        raise CommandError(f"% Invalid interface {name}")
+    ctx.session.editing[CONFIG_IF] = name
+    return ""
+
+
+def _description(ctx: Ctx) -> str:
+    _editing(ctx).description = "" if ctx.negated else str(ctx.args["text"])
+    changed(ctx)
+    return ""
+
+
+def _shutdown(ctx: Ctx) -> str:
+    _editing(ctx).admin_up = ctx.negated
+    changed(ctx)
+    return ""
+
+
+def _switchport(ctx: Ctx) -> str:
+    interface = _editing(ctx)
+    if interface.is_mgmt:
+        raise CommandError("ERROR: switchport is not supported on mgmt0")
+    interface.routed = ctx.negated
+    if not interface.routed:
+        interface.ipv4 = None  # an L2 port keeps no address
+    changed(ctx)
+    return ""
+
+
+def _access_vlan(ctx: Ctx) -> str:
+    _editing(ctx).access_vlan = 1 if ctx.negated else int(ctx.args["vlan"])
+    changed(ctx)
+    return ""
+
+
+def _mtu(ctx: Ctx) -> str:
+    _editing(ctx).mtu = DEFAULT_MTU if ctx.negated else int(ctx.args["mtu"])
+    changed(ctx)
+    return ""
+
+
+def _ip_address(ctx: Ctx) -> str:
+    interface = _editing(ctx)
+    if ctx.negated:
+        interface.ipv4 = None
+    elif not interface.routed:
+        raise CommandError(f"ERROR: {interface.name}: IP address not allowed on a switchport")
+    else:
+        interface.ipv4 = str(ctx.args["prefix"])
+    changed(ctx)
+    return ""
+
+
+def register(grammar: Grammar) -> None:
+    grammar.commands.define_type("ipv4prefix", PREFIX_TYPE)
+    grammar.commands.define_type("description", DESCRIPTION_TYPE)
+    grammar.add(
+        Mode.CONFIG,
+        "interface <ifname:interface>",
+        _interface,
+        enters=CONFIG_IF,
+        negatable=False,
+        help=HELP,
+    )
+    grammar.add(
+        CONFIG_IF,
+        "description <text:description>",
+        _description,
+        no_pattern="description [<text:description>]",
+        help=HELP,
+    )
+    grammar.add(CONFIG_IF, "shutdown", _shutdown, help=HELP)
+    grammar.add(CONFIG_IF, "switchport", _switchport, help=HELP)
+    grammar.add(
+        CONFIG_IF,
+        "switchport access vlan <vlan:int(1-4094)>",
+        _access_vlan,
+        no_pattern="switchport access vlan [<vlan:int(1-4094)>]",
+        help=HELP,
+    )
+    grammar.add(
+        CONFIG_IF,
+        "mtu <mtu:int(576-9216)>",
+        _mtu,
+        no_pattern="mtu [<mtu:int(576-9216)>]",
+        help=HELP,
+    )
+    grammar.add(
+        CONFIG_IF,
+        "ip address <prefix:ipv4prefix>",
+        _ip_address,
+        no_pattern="ip address [<prefix:ipv4prefix>]",
+        help=HELP,
+    )
+
+
+def running_config(switch: Switch) -> list[str]:
+    lines: list[str] = []
+    for interface in switch.interfaces:
+        if is_default(interface):
+            continue
+        lines += ["", f"interface {interface.name}"]
+        if interface.description:
+            lines.append(f"  description {interface.description}")
+        if not interface.is_mgmt and interface.routed:
+            lines.append("  no switchport")
+        if not interface.routed and interface.access_vlan != 1:
+            lines.append(f"  switchport access vlan {interface.access_vlan}")
+        if interface.mtu != DEFAULT_MTU:
+            lines.append(f"  mtu {interface.mtu}")
+        if interface.ipv4:
+            lines.append(f"  ip address {interface.ipv4}")
+        lines.append("  no shutdown" if interface.admin_up else "  shutdown")
+    return lines
