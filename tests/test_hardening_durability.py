@@ -447,3 +447,26 @@ def test_ssh_says_the_lab_stopped_when_a_commit_fails(
         output = asyncio.run(run())
         assert DISK_FULL in output and "the lab is stopping" in output, output
         assert any(line.startswith("% cannot save") for line in output.splitlines()), output
+
+
+def test_a_lab_that_cannot_start_lets_its_ports_go_and_keeps_the_state_dir(
+    tmp_path: Path,
+) -> None:
+    import socket
+
+    with BackgroundLab(options(tmp_path)) as running:
+        nxapi_body(running.endpoints.switches[0].nxapi_port, "hostname kept-4", kind="cli_conf")
+    control_port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        with pytest.raises(OSError):
+            BackgroundLab(
+                options(tmp_path, control_port=control_port, nxapi_port_base=busy)
+            ).start()
+    # The control port it had bound is free again.
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", control_port))
+    with BackgroundLab(options(tmp_path)) as running:
+        assert running.lab.simulation.switch("leaf1").hostname == "kept-4"

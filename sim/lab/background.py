@@ -10,6 +10,7 @@ for the result, so the caller never touches the simulation from the wrong thread
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
@@ -41,8 +42,16 @@ class BackgroundLab:
     async def _serve(self) -> None:
         try:
             lab = Lab(self.options)
-            await lab.start()
         except BaseException as exc:  # handed to the caller's thread, raised there
+            self._started.set_exception(exc)
+            return
+        try:
+            await lab.start()
+        except BaseException as exc:
+            # Whatever did start (listeners, the state dir) is closed again; nothing is saved
+            # over a state dir that may not have been restored.
+            with contextlib.suppress(Exception):
+                await lab.stop()
             self._started.set_exception(exc)
             return
         self._lab = lab
