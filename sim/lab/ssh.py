@@ -174,15 +174,18 @@ async def _run_exec_request(access: SwitchAccess, process: asyncssh.SSHServerPro
     newline = "\r\n" if process.get_terminal_type() else "\n"
     session = access.new_session()
     failed = False
-    for line in (part.strip() for part in (process.command or "").split(";")):
+    for index, line in enumerate(part.strip() for part in (process.command or "").split(";")):
         if not line:
             continue
+        if index:
+            # A long list of commands must not starve other sessions. Never between a
+            # command and its answer: the lab may be stopping because of that command.
+            await asyncio.sleep(0)
         if len(line) > MAX_LINE:
             process.stdout.write(TOO_LONG.replace("\n", newline))
             failed = True
             break
         result = await _run_line(access, session, line, prompt_len=0)
-        await asyncio.sleep(0)  # a long list of commands must not starve other sessions
         text = (line + "\n" + result.output) if result.error else result.output
         process.stdout.write(text.replace("\n", newline))
         if result.error:
