@@ -470,3 +470,41 @@ def test_a_lab_that_cannot_start_lets_its_ports_go_and_keeps_the_state_dir(
         again.bind(("127.0.0.1", control_port))
     with BackgroundLab(options(tmp_path)) as running:
         assert running.lab.simulation.switch("leaf1").hostname == "kept-4"
+
+
+def test_the_slpsim_lab_command_exits_1_when_a_commit_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_background_saves: None
+) -> None:
+    from typer.testing import CliRunner
+
+    from sim.command_line import app
+    from sim.lab.state_store import StateStore
+
+    disk_full = threading.Event()
+    save = StateStore.save
+
+    def save_until_full(self: StateStore, db_name: str, items: Any, now: datetime) -> None:
+        if disk_full.is_set():
+            raise sqlite3.OperationalError(DISK_FULL)
+        save(self, db_name, items, now)
+
+    monkeypatch.setattr(StateStore, "save", save_until_full)
+    port = free_port()
+    control = f"http://127.0.0.1:{port}"
+    answers: list[httpx.Response] = []
+
+    def operator() -> None:
+        wait_for(lambda: _answers(f"{control}/sim/clock"), "the lab to start", 60)
+        disk_full.set()
+        answers.append(httpx.post(f"{control}/sim/tokens", json={}))
+
+    thread = threading.Thread(target=operator)
+    thread.start()
+    args = ["lab", "--state-dir", str(tmp_path), "--switches", "1", "--rate", "0"]
+    args += ["--control-port", str(port), "--ssh-port-base", "0", "--nxapi-port-base", "0"]
+    result = CliRunner().invoke(app, args)
+    thread.join(timeout=30)
+    assert result.exit_code == 1, result.output
+    assert "restart resumes from" in result.output
+    assert answers[0].status_code == 503
+    assert DISK_FULL in answers[0].json()["error"]
