@@ -112,3 +112,18 @@ def test_text_is_rendered_from_the_structured_record(
         assert str(record[key]) in text
     for row in record.get("TABLE_inv", {}).get("ROW_inv", []):
         assert all(str(value) in text for value in row.values())
+
+
+def test_help_belongs_to_the_grammar_node(sim: Simulation) -> None:
+    session = sim.switch("leaf1").new_session()
+    assert (
+        "  usage     Show license usage information\n" in session.execute("show license ?").output
+    )
+    session.execute("configure terminal")
+    assert "  usage      Configure usage reporting\n" in session.execute("license smart ?").output
+    show_interface = session.execute("do show interface ?").output
+    assert "  status       Display interface line status\n" in show_interface
+    assert (
+        "  status    Show license status information\n"
+        in session.execute("do show license ?").output
+    )

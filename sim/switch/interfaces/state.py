@@ -35,7 +35,7 @@ DEFAULT_MTU = 1500
 NOT_INSERTED = "XCVR not inserted"
 
 
-@dataclass
+@dataclass(slots=True)
 class Interface:
     name: str
     mac: str

@@ -182,6 +182,8 @@ def register(grammar: Grammar) -> None:
         "license smart usage interval <days:int(1-3650)>",
         _usage_interval,
         no_pattern="license smart usage interval [<days:int(1-3650)>]",
+        # Not the `usage` of `show license usage`: the help is this node's own.
+        help={"usage": "Configure usage reporting"},
     )
     grammar.add(
         config,
