@@ -99,6 +99,9 @@ def test_running_config_sections_keep_nx_os_order(sim: Simulation) -> None:
         ("show version", ["nxos_ver_str", "proc_board_id", "host_name", "bios_ver_str"]),
         ("show inventory", []),
         ("show hostname", ["hostname"]),
+        ("show license udi", ["udi"]),
+        ("show license host-id", ["host_id"]),
+        ("show license usage", ["authorization_status"]),
     ],
 )
 def test_text_is_rendered_from_the_structured_record(
@@ -110,8 +113,12 @@ def test_text_is_rendered_from_the_structured_record(
     text = switch.exec(command)
     for key in keys:
         assert str(record[key]) in text
-    for row in record.get("TABLE_inv", {}).get("ROW_inv", []):
-        assert all(str(value) in text for value in row.values())
+    for table, row_name in (
+        ("TABLE_inv", "ROW_inv"),
+        ("TABLE_show_smart_lic_usage", "ROW_show_smart_lic_usage"),
+    ):
+        for row in record.get(table, {}).get(row_name, []):
+            assert all(str(value) in text for value in row.values())
 
 
 def test_help_belongs_to_the_grammar_node(sim: Simulation) -> None:

@@ -6,13 +6,14 @@ messages once the exchange completes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sim.agent.machine import DEFAULT_SMART_URL
 from sim.agent.states import Transport
 from sim.switch.bootflash import BootflashError
 from sim.switch.cli import CommandError, Mode
-from sim.switch.feature import Ctx, Feature, Grammar, changed, switch_of
+from sim.switch.feature import Ctx, Feature, Grammar, Record, changed, switch_of
 from sim.switch.licensing import render
 
 if TYPE_CHECKING:
@@ -142,22 +143,32 @@ def _proxy(ctx: Ctx) -> str:
     return ""
 
 
+def _of_switch(build: Callable[[Switch], Record]) -> Callable[[Ctx], Record]:
+    return lambda ctx: build(switch_of(ctx))
+
+
 def register(grammar: Grammar) -> None:
+    # One record, two renderings: the text is printed from the `| json` record.
+    records: list[tuple[str, Any, Any]] = [
+        ("show license usage", render.license_usage_json, render.license_usage_text),
+        ("show license summary", render.license_summary_json, render.license_summary_text),
+        ("show license udi", render.license_udi_json, render.license_udi_text),
+        ("show license host-id", render.license_host_id_json, render.license_host_id_text),
+        ("show license rum id all", render.rum_reports_json, render.rum_reports_text),
+    ]
+    for pattern, record, text in records:
+        grammar.show(pattern, _of_switch(record), text)
+    # Still rendered beside their records (or without one).
     shows: list[tuple[str, Any, Any]] = [
         ("show license status", render.license_status, render.license_status_json),
         ("show license all", render.license_all, render.license_all_json),
-        ("show license usage", render.license_usage, render.license_usage_json),
-        ("show license summary", render.license_summary, render.license_summary_json),
-        ("show license udi", render.license_udi, render.license_udi_json),
-        ("show license host-id", render.license_host_id, render.license_host_id_json),
         ("show license tech support", render.tech_support, None),
         ("show license history message", render.history_message, None),
-        ("show license rum id all", render.rum_reports, render.rum_reports_json),
         ("show license eventlog", render.eventlog, None),
         ("show ip http client", render.ip_http_client, None),
     ]
-    for pattern, text, record in shows:
-        grammar.show_text(pattern, text, record)
+    for pattern, text, json in shows:
+        grammar.show_text(pattern, text, json)
 
     exec_, config = Mode.EXEC, Mode.CONFIG
     grammar.add(exec_, "license smart trust idtoken <token:token> [local | all] [force]", _trust)

@@ -168,22 +168,6 @@ def _usage_reporting(switch: Switch) -> list[str]:
 # ---------------------------------------------------------------------- usage & friends
 
 
-def license_usage(switch: Switch) -> str:
-    lines = ["", "License Authorization:", "  Status: Not Applicable"]
-    for name, count in sorted(switch.agent.licenses.items()):
-        lines += [
-            "",
-            f"({name}):",
-            f"  Description: {LICENSE_DESCRIPTIONS.get(name, f'{name} license')}",
-            f"  Count: {count}",
-            "  Version: 1.0",
-            "  Status: IN USE",
-            "  Enforcement Type: NOT ENFORCED",
-            "  License Type: Generic",
-        ]
-    return "\n".join(lines) + "\n"
-
-
 def license_usage_json(switch: Switch) -> dict[str, Any]:
     rows = [
         {
@@ -203,36 +187,8 @@ def license_usage_json(switch: Switch) -> dict[str, Any]:
     }
 
 
-def license_summary(switch: Switch) -> str:
-    lines = [
-        "License Usage:",
-        "  License                 Entitlement Tag               Count Status",
-        "  " + "-" * 77,
-    ]
-    for name, count in sorted(switch.agent.licenses.items()):
-        lines.append(f"  {name:<23} ({name[:26] + ')':<28} {count:>5} IN USE")
-    return "\n".join(lines) + "\n"
-
-
-def license_udi(switch: Switch) -> str:
-    return f"UDI: {switch.sudi.display}\n"
-
-
-def license_host_id(switch: Switch) -> str:
-    return f"License hostid: VDH={switch.sudi.udi_serial_number}\n"
-
-
 def rum_reports(switch: Switch) -> str:
-    lines = [
-        "Smart Licensing Usage Report:",
-        "====================================",
-        "Report Id,          State,    Flag, Feature Name",
-    ]
-    for report in switch.agent.reports:
-        lines.append(
-            f"{report.report_id:<20}{report.state.value:<10}{_flag(report):<6}{report.feature}"
-        )
-    return "\n".join(lines) + "\n"
+    return rum_reports_text(rum_reports_json(switch))
 
 
 def _flag(report: RumReport) -> str:
@@ -406,3 +362,59 @@ def ip_http_client(switch: Switch) -> str:
         "HTTP client source interface:  not configured\n"
         "HTTP secure client trustpoint: not configured\n"
     )
+
+
+# ---------------------------------------------------------------------- text from records
+
+
+def license_usage(switch: Switch) -> str:
+    return license_usage_text(license_usage_json(switch))
+
+
+def license_usage_text(record: dict[str, Any]) -> str:
+    lines = ["", "License Authorization:", f"  Status: {record['authorization_status']}"]
+    for row in record["TABLE_show_smart_lic_usage"]["ROW_show_smart_lic_usage"]:
+        lines += [
+            "",
+            f"({row['smart_feature_name']}):",
+            f"  Description: {row['smart_description']}",
+            f"  Count: {row['smart_count']}",
+            f"  Version: {row['smart_version']}",
+            f"  Status: {row['smart_status']}",
+            f"  Enforcement Type: {row['smart_enforcement_type']}",
+            f"  License Type: {row['smart_license_type']}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def license_summary_text(record: dict[str, Any]) -> str:
+    lines = [
+        "License Usage:",
+        "  License                 Entitlement Tag               Count Status",
+        "  " + "-" * 77,
+    ]
+    for row in record["TABLE_license_usage"]["ROW_license_usage"]:
+        tag = row["entitlement_tag"][:26] + ")"
+        lines.append(f"  {row['license']:<23} ({tag:<28} {row['count']:>5} {row['status']}")
+    return "\n".join(lines) + "\n"
+
+
+def license_udi_text(record: dict[str, Any]) -> str:
+    return f"UDI: {record['udi']}\n"
+
+
+def license_host_id_text(record: dict[str, Any]) -> str:
+    return f"License hostid: {record['host_id']}\n"
+
+
+def rum_reports_text(record: dict[str, Any]) -> str:
+    lines = [
+        "Smart Licensing Usage Report:",
+        "====================================",
+        "Report Id,          State,    Flag, Feature Name",
+    ]
+    for row in record["TABLE_rum_report"]["ROW_rum_report"]:
+        lines.append(
+            f"{row['report_id']:<20}{row['state']:<10}{row['flag']:<6}{row['feature_name']}"
+        )
+    return "\n".join(lines) + "\n"
