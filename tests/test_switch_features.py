@@ -134,3 +134,18 @@ def test_help_belongs_to_the_grammar_node(sim: Simulation) -> None:
         "  status    Show license status information\n"
         in session.execute("do show license ?").output
     )
+
+
+def test_two_sessions_in_vrf_context_edit_their_own_vrf(sim: Simulation) -> None:
+    switch = sim.switch("leaf1")
+    first, second = switch.new_session(), switch.new_session()
+    for session, vrf in ((first, "red"), (second, "blue")):
+        session.execute("configure terminal")
+        session.execute(f"vrf context {vrf}")
+    first.execute("ip domain-name red.example")
+    second.execute("ip domain-name blue.example")
+    contexts = switch.dns.vrf_contexts
+    assert (contexts["red"].domain_name, contexts["blue"].domain_name) == (
+        "red.example",
+        "blue.example",
+    )

@@ -121,6 +121,7 @@ class Switch:
         self.startup_config: list[str] | None = None
         self.booted_at: datetime | None = None
         self.config_changed_at: datetime | None = None
+        # Unused: each CLI session tracks the VRF it edits. Kept so saved state still loads.
         self.current_vrf_context = "default"
         self._timer: Handle | None = None
         self._timer_idle_runs = 0  # firings in a row that left the wake-up in the past

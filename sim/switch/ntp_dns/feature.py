@@ -88,22 +88,26 @@ def _vrf_context(ctx: Ctx) -> str:
         ctx.session.enter(Mode.CONFIG)
     else:
         switch.dns.vrf_contexts.setdefault(name, VrfDns())
-        switch.current_vrf_context = name
+        ctx.session.editing[Mode.CONFIG_VRF] = name
     changed(ctx)
     return ""
 
 
+def _editing(ctx: Ctx) -> VrfDns:
+    """The VRF this session's `vrf context` entered (each session edits its own)."""
+    name = ctx.session.editing.get(Mode.CONFIG_VRF, "default")
+    return switch_of(ctx).dns.vrf_contexts.setdefault(name, VrfDns())
+
+
 def _vrf_domain_name(ctx: Ctx) -> str:
-    switch = switch_of(ctx)
-    context = switch.dns.vrf_contexts.setdefault(switch.current_vrf_context, VrfDns())
+    context = _editing(ctx)
     context.domain_name = None if ctx.negated else str(ctx.args["name"])
     changed(ctx)
     return ""
 
 
 def _vrf_name_server(ctx: Ctx) -> str:
-    switch = switch_of(ctx)
-    context = switch.dns.vrf_contexts.setdefault(switch.current_vrf_context, VrfDns())
+    context = _editing(ctx)
     servers = [str(s) for s in ctx.args["servers"]]
     if ctx.negated:
         context.name_servers = [s for s in context.name_servers if s not in servers]
