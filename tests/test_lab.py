@@ -98,7 +98,7 @@ def test_token_and_trust_over_real_http(lab: BackgroundLab, control: httpx.Clien
     lines = control.get("/sim/syslog", params={"switch": "leaf1", "since": since}).json()
     assert any("TRUST_CODE_INSTALL_SUCCESS" in line for line in lines), lines
     status = nxapi_ascii(lab, 0, "show license status")["body"]
-    assert "Trust Code Installed: <none>" not in status
+    assert "Trust Code installed: <none>" not in status
     # The request really crossed HTTP: the back end counted it.
     assert lab.lab.simulation.cssm.counters.trust_requests >= 1
 

@@ -148,7 +148,7 @@ def test_copy_run_start_then_reload_keeps_config_and_licensing(sim: Simulation) 
     run(sim.exec("leafX" if False else "leaf1", "reload"))
     status = str(run(sim.exec("leaf1", "show license status")))
     assert "Reporting push interval: 10  days" in status
-    assert "Trust Code Installed: Jan 05 09:00:00 2026 UTC" in status
+    assert "Trust Code installed: Jan 05 09:00:00 2026 UTC" in status
     assert sim.switch("leaf1").hostname == "leafX"
 
 

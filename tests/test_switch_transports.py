@@ -157,7 +157,7 @@ def test_cslu_by_default_url_reports_without_trust_and_gets_a_policy(
     assert cslu.kinds()[:2] == ["usage_report", "poll"]
     assert any(body.startswith(POLICY_OK) for body in bodies(sim))
     status = exec_(sim, "show license status")
-    assert "Trust Code Installed: <none>" in status
+    assert "Trust Code installed: <none>" in status
     assert "Last ACK received: Jan 05 10:05:00 2026 UTC" in status
 
 
@@ -289,7 +289,7 @@ def test_transport_off_shows_no_reporting_and_sync_sends_nothing(sim: Simulation
     assert sim.transport.exchanges == before
     status = exec_(sim, "show license status")
     assert "  Type: Transport Off\n" in status
-    assert "Reporting push interval: 0 (no reporting)" in status
+    assert "Reporting push interval: <none>" in status
     assert "Next report push: <none>" in status
 
 

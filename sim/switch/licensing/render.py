@@ -62,12 +62,14 @@ def license_status(switch: Switch) -> str:
     lines += [*_usage_reporting(switch), ""]
     trust = agent.trust
     if trust is None:
-        lines.append(f"Trust Code Installed: {NONE}")
+        lines.append(f"Trust Code installed: {NONE}")
     else:
+        # The seed's NX-OS sample: `PID: x, SN: y`, the date alone on the next line.
+        sudi = switch.sudi
         lines += [
-            f"Trust Code Installed: {license_time(trust.installed_at)}",
-            f"  Active: {switch.sudi.display}",
-            f"    INSTALLED on {license_time(trust.installed_at)}",
+            f"Trust Code installed: {license_time(trust.installed_at)}",
+            f"  Active: PID: {sudi.udi_pid}, SN: {sudi.udi_serial_number}",
+            f"           {license_time(trust.installed_at)}",
         ]
     return "\n".join(lines) + "\n"
 
@@ -84,22 +86,23 @@ def _account(switch: Switch) -> list[str]:
 
 
 def _transport(switch: Switch) -> list[str]:
+    # The seed's NX-OS samples spell it `Not configured`; its CSLU sample has no Proxy lines.
     config = switch.licensing
-    vrf = [f"  VRF: {config.vrf}"] if config.vrf else ["  VRF:", "    Not Configured"]
+    vrf = [f"  VRF: {config.vrf}"] if config.vrf else ["  VRF:", "    Not configured"]
     if config.proxy_address:
         port = f"    Port: {config.proxy_port}" if config.proxy_port else "    Port: <empty>"
         proxy = ["  Proxy:", f"    Address: {config.proxy_address}", port]
     else:
-        proxy = ["  Proxy:", "    Not Configured"]
+        proxy = ["  Proxy:", "    Not configured"]
     if config.transport is Transport.SMART:
         return ["Transport:", "  Type: Smart", f"  URL: {config.smart_url}", *proxy, *vrf]
     if config.transport is Transport.CSLU:
         address = config.cslu_url or "cslu-local"
-        return ["Transport:", "  Type: CSLU", f"  Cslu address: {address}", *proxy, *vrf]
+        return ["Transport:", "  Type: CSLU", f"  Cslu address: {address}", *vrf]
     if config.transport is Transport.CALLHOME:
         callhome = switch.callhome
         urls = [url for _, url in sorted(callhome.http_urls.items())]
-        vrf = [f"  VRF: {callhome.vrf}"] if callhome.vrf else ["  VRF:", "    Not Configured"]
+        vrf = [f"  VRF: {callhome.vrf}"] if callhome.vrf else ["  VRF:", "    Not configured"]
         return ["Transport:", "  Type: Callhome", f"  URL: {urls[0] if urls else NONE}", *vrf]
     return ["Transport:", "  Type: Transport Off"]
 
@@ -142,7 +145,10 @@ def _policy(switch: Switch) -> list[str]:
 
 def push_interval_text(switch: Switch) -> str:
     agent = switch.agent
-    if not agent.licenses or agent.config.transport is Transport.OFF:
+    if agent.config.transport is Transport.OFF:
+        # The seed's NX-OS sample: nothing can be pushed, so there is no interval either.
+        return NONE
+    if not agent.licenses:
         return "0 (no reporting)"
     if agent.phase is PushPhase.FALLBACK:
         minutes = int(agent.timing.fallback_interval / timedelta(minutes=1))
@@ -154,7 +160,7 @@ def _usage_reporting(switch: Switch) -> list[str]:
     agent = switch.agent
     next_push = agent.next_push if agent.pushes_enabled else None
     return [
-        "Usage Reporting:",
+        "Usage reporting:",
         f"  Last ACK received: {license_time(agent.last_ack)}",
         f"  Next ACK deadline: {license_time(agent.deadline)}",
         f"  Reporting push interval: {push_interval_text(switch)}",
@@ -299,7 +305,7 @@ def license_status_json(switch: Switch) -> dict[str, Any]:
         "report_on_change_days": policy.report_on_change_days,
         "last_ack_received": iso(agent.last_ack),
         "next_ack_deadline": iso(agent.deadline),
-        "reporting_push_interval": push_interval_text(switch),
+        "reporting_push_interval": _or_null(push_interval_text(switch)),
         "next_ack_push_check": iso(agent.next_ack_check),
         "next_report_push": iso(agent.next_push if agent.pushes_enabled else None),
         "last_report_push": iso(agent.last_push),
@@ -309,6 +315,10 @@ def license_status_json(switch: Switch) -> dict[str, Any]:
         "udi_pid": switch.sudi.udi_pid,
         "udi_sn": switch.sudi.udi_serial_number,
     }
+
+
+def _or_null(text: str) -> str | None:
+    return None if text == NONE else text
 
 
 def _transport_url(switch: Switch) -> str | None:

@@ -1,0 +1,80 @@
+"""Fidelity to the seed's NX-OS samples and to NX-OS itself: layouts, commands, ports, faults."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Coroutine, Iterator
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import pytest
+
+from sim.simulation import Simulation, SwitchSpec
+
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulation]:
+    simulation = Simulation.build(
+        "direct", switches=[SwitchSpec("leaf1", pid="N9K-C93180YC-FX", serial="FDO2434107N")]
+    )
+    run(simulation.boot())
+    yield simulation
+    run(simulation.close())
+
+
+def exec_(sim: Simulation, line: str) -> str:
+    return run(sim.exec("leaf1", line))
+
+
+def config(sim: Simulation, *lines: str) -> str:
+    return run(sim.config("leaf1", list(lines)))
+
+
+def advance(sim: Simulation, delta: timedelta) -> None:
+    run(sim.advance(delta))
+
+
+# ---------------------------------------------------------------------- item 1: show license status
+
+
+def test_status_prints_the_seeds_nxos_usage_and_trust_block(sim: Simulation) -> None:
+    exec_(sim, f"license smart trust idtoken {sim.issue_token()} all")
+    config(sim, "license smart transport off")
+    status = exec_(sim, "show license status")
+    # The seed's sample, word for word, once trust is installed and nothing is reported.
+    assert "\nUsage reporting:\n  Last ACK received: <none>\n" in status
+    assert "  Reporting push interval: <none>\n  Next ACK push check: <none>\n" in status
+    assert "  Next report push: <none>\n" in status
+    assert (
+        "Trust Code installed: Jan 05 09:00:00 2026 UTC\n"
+        "  Active: PID: N9K-C93180YC-FX, SN: FDO2434107N\n"
+        "           Jan 05 09:00:00 2026 UTC\n"
+    ) in status
+    assert "Usage Reporting:" not in status
+    assert "INSTALLED on" not in status
+
+
+def test_smart_transport_says_not_configured_as_the_seed_does(sim: Simulation) -> None:
+    status = exec_(sim, "show license status")
+    assert "  Proxy:\n    Not configured\n" in status
+    assert "Not Configured" not in status
+
+
+def test_cslu_transport_has_no_proxy_lines_like_the_seeds_sample(sim: Simulation) -> None:
+    config(sim, "license smart transport cslu", "license smart vrf management")
+    status = exec_(sim, "show license status")
+    assert "  Type: CSLU\n  Cslu address: cslu-local\n  VRF: management\n" in status
+    assert "Proxy" not in status
+
+
+def test_status_json_gives_null_where_the_text_prints_none(sim: Simulation) -> None:
+    config(sim, "license smart transport off")
+    record = json.loads(exec_(sim, "show license status | json"))
+    assert record["reporting_push_interval"] is None
