@@ -8,8 +8,10 @@ from sim.switch.callhome.feature import FEATURE as CALLHOME
 from sim.switch.config_mgmt.feature import FEATURE as CONFIG_MGMT
 from sim.switch.feature import Feature
 from sim.switch.files.feature import FEATURE as FILES
+from sim.switch.hardware.feature import FEATURE as HARDWARE
 from sim.switch.interfaces.feature import FEATURE as INTERFACES
 from sim.switch.licensing.feature import FEATURE as LICENSING
+from sim.switch.lines.feature import FEATURE as LINES
 from sim.switch.logging.feature import FEATURE as LOGGING
 from sim.switch.ntp_dns.feature import FEATURE as NTP_DNS
 from sim.switch.system.feature import FEATURE as SYSTEM
@@ -24,8 +26,10 @@ FEATURES: tuple[Feature, ...] = (
     CALLHOME,
     LICENSING,
     INTERFACES,
+    LINES,
     CONFIG_MGMT,
     FILES,
+    HARDWARE,
 )
 
 

@@ -1,0 +1,1 @@
+"""The chassis and what sits in it: modules, power supplies, fans, sensors, CPU, memory."""
