@@ -6,6 +6,8 @@ clients of a running lab's control API (`clock`, `fault`, `token`, `switches`, `
 from __future__ import annotations
 
 import os
+import re
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,9 +17,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sim.scenario.model import ScenarioError, load_scenario
-from sim.scenario.report import print_result, print_summary, results_to_json, write_junit
-from sim.scenario.runner import ScenarioResult, run_file, scenario_files
+from sim.scenario.model import TOPOLOGIES, ScenarioError, load_scenario
+from sim.scenario.report import (
+    ReportError,
+    prepare_junit,
+    print_result,
+    print_summary,
+    results_to_json,
+    write_junit,
+)
+from sim.scenario.runner import ScenarioResult, scenario_files
+from sim.scenario.selection import SelectionError, compile_expression
+from sim.scenario.shipped import copy_shipped, shipped_folder
+from sim.scenario.suite import MAX_JOBS, Entry, load_suite, run_suite, select
 from sim.timing import DEFAULT_TIMING, TIMING_NOTES, format_duration, parse_duration
 
 if TYPE_CHECKING:
@@ -27,6 +39,7 @@ if TYPE_CHECKING:
 DEFAULT_SCENARIOS = Path("scenarios")
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="slpsim",
     help="Simulated Cisco Nexus switches running Smart Licensing Using Policy, "
     "with CSSM, CSLU and SSM On-Prem.",
@@ -37,7 +50,9 @@ app = typer.Typer(
 Paths = Annotated[
     list[Path] | None,
     typer.Argument(
-        help="Scenario files or folders (every *.yaml inside). Default: scenarios/",
+        metavar="PATH",
+        help="Scenario files or folders (every *.yaml inside). Default: ./scenarios if it "
+        "exists, else the scenarios shipped with slpsim.",
         show_default=False,
     ),
 ]
@@ -48,14 +63,26 @@ def _console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=True)
 
 
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    _console(stderr=True).print(f"slpsim: {message}", style="red", markup=False)
+    return typer.Exit(code)
+
+
+def _default_paths() -> list[Path]:
+    # The repository (and `slpsim scenarios copy scenarios`) has ./scenarios; anywhere else
+    # the shipped set is what a newcomer means.
+    return [DEFAULT_SCENARIOS] if DEFAULT_SCENARIOS.is_dir() else [shipped_folder()]
+
+
 def _files(paths: list[Path] | None, console: Console) -> list[Path]:
+    chosen = paths or _default_paths()
     try:
-        files = scenario_files(paths or [DEFAULT_SCENARIOS])
+        files = scenario_files(chosen)
     except FileNotFoundError as exc:
         console.print(f"slpsim: {exc}", style="red", markup=False)
         raise typer.Exit(2) from None
     if not files:
-        shown = ", ".join(str(p) for p in paths or [DEFAULT_SCENARIOS])
+        shown = ", ".join(str(p) for p in chosen)
         console.print(f"slpsim: no scenario files (*.yaml) in {shown}", style="red", markup=False)
         raise typer.Exit(1)
     return files
@@ -64,9 +91,45 @@ def _files(paths: list[Path] | None, console: Console) -> list[Path]:
 @app.command()
 def run(
     paths: Paths = None,
+    keyword: Annotated[
+        str | None,
+        typer.Option(
+            "-k",
+            metavar="EXPR",
+            help="Only scenarios whose name contains a word, or whose topology or a tag is "
+            "it: -k direct, -k 'trust and not ntp', -k 'cslu or onprem'. Files that do not "
+            "load are always reported.",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            max=MAX_JOBS,
+            metavar="N",
+            help="Run N scenarios at once, each in its own process; results and reports "
+            "are the same as with 1, in the same order.",
+        ),
+    ] = 1,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate", help="Only load every file and print every problem; run nothing."
+        ),
+    ] = False,
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", "-x", help="Stop at the first scenario that fails.")
+    ] = False,
     junit: Annotated[
         Path | None,
-        typer.Option("--junit", help="Also write JUnit XML to this file.", dir_okay=False),
+        typer.Option(
+            "--junit",
+            metavar="FILE",
+            help="Also write JUnit XML to this file (missing folders are created).",
+            dir_okay=False,
+        ),
     ] = None,
     narrate: Annotated[
         bool,
@@ -80,51 +143,140 @@ def run(
     out = _console()
     # With --json, stdout carries the document alone; the story goes to stderr.
     story = _console(stderr=True) if as_json else out
+    try:
+        predicate = None if keyword is None else compile_expression(keyword)
+    except SelectionError as exc:
+        raise _fail(str(exc)) from None
     files = _files(paths, _console(stderr=True))
+    entries = select(load_suite(files), predicate)
+    if validate:
+        _report_validation(out, entries)
+    if not entries:
+        raise _fail(f"-k {keyword!r} picks none of the {len(files)} scenario files", 1)
+    if junit is not None:
+        try:
+            prepare_junit(junit)
+        except ReportError as exc:
+            raise _fail(str(exc)) from None
 
     def tell(line: str) -> None:
         story.print(line, markup=False)
 
-    results: list[ScenarioResult] = []
-    for path in files:
-        result = run_file(path, narrate=tell if narrate else None)
-        results.append(result)
+    def show(result: ScenarioResult, lines: list[str]) -> None:
+        for line in lines:
+            tell(line)
         if not as_json:
             print_result(out, result)
             if narrate:
                 out.print()
+
+    results = run_suite(
+        entries,
+        jobs=jobs,
+        fail_fast=fail_fast,
+        narrate=tell if narrate else None,
+        on_result=show,
+    )
     if as_json:
         out.print(results_to_json(results), markup=False)
     else:
         print_summary(out, results)
+        if len(results) < len(entries):
+            out.print(
+                f"--fail-fast: stopped after the first failure; "
+                f"{len(entries) - len(results)} scenario(s) not run",
+                markup=False,
+            )
     if junit is not None:
-        write_junit(results, junit)
+        try:
+            write_junit(results, junit)
+        except ReportError as exc:
+            raise _fail(str(exc)) from None
     raise typer.Exit(0 if all(r.passed for r in results) else 1)
+
+
+def _report_validation(out: Console, entries: list[Entry]) -> None:
+    broken = [e for e in entries if e.error is not None]
+    for entry in broken:
+        out.print(Text(str(entry.error), style="red"))
+    valid = len(entries) - len(broken)
+    summary = f"{valid} valid"
+    if broken:
+        problems = sum(len(e.error.problems) for e in broken if e.error is not None)
+        summary += f", {len(broken)} invalid ({problems} problem(s))"
+    out.print(summary, markup=False)
+    raise typer.Exit(1 if broken else 0)
 
 
 @app.command("list")
 def list_(paths: Paths = None) -> None:
-    """List scenario files: name, title, topology."""
+    """List scenario files: name, topology, steps, and the title below."""
     out = _console()
-    table = Table("name", "title", "topology", "steps", box=None, header_style="bold")
+    rows: list[tuple[str, str, str, str]] = []
     broken: list[ScenarioError] = []
     for path in _files(paths, _console(stderr=True)):
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
             broken.append(exc)
-            table.add_row(Text(path.stem), Text("✘ invalid (see below)", style="red"))
+            rows.append((path.stem, "-", "-", "✘ invalid (see below)"))
             continue
-        table.add_row(
-            Text(scenario.name),
-            Text(scenario.title),
-            Text(scenario.topology),
-            Text(str(len(scenario.steps))),
+        tags = f"  [{', '.join(scenario.tags)}]" if scenario.tags else ""
+        rows.append(
+            (scenario.name, scenario.topology, str(len(scenario.steps)), scenario.title + tags)
         )
-    out.print(table)
+    # Names are what people type: always whole, on their own line; the title wraps below.
+    name_width = max(len("name"), *(len(r[0]) for r in rows))
+    topology_width = max(len("topology"), *(len(r[1]) for r in rows))
+    out.print(
+        Text(f"{'name'.ljust(name_width)}  {'topology'.ljust(topology_width)}  steps"),
+        style="bold",
+    )
+    for name, topology, steps, title in rows:
+        out.print(
+            f"{name.ljust(name_width)}  {topology.ljust(topology_width)}  {steps}".rstrip(),
+            markup=False,
+            soft_wrap=True,
+        )
+        style = "red" if topology == "-" else "dim"
+        width = max(out.width, 40)
+        wrapped = textwrap.fill(title, width, initial_indent="    ", subsequent_indent="    ")
+        out.print(Text(wrapped, style=style), soft_wrap=True)
     for error in broken:
         out.print(Text(str(error), style="red"))
     raise typer.Exit(1 if broken else 0)
+
+
+scenarios_app = typer.Typer(
+    rich_markup_mode=None, help="The scenario files shipped with slpsim.", no_args_is_help=True
+)
+app.add_typer(scenarios_app, name="scenarios")
+
+
+@scenarios_app.command("copy")
+def scenarios_copy(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FOLDER", help="Where to put them (created if missing; nothing is overwritten)."
+        ),
+    ],
+) -> None:
+    """Copy the shipped scenario files and their README into FOLDER, to start your own."""
+    try:
+        copied = copy_shipped(folder)
+    except (FileExistsError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    _console().print(
+        f"copied {len(copied)} files into {folder}; run them with `slpsim run {folder}`",
+        markup=False,
+    )
+
+
+@scenarios_app.command("path")
+def scenarios_path() -> None:
+    """Print the folder holding the shipped scenario files."""
+    _console().print(str(shipped_folder()), markup=False)
 
 
 @app.command()
@@ -149,31 +301,60 @@ def timing() -> None:
 
 @app.command()
 def lab(
-    topology: Annotated[str, typer.Option(help="One of the six topologies.")] = "direct",
-    switches: Annotated[int, typer.Option(min=1, max=1000, help="How many switches.")] = 2,
+    topology: Annotated[
+        str,
+        typer.Option(
+            metavar="TOPOLOGY", help=f"One of the six topologies: {', '.join(TOPOLOGIES)}."
+        ),
+    ] = "direct",
+    switches: Annotated[
+        int, typer.Option(metavar="N", min=1, max=1000, help="How many switches.")
+    ] = 2,
     rate: Annotated[
-        float, typer.Option(min=0, help="Virtual seconds per real second (0 stops time).")
-    ] = 1.0,
-    state_dir: Annotated[
-        Path | None, typer.Option(help="Keep the lab's state here across restarts.")
+        float | None,
+        typer.Option(
+            metavar="RATE",
+            min=0,
+            help="Virtual seconds per real second (0 stops time). Default: the rate the "
+            "state dir was last run at, else 1.",
+            show_default=False,
+        ),
     ] = None,
-    control_port: Annotated[int, typer.Option(help="Port of the control API.")] = 8080,
+    state_dir: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="Keep the lab's state here across restarts.")
+    ] = None,
+    control_port: Annotated[
+        int, typer.Option(metavar="PORT", help="Port of the control API.")
+    ] = 8080,
     host: Annotated[
-        str, typer.Option(help="Address every listener binds to (loopback unless told).")
+        str,
+        typer.Option(
+            metavar="ADDRESS", help="Address every listener binds to (loopback unless told)."
+        ),
     ] = "127.0.0.1",
     ssh_port_base: Annotated[
-        int, typer.Option(help="SSH port of the first switch (then +1 each); 0: any free.")
+        int,
+        typer.Option(
+            metavar="PORT", help="SSH port of the first switch (then +1 each); 0: any free."
+        ),
     ] = 2201,
     nxapi_port_base: Annotated[
-        int, typer.Option(help="NX-API port of the first switch (then +1 each); 0: any free.")
+        int,
+        typer.Option(
+            metavar="PORT", help="NX-API port of the first switch (then +1 each); 0: any free."
+        ),
     ] = 8201,
     backend_port_base: Annotated[
-        int, typer.Option(help="Port of the first back end (cslu, cssm, onprem); 0: any free.")
+        int,
+        typer.Option(
+            metavar="PORT", help="Port of the first back end (cslu, cssm, onprem); 0: any free."
+        ),
     ] = 0,
-    username: Annotated[str, typer.Option(help="SSH and NX-API user.")] = "admin",
+    username: Annotated[str, typer.Option(metavar="NAME", help="SSH and NX-API user.")] = "admin",
     password: Annotated[
         str | None,
         typer.Option(
+            metavar="PASSWORD",
             help="SSH and NX-API password (default admin). Visible in `ps`: prefer "
             "--password-file or $SLPSIM_PASSWORD.",
             show_default=False,
@@ -181,18 +362,21 @@ def lab(
     ] = None,
     password_file: Annotated[
         Path | None,
-        typer.Option(help="Read the SSH and NX-API password from this file's first line."),
+        typer.Option(
+            metavar="FILE", help="Read the SSH and NX-API password from this file's first line."
+        ),
     ] = None,
     control_token: Annotated[
         str | None,
         typer.Option(
+            metavar="TOKEN",
             help="Require this bearer token on every operator route (control API, back ends' "
             "/_sim). Visible in `ps`: prefer --control-token-file or $SLPSIM_CONTROL_TOKEN.",
         ),
     ] = None,
     control_token_file: Annotated[
         Path | None,
-        typer.Option(help="Read the control token from this file's first line."),
+        typer.Option(metavar="FILE", help="Read the control token from this file's first line."),
     ] = None,
 ) -> None:
     """Start a lab: back ends, switches with SSH and NX-API, and the control API, on 127.0.0.1."""
@@ -307,25 +491,55 @@ def _port_error(the_lab: Lab, exc: OSError) -> str | None:
 
 ControlUrl = Annotated[
     str | None,
-    typer.Option("--control", help="The lab's control API (default $SLPSIM_CONTROL or :8080)."),
+    typer.Option(
+        "--control", metavar="URL", help="The lab's control API (default $SLPSIM_CONTROL or :8080)."
+    ),
 ]
 
 
-def _control(url: str | None, call: Callable[[ControlClient], object]) -> object:
+def _control(
+    url: str | None,
+    call: Callable[[ControlClient], object],
+    hint: Callable[[str], str] | None = None,
+) -> object:
+    """Call the lab; a refusal is one line saying what to fix (`hint` adds the command's way)."""
     from sim.lab.control_client import ControlClient, ControlError
 
     client = ControlClient(url)
     try:
         return call(client)
     except ControlError as exc:
-        _console(stderr=True).print(f"slpsim: {exc}", style="red", markup=False)
+        message = str(exc)
+        if hint is not None:
+            message += hint(message)
+        _console(stderr=True).print(f"slpsim: {message}", style="red", markup=False)
         raise typer.Exit(1) from None
     finally:
         client.close()
 
 
-clock_app = typer.Typer(help="Show or move the lab's virtual clock.", invoke_without_command=True)
-fault_app = typer.Typer(help="Break and mend things in a running lab.", no_args_is_help=True)
+# What `-p` looks like for each fault parameter, for the line that says one is missing.
+_FAULT_PARAM_EXAMPLES = {"seconds": "seconds=90", "duration": "duration=1h", "offset": "offset=2h"}
+_NEEDS = re.compile(r"needs ([a-z_, ]+)$")
+
+
+def _fault_hint(message: str) -> str:
+    needs = _NEEDS.search(message)
+    if needs is not None:
+        names = [n.strip() for n in needs.group(1).split(",")]
+        shown = " ".join(f"-p {_FAULT_PARAM_EXAMPLES.get(n, n + '=...')}" for n in names)
+        return f"; give it with {shown}"
+    if "unknown parameter" in message:
+        return " (drop that -p)"
+    return ""
+
+
+clock_app = typer.Typer(
+    rich_markup_mode=None, help="Show or move the lab's virtual clock.", invoke_without_command=True
+)
+fault_app = typer.Typer(
+    rich_markup_mode=None, help="Break and mend things in a running lab.", no_args_is_help=True
+)
 app.add_typer(clock_app, name="clock")
 app.add_typer(fault_app, name="fault")
 
@@ -343,7 +557,9 @@ def clock(ctx: typer.Context, control: ControlUrl = None) -> None:
 @clock_app.command("advance")
 def clock_advance(
     ctx: typer.Context,
-    duration: Annotated[str, typer.Argument(help="How far: 90s, 15m, 4h, 30d, 1h30m.")],
+    duration: Annotated[
+        str, typer.Argument(metavar="DURATION", help="How far: 90s, 15m, 4h, 30d, 1h30m.")
+    ],
 ) -> None:
     """Jump virtual time forward, running everything due on the way."""
     try:
@@ -358,17 +574,23 @@ def clock_advance(
 
 @fault_app.command("add")
 def fault_add(
-    target: Annotated[str, typer.Argument(help="cssm, cslu, onprem, dns, ntp or a switch.")],
-    kind: Annotated[str, typer.Argument(help="unreachable, dns, http-404, slow, ...")],
+    target: Annotated[
+        str, typer.Argument(metavar="TARGET", help="cssm, cslu, onprem, dns, ntp or a switch.")
+    ],
+    kind: Annotated[
+        str, typer.Argument(metavar="KIND", help="unreachable, dns, http-404, slow, ...")
+    ],
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", "-p", help="key=value, e.g. seconds=90 or offset=-2h"),
+        typer.Option(
+            "--param", "-p", metavar="KEY=VALUE", help="key=value, e.g. seconds=90 or offset=-2h"
+        ),
     ] = None,
     control: ControlUrl = None,
 ) -> None:
     """Add a fault; prints its id."""
     params = _params(param)
-    fault_id = _control(control, lambda c: c.add_fault(target, kind, params))
+    fault_id = _control(control, lambda c: c.add_fault(target, kind, params), _fault_hint)
     _console().print(str(fault_id), markup=False)
 
 
@@ -386,7 +608,9 @@ def fault_list(control: ControlUrl = None) -> None:
 
 @fault_app.command("clear")
 def fault_clear(
-    fault_id: Annotated[int | None, typer.Argument(help="One fault's id; none: all.")] = None,
+    fault_id: Annotated[
+        int | None, typer.Argument(metavar="ID", help="One fault's id; none: all.")
+    ] = None,
     control: ControlUrl = None,
 ) -> None:
     """Remove one fault, or all of them."""
@@ -400,8 +624,10 @@ def fault_clear(
 
 @app.command()
 def token(
-    issuer: Annotated[str, typer.Option(help="cssm or onprem.")] = "cssm",
-    virtual_account: Annotated[str | None, typer.Option(help="Default: Default.")] = None,
+    issuer: Annotated[str, typer.Option(metavar="ISSUER", help="cssm or onprem.")] = "cssm",
+    virtual_account: Annotated[
+        str | None, typer.Option(metavar="ACCOUNT", help="Default: Default.")
+    ] = None,
     control: ControlUrl = None,
 ) -> None:
     """Ask the lab's CSSM (or On-Prem) for an ID token."""
@@ -447,11 +673,16 @@ def _params(items: list[str] | None) -> dict[str, str]:
 
 @app.command()
 def action(
-    target: Annotated[str, typer.Argument(help="cssm, cslu or onprem.")],
-    name: Annotated[str, typer.Argument(help="e.g. download-all-for-cisco, upload-usage-data.")],
+    target: Annotated[str, typer.Argument(metavar="TARGET", help="cssm, cslu or onprem.")],
+    name: Annotated[
+        str,
+        typer.Argument(metavar="ACTION", help="e.g. download-all-for-cisco, upload-usage-data."),
+    ],
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", "-p", help="key=value, e.g. file=usage.tar.gz"),
+        typer.Option(
+            "--param", "-p", metavar="KEY=VALUE", help="key=value, e.g. file=usage.tar.gz"
+        ),
     ] = None,
     control: ControlUrl = None,
 ) -> None:
@@ -462,14 +693,19 @@ def action(
         _console().print(str(result), markup=False)
 
 
-file_app = typer.Typer(help="Files in the lab's operator workspace.", no_args_is_help=True)
+file_app = typer.Typer(
+    rich_markup_mode=None, help="Files in the lab's operator workspace.", no_args_is_help=True
+)
 app.add_typer(file_app, name="file")
 
 
 @file_app.command("put")
 def file_put(
-    name: Annotated[str, typer.Argument(help="Name in the workspace.")],
-    path: Annotated[Path, typer.Argument(help="Local file to send.", exists=True, dir_okay=False)],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name in the workspace.")],
+    path: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="Local file to send.", exists=True, dir_okay=False),
+    ],
     control: ControlUrl = None,
 ) -> None:
     """Put a local file into the workspace (e.g. an ACK downloaded from the real CSSM)."""
@@ -480,8 +716,10 @@ def file_put(
 
 @file_app.command("get")
 def file_get(
-    name: Annotated[str, typer.Argument(help="Name in the workspace.")],
-    path: Annotated[Path, typer.Argument(help="Where to write it.", dir_okay=False)],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name in the workspace.")],
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Where to write it.", dir_okay=False)
+    ],
     control: ControlUrl = None,
 ) -> None:
     """Copy a workspace file to a local file."""
@@ -493,9 +731,14 @@ def file_get(
 
 @app.command()
 def syslog(
-    switch: Annotated[str | None, typer.Option(help="One switch; default: all.")] = None,
+    switch: Annotated[
+        str | None, typer.Option(metavar="NAME", help="One switch; default: all.")
+    ] = None,
     since: Annotated[
-        str | None, typer.Option(help="ISO-8601 time, e.g. 2026-01-05T09:00Z.")
+        str | None,
+        typer.Option(
+            metavar="TIME", help="ISO-8601 time, e.g. 2026-01-05T09:00Z; no zone means UTC."
+        ),
     ] = None,
     control: ControlUrl = None,
 ) -> None:
@@ -508,7 +751,9 @@ def syslog(
 
 @app.command()
 def incidents(
-    since: Annotated[int, typer.Option(min=0, help="Only incidents after this id.")] = 0,
+    since: Annotated[
+        int, typer.Option(metavar="ID", min=0, help="Only incidents after this id.")
+    ] = 0,
     detail: Annotated[bool, typer.Option("--detail", help="Print each traceback too.")] = False,
     control: ControlUrl = None,
 ) -> None:

@@ -655,7 +655,7 @@ def test_junit_xml(tmp_path: Path) -> None:
     root = ET.parse(target).getroot()
     suite = root.find("testsuite")
     assert suite is not None and suite.get("name") == "slpsim"
-    assert (suite.get("tests"), suite.get("failures")) == ("3", "2")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == ["good", "bad", "broken"]
     assert cases[0].find("failure") is None
@@ -663,7 +663,7 @@ def test_junit_xml(tmp_path: Path) -> None:
     assert bad_failure is not None and bad_failure.get("type") == "ExpectationFailed"
     assert (bad_failure.get("message") or "").startswith(f"{tmp_path / 'bad.yaml'}:9:")
     assert "seen:" in (bad_failure.text or "")
-    broken = cases[2].find("failure")
+    broken = cases[2].find("error")  # a file that does not load is an error, not a failure
     assert broken is not None and broken.get("type") == "ScenarioError"
     assert "broken.yaml:8: steps[0].advance" in (broken.get("message") or "")
     out = cases[0].find("system-out")
@@ -749,7 +749,7 @@ def test_cli_run_reports_a_malformed_file_without_a_traceback(tmp_path: Path) ->
     )
     assert "Traceback" not in result.output
     cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
-    assert cases["c-malformed"].find("failure") is not None
+    assert cases["c-malformed"].find("error") is not None
     assert cases["a-passes"].find("failure") is None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Path, Query, Request
@@ -405,6 +405,5 @@ def _parse_since(text: str | None) -> datetime | None:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise HTTPException(400, f"since: expected an ISO-8601 time, got {text!r}") from None
-    if when.tzinfo is None:
-        raise HTTPException(400, "since: give a timezone (e.g. 2026-01-05T09:00:00Z)")
-    return when
+    # No zone means UTC, as everywhere else in slpsim (scenario `start:`, the switch clock).
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when

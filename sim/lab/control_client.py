@@ -12,7 +12,14 @@ DEFAULT_CONTROL_URL = "http://127.0.0.1:8080"
 
 
 class ControlError(RuntimeError):
-    """The lab is not there, or it refused the request; the message says which."""
+    """The lab is not there, or it refused the request; the message says which and what to do.
+
+    The message is for a person at a shell: no HTTP status (`status` keeps it for programs).
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class ControlClient:
@@ -36,15 +43,29 @@ class ControlClient:
                 f"no lab answering at {self.url} ({exc}); is `slpsim lab` running?"
             ) from exc
         if response.status_code >= 400:
-            try:
-                answer = response.json()
-                reason = answer.get("error") or answer.get("detail") or response.text
-                if "incident" in answer:
-                    reason = f"{reason} (incident {answer['incident']})"
-            except (ValueError, AttributeError):
-                reason = response.text
-            raise ControlError(f"{response.status_code}: {reason}")
+            raise self._refusal(response)
         return response.json()
+
+    def _refusal(self, response: httpx.Response) -> ControlError:
+        status = response.status_code
+        if status in (401, 403):
+            return ControlError(
+                f"the lab at {self.url} wants its control token: set $SLPSIM_CONTROL_TOKEN "
+                "to the token `slpsim lab` was started with",
+                status,
+            )
+        try:
+            answer = response.json()
+            reason = answer.get("error") or answer.get("detail") or response.text
+            if "incident" in answer:
+                reason = f"{reason} (incident {answer['incident']}: `slpsim incidents --detail`)"
+        except (ValueError, AttributeError):
+            reason = response.text
+        if not isinstance(reason, str):  # a validation error's list of problems
+            reason = "; ".join(str(item.get("msg", item)) for item in reason)
+        if status == 404 and not reason.strip():
+            reason = f"nothing at {response.request.url.path}; is {self.url} a slpsim lab?"
+        return ControlError(reason or f"the lab refused the request (HTTP {status})", status)
 
     def clock(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/sim/clock")
@@ -93,7 +114,7 @@ class ControlClient:
         except httpx.HTTPError as exc:
             raise ControlError(f"no lab answering at {self.url} ({exc})") from exc
         if response.status_code != 200:
-            raise ControlError(f"{response.status_code}: {response.text}")
+            raise self._refusal(response)
         return response.content
 
     def syslog(self, switch: str | None = None, since: str | None = None) -> list[str]:

@@ -105,6 +105,9 @@ _SERIAL = re.compile(r"^[A-Za-z0-9]{1,20}$")
 _PID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+/-]{0,39}$")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _LICENSE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# Tags are words for `slpsim run -k`: no spaces, parentheses or -k's operators.
+_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$")
+MAX_TAGS = 20
 
 
 def default_serial(position: int) -> str:
@@ -661,6 +664,7 @@ class Scenario(BaseModel):
     source: str = Field(min_length=1)
     narrative: str | None = None
     topology: Topology
+    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
     start: datetime = DEFAULT_START
     timing: TimingProfile = DEFAULT_TIMING
     switches: list[SwitchModel] = Field(
@@ -670,6 +674,17 @@ class Scenario(BaseModel):
 
     _file: str | None = PrivateAttr(default=None)
     _step_lines: tuple[int, ...] = PrivateAttr(default=())
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not _TAG.match(tag) or tag.lower() in ("and", "or", "not"):
+                raise ValueError(
+                    f"expected tags such as trust or comm-failed (letters, digits, . _ : -; "
+                    f"not and/or/not), got {_shown(tag)}"
+                )
+        return value
 
     @field_validator("start")
     @classmethod
@@ -820,7 +835,7 @@ def parse_scenario(
     text: str, *, filename: str = "<scenario>", expected_name: str | None = None
 ) -> Scenario:
     """Validate scenario YAML text; `expected_name` (the file stem) must equal `name:`."""
-    root, data = _read_yaml(text, filename)
+    root, data, problems = _read_yaml(text, filename)
     if root is None:
         raise ScenarioError(
             [Problem(filename, 1, "", "expected a scenario (name, title, ...), got an empty file")]
@@ -828,9 +843,13 @@ def parse_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(filename, root, err) for err in exc.errors()]
+        problems += [_problem(filename, root, err) for err in exc.errors()]
+        # Every problem of a file at once: the cross-checks run on what did validate.
+        repaired = _repaired(data, exc.errors(), expected_name)
+        if repaired is not None:
+            problems += _check(repaired, root, filename, expected_name)
         raise ScenarioError(_tidy(problems)) from None
-    problems = _check(scenario, root, filename, expected_name)
+    problems += _check(scenario, root, filename, expected_name)
     if problems:
         raise ScenarioError(_tidy(problems))
     steps_node = _child(root, "steps")
@@ -838,6 +857,61 @@ def parse_scenario(
     scenario._file = filename
     scenario._step_lines = tuple(item.start_mark.line + 1 for item in steps_node.value)
     return scenario
+
+
+# Stand-ins for values that failed validation, so the cross-checks can still look at the rest.
+_STAND_INS: dict[str, object] = {"title": "-", "source": "-", "topology": "direct"}
+_DEFAULTED = ("narrative", "tags", "start", "timing")
+
+
+def _repaired(data: Any, errors: list[ErrorDetails], expected_name: str | None) -> Scenario | None:
+    """The scenario with each invalid part replaced by a neutral stand-in, or None if that fails.
+
+    A stand-in step keeps the `save_as` of the step it replaces, so a later `${name}` is not
+    reported as unset just because the step defining it has another problem.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
+        return None
+    fixed = dict(data)
+    steps = list(fixed["steps"])
+    fixed["steps"] = steps
+    for err in errors:
+        loc = err["loc"]
+        head = loc[0] if loc else None
+        if head == "steps" and len(loc) >= 2 and isinstance(loc[1], int) and loc[1] < len(steps):
+            steps[loc[1]] = _stand_in_step(steps[loc[1]])
+        elif len(loc) == 1 and err["type"] == "extra_forbidden":
+            fixed.pop(str(head), None)
+        elif head == "name":
+            fixed["name"] = expected_name or "-"
+        elif head in _STAND_INS:
+            fixed[str(head)] = _STAND_INS[str(head)]
+        elif head in _DEFAULTED:
+            fixed.pop(str(head), None)
+        else:
+            return None  # switches or the steps list itself: the cross-checks would guess
+    try:
+        return Scenario.model_validate(fixed)
+    except ValidationError:
+        return None
+
+
+def _stand_in_step(raw: object) -> dict[str, object]:
+    saved = _saved_name(raw)
+    if saved is not None:
+        return {"token": {"save_as": saved}}
+    return {"advance": "1s"}
+
+
+def _saved_name(raw: object) -> str | None:
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if key == "save_as" and isinstance(value, str) and _NAME.match(value):
+                return value
+            found = _saved_name(value)
+            if found is not None:
+                return found
+    return None
 
 
 def _tidy(problems: list[Problem]) -> list[Problem]:
@@ -876,7 +950,8 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timesta
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_int)
 
 
-def _read_yaml(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
+def _read_yaml(text: str, filename: str) -> tuple[yaml.Node | None, Any, list[Problem]]:
+    """The node tree, the data, and the duplicate keys (reported with the schema's problems)."""
     if len(text) > MAX_FILE_BYTES:
         raise ScenarioError([Problem(filename, None, "", _TOO_LARGE)])
     try:
@@ -891,10 +966,10 @@ def _read_yaml(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
     try:
         root = loader.get_single_node()
         if root is None:
-            return None, None
+            return None, None, []
         _check_shape(root, filename)
-        _reject_duplicate_keys(root, filename)
-        return root, loader.construct_document(root)
+        duplicates = _duplicate_keys(root, filename)
+        return root, loader.construct_document(root), duplicates
     except RecursionError:
         depth_mark = loader.get_mark()
         depth_line = depth_mark.line + 1
@@ -995,7 +1070,8 @@ _TOO_MANY_NODES = (
 )
 
 
-def _reject_duplicate_keys(root: yaml.Node, filename: str) -> None:
+def _duplicate_keys(root: yaml.Node, filename: str) -> list[Problem]:
+    problems = []
     seen_nodes: set[int] = set()
     stack = [root]
     while stack:
@@ -1009,21 +1085,21 @@ def _reject_duplicate_keys(root: yaml.Node, filename: str) -> None:
                 if isinstance(key, yaml.ScalarNode):
                     line = key.start_mark.line + 1
                     if key.value in first_line:
-                        raise ScenarioError(
-                            [
-                                Problem(
-                                    filename,
-                                    line,
-                                    "",
-                                    f"duplicate key {key.value!r} "
-                                    f"(first given at line {first_line[key.value]})",
-                                )
-                            ]
+                        problems.append(
+                            Problem(
+                                filename,
+                                line,
+                                "",
+                                f"duplicate key {key.value!r} "
+                                f"(first given at line {first_line[key.value]})",
+                            )
                         )
-                    first_line[key.value] = line
+                    else:
+                        first_line[key.value] = line
                 stack.extend((key, value))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
+    return problems
 
 
 def _child(node: yaml.Node, key: str | int) -> yaml.Node | None:

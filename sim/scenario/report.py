@@ -100,6 +100,9 @@ def result_to_dict(result: ScenarioResult) -> dict[str, Any]:
         "title": result.title,
         "file": result.file,
         "topology": result.topology,
+        "source": result.source,
+        "tags": list(result.tags),
+        "loaded": result.loaded,
         "passed": result.passed,
         "duration_seconds": round(result.duration, 6),
         "sim_span": format_span(result.sim_span),
@@ -145,10 +148,16 @@ def _xml_text(text: str) -> str:
 
 
 def junit_xml(results: Sequence[ScenarioResult]) -> ET.ElementTree[ET.Element]:
-    """`<testsuites><testsuite name="slpsim">` with one `<testcase>` per scenario."""
-    failures = sum(not r.passed for r in results)
+    """`<testsuites><testsuite name="slpsim">` with one `<testcase>` per scenario.
+
+    A file that did not load, or a simulation that crashed, is an `<error>` (the suite itself
+    is broken); an expectation that did not hold is a `<failure>`. The classname is
+    `<folder>.<topology>`, so CI tools group scenarios by folder and topology.
+    """
+    errors = sum(_is_error(r) for r in results)
+    failures = sum(not r.passed for r in results) - errors
     total_time = f"{sum(r.duration for r in results):.3f}"
-    counts = {"tests": str(len(results)), "failures": str(failures), "errors": "0"}
+    counts = {"tests": str(len(results)), "failures": str(failures), "errors": str(errors)}
     root = ET.Element("testsuites", {"name": SUITE_NAME, **counts, "time": total_time})
     suite = ET.SubElement(
         root, "testsuite", {"name": SUITE_NAME, **counts, "skipped": "0", "time": total_time}
@@ -157,14 +166,23 @@ def junit_xml(results: Sequence[ScenarioResult]) -> ET.ElementTree[ET.Element]:
         case = ET.SubElement(
             suite,
             "testcase",
-            {"classname": SUITE_NAME, "name": result.name, "time": f"{result.duration:.3f}"},
+            {
+                "classname": _classname(result),
+                "name": result.name,
+                "time": f"{result.duration:.3f}",
+            },
         )
         if result.file is not None:
             case.set("file", result.file)
+        properties = _properties(result)
+        if properties:
+            holder = ET.SubElement(case, "properties")
+            for name, value in properties:
+                ET.SubElement(holder, "property", {"name": name, "value": _xml_text(value)})
         if result.failure is not None:
             failure = ET.SubElement(
                 case,
-                "failure",
+                "error" if _is_error(result) else "failure",
                 {
                     "message": _xml_text(result.failure.message.splitlines()[0]),
                     "type": _failure_type(result.failure),
@@ -179,6 +197,30 @@ def junit_xml(results: Sequence[ScenarioResult]) -> ET.ElementTree[ET.Element]:
             ET.SubElement(case, "system-out").text = _xml_text(output)
     ET.indent(root)
     return ET.ElementTree(root)
+
+
+def _is_error(result: ScenarioResult) -> bool:
+    failure = result.failure
+    return failure is not None and (not result.loaded or failure.traceback is not None)
+
+
+def _classname(result: ScenarioResult) -> str:
+    folder = Path(result.file).parent.name if result.file else ""
+    parts = [folder or SUITE_NAME]
+    if result.topology:
+        parts.append(result.topology)
+    return ".".join(parts)
+
+
+def _properties(result: ScenarioResult) -> list[tuple[str, str]]:
+    properties = []
+    if result.source:
+        properties.append(("source", result.source))  # the seed section it reproduces
+    if result.topology:
+        properties.append(("topology", result.topology))
+    if result.tags:
+        properties.append(("tags", " ".join(result.tags)))
+    return properties
 
 
 def _failure_type(failure: Failure) -> str:

@@ -169,6 +169,9 @@ class ScenarioResult:
     steps_total: int
     topology: str | None = None
     failure: Failure | None = None
+    source: str | None = None  # the seed section the scenario reproduces
+    tags: tuple[str, ...] = ()
+    loaded: bool = True  # False: the file did not load (an error, not a failed expectation)
     syslog: dict[str, list[SyslogRecord]] = field(default_factory=dict)
     transcript: list[TranscriptEntry] = field(default_factory=list)
 
@@ -186,6 +189,7 @@ class ScenarioResult:
             steps_run=0,
             steps_total=0,
             failure=failure,
+            loaded=False,
         )
 
     def explain(self) -> str:
@@ -242,6 +246,8 @@ async def run_scenario(
         steps_run=0,
         steps_total=len(scenario.steps),
         topology=scenario.topology,
+        source=scenario.source,
+        tags=tuple(scenario.tags),
     )
     make = factory or simulation_factory
     try:
