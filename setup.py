@@ -24,6 +24,8 @@ class BuildWithScenarios(build_py):
             return
         target = Path(self.build_lib, *SHIPPED)
         target.mkdir(parents=True, exist_ok=True)
+        for stale in target.glob("*.yaml"):  # a file removed from scenarios/ since the last build
+            stale.unlink()
         for source in [*sorted(SCENARIOS.glob("*.yaml")), SCENARIOS / "README.md"]:
             if source.is_file():
                 shutil.copyfile(source, target / source.name)
