@@ -1,0 +1,1 @@
+"""Local user accounts: `username`, `show user-account`, `show users`."""

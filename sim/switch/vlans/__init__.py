@@ -1,0 +1,1 @@
+"""VLANs: `vlan <ids>`, its sub-mode, and `show vlan [brief]`."""
