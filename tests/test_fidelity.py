@@ -78,3 +78,46 @@ def test_status_json_gives_null_where_the_text_prints_none(sim: Simulation) -> N
     config(sim, "license smart transport off")
     record = json.loads(exec_(sim, "show license status | json"))
     assert record["reporting_push_interval"] is None
+
+
+# ---------------------------------------------------------------------- item 2: the seed's commands
+
+
+INVALID = "% Invalid command at '^' marker."
+AMBIGUOUS = "% Ambiguous command at '^' marker."
+
+
+def test_seed_commands_that_nxos_accepts_are_accepted(sim: Simulation) -> None:
+    assert config(sim, "ip http client source-interface mgmt0") == ""
+    assert config(sim, "interface mgmt0", "no shutdown") == ""
+    assert "HTTP client source interface:  mgmt0\n" in exec_(sim, "show ip http client")
+    running = exec_(sim, "show running-config")
+    assert "ip http client source-interface mgmt0\n" in running
+    config(sim, "no ip http client source-interface")
+    assert "source interface:  not configured" in exec_(sim, "show ip http client")
+
+
+def test_bare_license_smart_sync_reports_like_sync_all(sim: Simulation) -> None:
+    exec_(sim, f"license smart trust idtoken {sim.issue_token()} all")
+    assert exec_(sim, "license smart sync") == ""
+    advance(sim, timedelta(minutes=1))
+    assert "Last report push: Jan 05 09:00:00 2026 UTC" in exec_(sim, "show license status")
+
+
+def test_show_license_data_conversion_is_blank_without_pak_licenses(sim: Simulation) -> None:
+    assert exec_(sim, "show license data conversion").strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        # NX-OS's `ntp server` takes key, maxpoll, minpoll, prefer and use-vrf: no version.
+        ("ntp server 198.51.100.100 version 2 prefer", INVALID),
+        # `domain` is a prefix of domain-list, domain-lookup and domain-name on NX-OS.
+        ("ip domain name example.com", AMBIGUOUS),
+    ],
+)
+def test_seed_commands_in_ios_xe_syntax_get_nxos_replies(
+    sim: Simulation, line: str, error: str
+) -> None:
+    assert error in config(sim, line)

@@ -65,6 +65,7 @@ class LicensingConfig:
     proxy_address: str | None = None
     proxy_port: int | None = None
     callhome: CallhomeDestination = CallhomeDestination()
+    http_source_interface: str | None = None  # `ip http client source-interface`
 
     @property
     def url(self) -> str | None:

@@ -6,13 +6,14 @@ messages once the exchange completes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sim.agent.machine import DEFAULT_SMART_URL
 from sim.agent.states import Transport
 from sim.switch.bootflash import BootflashError
-from sim.switch.cli import CommandError, Mode
+from sim.switch.cli import ArgType, CommandError, Mode
 from sim.switch.feature import Ctx, Feature, Grammar, Record, changed, switch_of
 from sim.switch.licensing import render
 
@@ -52,6 +53,9 @@ HELP = {
     "proxy": "Configure a proxy",
     "http": "HTTP information",
     "client": "HTTP client information",
+    "source-interface": "Source interface for the HTTP client",
+    "data": "Show license data",
+    "conversion": "Show license conversion data",
 }
 
 
@@ -143,6 +147,33 @@ def _proxy(ctx: Ctx) -> str:
     return ""
 
 
+def _http_source_interface(ctx: Ctx) -> str:
+    source = None if ctx.negated else str(ctx.args["interface"])
+    switch_of(ctx).configure_licensing(http_source_interface=source)
+    changed(ctx)
+    return ""
+
+
+_INTERFACE = re.compile(r"(?i)(mgmt)([0-9])|(ethernet|eth|e)([0-9]+/[0-9]+)|(loopback|lo)([0-9]+)")
+
+
+def _interface_name(token: str) -> str:
+    """`mgmt0`, `Ethernet1/1` (from `eth1/1`, `e1/1`), `loopback0`; else ValueError."""
+    match = _INTERFACE.fullmatch(token)
+    if match is None:
+        raise ValueError(token)
+    if match[1]:
+        return f"mgmt{match[2]}"
+    if match[3]:
+        return f"Ethernet{match[4]}"
+    return f"loopback{match[6]}"
+
+
+SOURCE_INTERFACE = ArgType(
+    "WORD", "Interface name (mgmt0, ethernet1/1, loopback0)", _interface_name
+)
+
+
 def _of_switch(build: Callable[[Switch], Record]) -> Callable[[Ctx], Record]:
     return lambda ctx: build(switch_of(ctx))
 
@@ -166,13 +197,15 @@ def register(grammar: Grammar) -> None:
         ("show license history message", render.history_message, None),
         ("show license eventlog", render.eventlog, None),
         ("show ip http client", render.ip_http_client, None),
+        ("show license data conversion", render.data_conversion, None),
     ]
     for pattern, text, json in shows:
         grammar.show_text(pattern, text, json)
 
     exec_, config = Mode.EXEC, Mode.CONFIG
     grammar.add(exec_, "license smart trust idtoken <token:token> [local | all] [force]", _trust)
-    grammar.add(exec_, "license smart sync {all | local}", _sync)
+    # The seed asks for a bare `license smart sync` three times; it syncs like `all`.
+    grammar.add(exec_, "license smart sync [all | local]", _sync)
     grammar.add(exec_, "license smart factory reset", _factory_reset)
     grammar.add(exec_, "license smart save usage {all | unreported} file <path:word>", _save_usage)
     grammar.add(exec_, "license smart import <path:word>", _import)
@@ -209,6 +242,13 @@ def register(grammar: Grammar) -> None:
         no_pattern="license smart proxy [address <address:dnsname> "
         "[port <port_number:int(1-65535)>]]",
     )
+    grammar.commands.define_type("source_interface", SOURCE_INTERFACE)
+    grammar.add(
+        config,
+        "ip http client source-interface <interface:source_interface>",
+        _http_source_interface,
+        no_pattern="ip http client source-interface [<interface:source_interface>]",
+    )
 
 
 def running_config(switch: Switch) -> list[str]:
@@ -225,6 +265,8 @@ def running_config(switch: Switch) -> list[str]:
     if config.proxy_address:
         port = f" port {config.proxy_port}" if config.proxy_port else ""
         lines.append(f"license smart proxy address {config.proxy_address}{port}")
+    if config.http_source_interface:
+        lines.append(f"ip http client source-interface {config.http_source_interface}")
     return lines
 
 
