@@ -108,6 +108,11 @@ class NetHost:
     backend: str | None = None  # which back end answers HTTP here
     rtt_ms: float = 2.5
     ttl: int = 53
+    # TCP ports with a listener: a connection to any other port is refused.
+    ports: tuple[int, ...] = (443,)
+
+    def listens_on(self, port: int) -> bool:
+        return port in self.ports
 
 
 @dataclass(frozen=True)

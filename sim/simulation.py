@@ -73,6 +73,7 @@ CSLU_HOST = NetHost(
     backend="cslu",
     rtt_ms=0.9,
     ttl=128,
+    ports=(8182,),  # CSLU's REST port (seed: "check if the port number is 8182")
 )
 ONPREM_NET_HOST = NetHost(ONPREM_IP, (ONPREM_HOST,), "backend", backend="onprem", rtt_ms=1.1)
 

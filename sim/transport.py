@@ -23,6 +23,8 @@ from sim.protocol.errors import CommError
 from sim.protocol.messages import Reply
 from sim.timing import TimingProfile
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -79,6 +81,9 @@ class NetworkTransport:
         backend = host.backend
         endpoint = self.endpoints.get(backend) if backend else None
         if backend is None or endpoint is None:
+            return self._fail(CommError.UNREACHABLE)
+        if not host.listens_on(parts.port or DEFAULT_PORTS[parts.scheme]):
+            # Nothing listens there (seed: CSLU is on 8182): refused, as curl reports it.
             return self._fail(CommError.UNREACHABLE)
         latency = self.timing.network_latency * 2
         slow = self.network.fault(backend, "slow")

@@ -121,3 +121,55 @@ def test_seed_commands_in_ios_xe_syntax_get_nxos_replies(
     sim: Simulation, line: str, error: str
 ) -> None:
     assert error in config(sim, line)
+
+
+# ---------------------------------------------------------------------- item 4: ports
+
+
+@pytest.fixture
+def cslu_sim() -> Iterator[Simulation]:
+    simulation = Simulation.build("cslu", switches=[SwitchSpec("leaf1")])
+    run(simulation.boot())
+    yield simulation
+    run(simulation.close())
+
+
+REFUSED = (
+    "Communications failure with the Cisco Smart License Utility (CSLU) : "
+    "Couldn't connect to server"
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://192.168.0.1:8183/cslu/v1/pi",
+        # No port: HTTP's 80, where CSLU does not listen.
+        "http://192.168.0.1/cslu/v1/pi",
+        "http://192.168.0.1:443/cslu/v1/pi",
+    ],
+)
+def test_a_cslu_url_off_port_8182_is_refused(cslu_sim: Simulation, url: str) -> None:
+    run(cslu_sim.config("leaf1", [f"license smart url cslu {url}"]))
+    run(cslu_sim.exec("leaf1", "license smart sync all"))
+    run(cslu_sim.advance(timedelta(minutes=1)))
+    logged = [r.text for r in cslu_sim.syslog("leaf1")]
+    assert any(REFUSED in line for line in logged), logged
+
+
+def test_the_seeds_cslu_url_with_port_8182_reports(cslu_sim: Simulation) -> None:
+    run(cslu_sim.config("leaf1", ["license smart url cslu http://192.168.0.1:8182/cslu/v1/pi"]))
+    run(cslu_sim.exec("leaf1", "license smart sync all"))
+    run(cslu_sim.advance(timedelta(minutes=1)))
+    status = run(cslu_sim.exec("leaf1", "show license status"))
+    assert "Last report push: Jan 05 09:00:00 2026 UTC" in status
+    assert not [r for r in cslu_sim.syslog("leaf1") if "COMM_FAILED" in r.text]
+
+
+def test_smart_url_on_another_port_is_refused(sim: Simulation) -> None:
+    exec_(sim, f"license smart trust idtoken {sim.issue_token()} all")
+    config(sim, "license smart url smart https://smartreceiver.cisco.com:8443/licservice/license")
+    exec_(sim, "license smart sync all")
+    advance(sim, timedelta(minutes=1))
+    logged = [r.text for r in sim.syslog("leaf1")]
+    assert any("(CSSM) : Couldn't connect to server" in line for line in logged), logged

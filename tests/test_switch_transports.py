@@ -120,7 +120,7 @@ def sim() -> Iterator[Simulation]:
 def cslu(sim: Simulation) -> Iterator[CsluStandIn]:
     stand_in = CsluStandIn(sim)
     names = ("cslu-local.example.com", "onprem.example.com")
-    sim.network.add_host(NetHost("10.20.0.5", names, "backend", backend="cslu"))
+    sim.network.add_host(NetHost("10.20.0.5", names, "backend", backend="cslu", ports=(443, 8182)))
     client = httpx.AsyncClient(transport=httpx.MockTransport(stand_in.handle))
     sim.transport.endpoints["cslu"] = BackendEndpoint(client)
     yield stand_in
