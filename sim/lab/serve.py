@@ -27,7 +27,9 @@ def endpoint_table(lab: Lab, endpoints: LabEndpoints) -> Table:
         title_justify="left",
     )
     token = f"Bearer {opts.control_token}" if opts.control_token else "-"
-    table.add_row("control API", f"http://{host}:{endpoints.control_port}/sim", token)
+    # The base URL (what --control and $SLPSIM_CONTROL take); routes are /sim/..., docs /docs.
+    table.add_row("control API", f"http://{host}:{endpoints.control_port}", token)
+    table.add_row("  its Swagger page", f"http://{host}:{endpoints.control_port}/docs", token)
     for name, port in sorted(endpoints.backends.items()):
         table.add_row(f"{name} (back end)", f"http://{host}:{port}", "-")
     creds = f"{opts.username} / {opts.password}"
