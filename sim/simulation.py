@@ -177,7 +177,7 @@ class Simulation:
             for name, app in self.apps.items()
         }
         endpoints = {name: BackendEndpoint(client) for name, client in self._clients.items()}
-        self.transport = NetworkTransport(self.network, endpoints, timing)
+        self.transport = NetworkTransport(self.network, endpoints, timing, self.clock)
         self.ctx = SimContext(
             clock=self.clock,
             scheduler=self.scheduler,

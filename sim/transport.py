@@ -18,6 +18,7 @@ import httpx
 from pydantic import ValidationError
 
 from sim.agent.effects import AgentRequest
+from sim.clock import Clock
 from sim.network import DnsConfig, SimNetwork, is_ip
 from sim.protocol.errors import CommError
 from sim.protocol.messages import Reply
@@ -50,11 +51,18 @@ class BackendEndpoint:
 
 class NetworkTransport:
     def __init__(
-        self, network: SimNetwork, endpoints: dict[str, BackendEndpoint], timing: TimingProfile
+        self,
+        network: SimNetwork,
+        endpoints: dict[str, BackendEndpoint],
+        timing: TimingProfile,
+        clock: Clock | None = None,
     ) -> None:
         self.network = network
         self.endpoints = endpoints
         self.timing = timing
+        # The back ends' clock (the true time): a reply carries it, as an HTTP Date header
+        # would, so that a switch can tell its own clock is off when a policy arrives.
+        self.clock = clock
         self.exchanges = 0
 
     def _fail(self, error: CommError, delay: timedelta | None = None) -> Outcome:
@@ -131,6 +139,9 @@ class NetworkTransport:
             reply = Reply.model_validate(json.loads(response.content))
         except (ValueError, ValidationError):
             return self._fail(CommError.BAD_RESPONSE, latency)
+        if reply.timestamp == 0 and self.clock is not None:
+            stamp = int(self.clock.now().timestamp() * 1000)
+            reply = reply.model_copy(update={"timestamp": stamp})
         return Outcome(reply, None, latency)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from pydantic import ValidationError
@@ -526,7 +526,7 @@ class Agent:
         self.next_push = now + self.configured_interval if self.pushes_enabled else None
         if reply.policy is not None:
             # CSLU and On-Prem hand back a policy the product instance is missing.
-            self._install_offered_policy(now, reply.policy)
+            self._install_offered_policy(now, reply.policy, _server_time(reply))
 
     def _reporting_not_supported(self, now: datetime) -> None:
         """A down-rev On-Prem: stop pushing (once), keep measuring usage (seed)."""
@@ -557,14 +557,14 @@ class Agent:
         self.pending_poll = self.next_ack_check = None
         if not complete or reply.ack is None:
             return
-        self.install_ack(now, reply.ack)
+        self._install_ack_body(now, reply.ack, install_policy=True, server=_server_time(reply))
         if reply.policy is not None:
-            self._install_offered_policy(now, reply.policy)
+            self._install_offered_policy(now, reply.policy, _server_time(reply))
 
     def _on_trust_sync_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
         self._history(now, Channel.TRUST_SYNC, reply.status)
         if reply.status == "SUCCESS" and reply.policy is not None:
-            self.install_policy(now, reply.policy)
+            self.install_policy(now, reply.policy, _server_time(reply))
 
     # ------------------------------------------------------------------ installs
 
@@ -573,7 +573,12 @@ class Agent:
         return self._install_ack_body(now, document, install_policy=True)
 
     def _install_ack_body(
-        self, now: datetime, document: SignedDocument, *, install_policy: bool
+        self,
+        now: datetime,
+        document: SignedDocument,
+        *,
+        install_policy: bool,
+        server: datetime | None = None,
     ) -> bool:
         try:
             ack = AckBody.model_validate(self.trust_store.verify(document, now))
@@ -595,12 +600,15 @@ class Agent:
         self.last_ack = now
         self._event(now, f"RUM ACK received for {len(acked)} report(s)")
         if ack.policy is not None and install_policy:
-            self.install_policy(now, ack.policy)
+            self.install_policy(now, ack.policy, server)
         self._refresh_deadline(now)
         return True
 
-    def install_policy(self, now: datetime, document: SignedDocument) -> bool:
-        body = self._checked_policy(now, document)
+    def install_policy(
+        self, now: datetime, document: SignedDocument, server: datetime | None = None
+    ) -> bool:
+        """Install a signed policy; `server` is the sender's clock when it came online."""
+        body = self._checked_policy(now, document, server)
         if body is None:
             return False
         self.policy = Policy.from_body(body, installed_at=now)
@@ -609,18 +617,22 @@ class Agent:
         self._refresh_deadline(now)
         return True
 
-    def _checked_policy(self, now: datetime, document: SignedDocument) -> PolicyBody | None:
+    def _checked_policy(
+        self, now: datetime, document: SignedDocument, server: datetime | None
+    ) -> PolicyBody | None:
         """The policy's content, or None after logging POLICY_INSTALL_FAILED."""
-        problem = _policy_problem(self.trust_store, self.timing, now, document)
+        problem = _policy_problem(self.trust_store, self.timing, now, document, server)
         if problem is not None:
             self._log(now, Message.POLICY_INSTALL_FAILED, _POLICY_FAILURE_TEXT[problem])
             return None
         return PolicyBody.model_validate(self.trust_store.verify(document, now))
 
-    def _install_offered_policy(self, now: datetime, document: SignedDocument) -> None:
+    def _install_offered_policy(
+        self, now: datetime, document: SignedDocument, server: datetime | None
+    ) -> None:
         # A back end may send the policy in use again (inside and beside an ACK): once is enough.
         if _policy_id_of(document) != self.policy.policy_id:
-            self.install_policy(now, document)
+            self.install_policy(now, document, server)
 
     def import_file(self, now: datetime, imported: ImportFile) -> ImportResult:
         """`license smart import`: every ACK and policy in the file, or nothing at all."""
@@ -850,10 +862,25 @@ _POLICY_FAILURE_TEXT = {
 }
 
 
+def _server_time(reply: Reply) -> datetime | None:
+    if reply.timestamp <= 0:
+        return None
+    return datetime.fromtimestamp(reply.timestamp / 1000, tz=UTC)
+
+
 def _policy_problem(
-    store: TrustStore, timing: TimingProfile, now: datetime, document: SignedDocument
+    store: TrustStore,
+    timing: TimingProfile,
+    now: datetime,
+    document: SignedDocument,
+    server: datetime | None = None,
 ) -> ImportOutcome | None:
-    """Why this signed policy cannot be installed at `now`, or None when it can."""
+    """Why this signed policy cannot be installed at `now`, or None when it can.
+
+    `server` is the sender's clock for a policy that came online: a switch clock ahead of it
+    or behind it by the tolerated skew fails, as trust code requests do at CSSM. A policy in
+    a file carries only its issue date, so only a clock behind that can be noticed.
+    """
     try:
         body = PolicyBody.model_validate(store.verify(document, now))
     except SignatureError:
@@ -866,7 +893,8 @@ def _policy_problem(
         ahead = issued - now >= timing.max_clock_skew
     except (ValueError, TypeError):
         return ImportOutcome.NOT_A_POLICY
-    return ImportOutcome.TIMESTAMP_MISMATCH if ahead else None
+    skewed = server is not None and abs(server - now) >= timing.max_clock_skew
+    return ImportOutcome.TIMESTAMP_MISMATCH if ahead or skewed else None
 
 
 def _policy_id_of(document: SignedDocument) -> str | None:
