@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -32,6 +33,37 @@ FAULT_KINDS = {
     "signature-invalid": (),
     "clock-skew": ("offset",),
 }
+# What each fault kind does to each target: the network consults these and the components
+# apply the rest (`Simulation._apply_fault`). A fault with no effect on its target is refused.
+_BACKEND_COMMON = ("unreachable", "dns", "http-404", "http-500", "empty-response", "slow")
+FAULT_EFFECTS: dict[str, tuple[str, ...]] = {
+    "cssm": (*_BACKEND_COMMON, "tls-invalid", "ack-delay", "signature-invalid"),
+    # CSLU speaks plain HTTP on 8182: there is no certificate to break.
+    "cslu": _BACKEND_COMMON,
+    "onprem": (*_BACKEND_COMMON, "tls-invalid", "down-rev"),
+    "dns": ("unreachable", "dns"),
+    "ntp": ("unreachable",),
+}
+SWITCH_FAULTS = ("clock-skew",)
+
+
+def check_fault_target(target: str, kind: str, switches: Iterable[str]) -> None:
+    """Raise FaultError unless a `kind` fault does something to `target`."""
+    names = list(switches)
+    if target in FAULT_EFFECTS:
+        accepted = FAULT_EFFECTS[target]
+    elif target in names:
+        accepted = SWITCH_FAULTS
+    else:
+        known = ", ".join((*FAULT_EFFECTS, *names))
+        raise FaultError(f"unknown fault target {target!r}; expected one of {known}")
+    if kind not in accepted:
+        what = "a switch" if target in names else target
+        raise FaultError(
+            f"fault {kind} has no effect on {target}; {what} accepts {', '.join(accepted)}"
+        )
+
+
 # Bounds on fault parameters: a fault is checked when it is added (and when a saved one is
 # restored), so that nothing out of range ever reaches the transport, CSSM or a switch clock.
 MAX_SLOW_SECONDS = 3600.0

@@ -22,7 +22,14 @@ from onprem_mock.app import create_app as create_onprem_app
 from onprem_mock.models import OnPremModel
 from sim.clock import VirtualClock
 from sim.incidents import Incidents
-from sim.network import BACKEND_TARGETS, NETWORK_TARGETS, Fault, NetHost, SimNetwork
+from sim.network import (
+    Fault,
+    FaultError,
+    NetHost,
+    SimNetwork,
+    check_fault_target,
+    validate_fault,
+)
 from sim.operator import ActionError, Operator, describe_sync
 from sim.protocol.signing import Signer, TrustStore
 from sim.scheduler import Handle, Scheduler
@@ -350,9 +357,8 @@ class Simulation:
     # ------------------------------------------------------------------ faults
 
     def add_fault(self, target: str, kind: str, params: dict[str, Any]) -> int:
-        if target not in BACKEND_TARGETS + NETWORK_TARGETS and target not in self.switches:
-            known = ", ".join((*BACKEND_TARGETS, *NETWORK_TARGETS, *self.switches))
-            raise ValueError(f"unknown fault target {target!r}; expected one of {known}")
+        validate_fault(kind, params)  # an unknown kind is named before its target
+        check_fault_target(target, kind, self.switches)
         fault = self.network.add_fault(target, kind, params)  # checks the parameters
         try:
             previous = self._apply_fault(target, kind, fault.params)
@@ -370,7 +376,17 @@ class Simulation:
         A saved fault that would be refused today is left out, recorded as an incident, and
         returned as one line each: a damaged state dir never wedges a restart.
         """
-        refused = self.network.restore_faults(saved)
+        kept: dict[int, Fault] = {}
+        refused: list[str] = []
+        for fault_id, fault in saved.items():
+            try:
+                if isinstance(fault, Fault):
+                    check_fault_target(fault.target, fault.kind, self.switches)
+            except FaultError as exc:
+                refused.append(f"fault {fault_id} ({fault.target} {fault.kind}) left out: {exc}")
+                continue
+            kept[fault_id] = fault
+        refused += self.network.restore_faults(kept)
         self.fault_previous.update({i: p for i, p in previous.items() if i in self.network.faults})
         for line in refused:
             self.incidents.record(self.clock.now(), "faults", ValueError(line))

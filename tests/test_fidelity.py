@@ -173,3 +173,36 @@ def test_smart_url_on_another_port_is_refused(sim: Simulation) -> None:
     advance(sim, timedelta(minutes=1))
     logged = [r.text for r in sim.syslog("leaf1")]
     assert any("(CSSM) : Couldn't connect to server" in line for line in logged), logged
+
+
+# ---------------------------------------------------------------------- item 6: faults
+
+
+@pytest.mark.parametrize(
+    ("target", "kind", "accepts"),
+    [
+        ("leaf1", "unreachable", "a switch accepts clock-skew"),
+        ("cslu", "tls-invalid", "cslu accepts unreachable, dns, http-404"),
+        ("ntp", "slow", "ntp accepts unreachable"),
+        ("dns", "http-404", "dns accepts unreachable, dns"),
+        ("cssm", "down-rev", "tls-invalid, ack-delay, signature-invalid"),
+    ],
+)
+def test_a_fault_with_no_effect_is_refused_with_what_the_target_accepts(
+    sim: Simulation, target: str, kind: str, accepts: str
+) -> None:
+    with pytest.raises(ValueError, match=f"fault {kind} has no effect on {target}") as caught:
+        sim.add_fault(target, kind, {"seconds": 5} if kind == "slow" else {})
+    assert accepts in str(caught.value)
+    assert sim.network.faults == {}
+
+
+def test_every_accepted_fault_is_taken(sim: Simulation) -> None:
+    from sim.network import FAULT_EFFECTS
+
+    params = {"slow": {"seconds": 5}, "ack-delay": {"duration": "1h"}}
+    for target, kinds in FAULT_EFFECTS.items():
+        for kind in kinds:
+            sim.add_fault(target, kind, params.get(kind, {}))
+    sim.add_fault("leaf1", "clock-skew", {"offset": "1h"})
+    assert len(sim.network.faults) == sum(map(len, FAULT_EFFECTS.values())) + 1
