@@ -356,7 +356,8 @@ def test_help_after_pipe_lists_filters() -> None:
     s = session()
     out = run(s, "show license status | ?").output.splitlines()
     assert [line.split()[0] for line in out] == [
-        "begin", "count", "exclude", "include", "json", "json-pretty", "no-more"
+        "begin", "count", "egrep", "exclude", "grep", "head", "include", "json", "json-pretty",
+        "last", "no-more", "section",
     ]  # fmt: skip
     assert run(s, "show license status | inc ?").output == "  WORD  Search for the expression\n"
     assert run(s, "show license status | json ?").output == (

@@ -232,7 +232,8 @@ def test_terminal_echo_help_editing_and_exit() -> None:
         return seen
 
     login, help_, clock, abandoned, config, submode, ctrl_z, closing = with_switch(body)
-    assert login == f"\r\n{HOSTNAME}# "
+    assert login.startswith("Cisco Nexus Operating System (NX-OS) Software\r\n")
+    assert login.endswith(f"particular purpose.\r\n\r\n{HOSTNAME}# ")
     assert help_.startswith("show license st?\r\n")
     assert "  status  Show license status information\r\n" in help_
     assert help_.endswith(f"\r\n{HOSTNAME}# show license st")

@@ -53,6 +53,11 @@ SWITCH_STATE = (
     "config_changed_at",
     "current_vrf_context",
     "interfaces",
+    "vlans",
+    "users",
+    "lines",
+    "logging_console",
+    "checkpoints",
 )
 
 

@@ -218,6 +218,8 @@ class _Shell:
         self.access = access
         self.process = process
         self.session = access.new_session()
+        # Someone is at the keyboard: reload, write erase and the like ask `(y/n)?` first.
+        self.session.interactive = True
         self.paging = process.get_terminal_type() is not None
         self.line = ""
         self.history: list[str] = []
@@ -248,7 +250,7 @@ class _Shell:
     # ------------------------------------------------------------------ main loop
 
     async def run(self) -> None:
-        self.write("\n" + self.prompt)
+        self.write(self.access.switch.login_banner() + "\n" + self.prompt)
         await self.flush()
         while not self.closing:
             try:
@@ -294,6 +296,8 @@ class _Shell:
             await self.enter(self.line)
         elif char == "?":
             await self.help()
+        elif char == "\t":
+            self.complete()
         elif char in "\x7f\x08":
             self.erase(1)
         elif char == "\x15":
@@ -385,6 +389,9 @@ class _Shell:
             self.write(result.output)
             self.closing = True
             return
+        if result.question:
+            self.write(result.output)  # the answer is the next line; no prompt until then
+            return
         lines = result.output.splitlines()
         page = self.session.terminal.length - 1
         if self.paging and page > 0 and len(lines) > page and not _NO_MORE.search(line):
@@ -406,6 +413,21 @@ class _Shell:
             self.access, self.session, self.line + "?", prompt_len=len(self.session.prompt) + 1
         )
         self.write(result.output + self.prompt + self.line)
+
+    def complete(self) -> None:
+        """Tab: complete the word being typed, or list what it could become."""
+        if self.overflow or len(self.line) > MAX_HELP_LINE:
+            self.write("\a")
+            return
+        line, choices = self.session.complete(self.line)
+        if line != self.line and line.startswith(self.line):
+            self.type_text(line[len(self.line) :])
+        elif line != self.line:
+            keep = len(self.line) - len(self.line.split(" ")[-1])
+            self.erase(len(self.line) - keep)
+            self.type_text(line[keep:])
+        elif choices:
+            self.write("\n" + "  ".join(choices) + "\n" + self.prompt + self.line)
 
     def page_key(self, char: str) -> None:
         self.write("\r" + " " * len(MORE) + "\r")

@@ -389,6 +389,18 @@ class CommandContext(Generic[C]):
     def context(self) -> C:
         return self.session.context
 
+    def confirm(self, question: str, action: Callable[[], str | None], *, default: bool) -> str:
+        """Run `action` once the user agrees to `question`, as NX-OS asks before reload.
+
+        A session that cannot be asked (NX-API, scripts) or has ``terminal dont-ask`` runs it
+        at once; an interactive one prints the question and takes the next line as the answer
+        (empty: `default`).
+        """
+        if not self.session.interactive or self.session.terminal.dont_ask:
+            return action() or ""
+        self.session.ask(_Question(question, action, default))
+        return ""
+
 
 Handler = Callable[[CommandContext[C]], str | None]
 JsonRenderer = Callable[[CommandContext[C]], dict[str, Any]]
@@ -410,6 +422,24 @@ class CliResult:
     help: bool = False
     structured: dict[str, Any] | None = None
     structured_unsupported: bool = False
+    question: bool = False
+    """The output is a `(y/n)` question: the front end shows it without a prompt after it."""
+
+
+@dataclass(frozen=True)
+class _Question:
+    text: str
+    action: Callable[[], str | None]
+    default: bool
+
+    def answer(self, line: str) -> CliResult:
+        reply = line.strip().lower()
+        if not (reply.startswith("y") if reply else self.default):
+            return CliResult()
+        try:
+            return CliResult(_as_text((self.action() or "").splitlines()))
+        except CommandError as exc:
+            return CliResult(_as_text(str(exc).splitlines()), error=True)
 
 
 @dataclass
@@ -418,6 +448,8 @@ class TerminalSettings:
     width: int = 80
     monitor: bool = False
     dont_ask: bool = False
+    session_timeout: int = 0
+    """Minutes of idleness before the session ends; 0 never (front ends may enforce it)."""
 
 
 # --------------------------------------------------------------------------- matching
@@ -437,8 +469,11 @@ def _tokenize(line: str) -> list[_Tok]:
     while i < n:
         if line[i].isspace():
             i += 1
-        elif line[i] == '"':
-            close = line.find('"', i + 1)
+        elif line[i] == '"' or (line[i] == "'" and line.find("'", i + 1) >= 0):
+            # Clients quote pipe expressions either way (scrapli-cfg: `| i 'bytes free'`); an
+            # apostrophe without a closing one (`description don't`) stays a character.
+            quote = line[i]
+            close = line.find(quote, i + 1)
             end = n if close < 0 else close + 1
             toks.append(_Tok(line[i + 1 : close if close >= 0 else n], i, end, True))
             i = end
@@ -623,6 +658,9 @@ class CommandSet(Generic[C]):
             self.roots(enters)
         return command
 
+    def modes(self) -> list[Mode]:
+        return list(self._roots)
+
     def roots(self, mode: Mode) -> list[_Node]:
         if mode not in self._roots:
             self._roots[mode] = []
@@ -654,8 +692,13 @@ class CommandSet(Generic[C]):
             "columns": "Number of characters on a screen line",
             "monitor": "Copy debug output to the current terminal line",
             "dont-ask": "Don't prompt for confirmation",
+            "session-timeout": "Set the session timeout",
+            "minutes": "Number of minutes (0 to disable timeout)",
         }
         self.add(Mode.EXEC, "terminal length <lines:int(0-511)>", _terminal, help=helps)
+        self.add(
+            Mode.EXEC, "terminal session-timeout <minutes:int(0-525600)>", _terminal, help=helps
+        )
         self.add(Mode.EXEC, "terminal width <columns:int(24-511)>", _terminal, help=helps)
         self.add(Mode.EXEC, "terminal [no] {setting= monitor | dont-ask}", _terminal, help=helps)
 
@@ -664,6 +707,7 @@ def _terminal(ctx: CommandContext[Any]) -> str:
     terminal, args = ctx.session.terminal, ctx.args
     terminal.length = args.get("lines", terminal.length)
     terminal.width = args.get("columns", terminal.width)
+    terminal.session_timeout = args.get("minutes", terminal.session_timeout)
     if args.get("setting") == "monitor":
         terminal.monitor = "no" not in args
     elif args.get("setting") == "dont-ask":
@@ -678,13 +722,30 @@ def _build_pipe_roots() -> list[_Node]:
     helps = {
         "begin": "Begin with the line that matches",
         "count": "Count number of lines",
+        "egrep": "Egrep - print lines matching a pattern",
         "exclude": "Exclude lines that match",
+        "grep": "Grep - print lines matching a pattern",
+        "head": "Display first lines",
         "include": "Include lines that match",
         "json": "Output in json format",
         "json-pretty": "Output in json pretty print format",
+        "last": "Display last lines",
+        "lines": "Set number of lines to display",
         "no-more": "Turn-off pagination for command output",
+        "section": "Show lines that include the pattern as well as the subsequent lines "
+        "that are more indented than matching line",
     }
-    patterns = ("begin <expr:regex>", "count", "exclude <expr:regex>", "include <expr:regex>")
+    patterns = (
+        "begin <expr:regex>",
+        "count",
+        "egrep <expr:regex>",
+        "exclude <expr:regex>",
+        "grep <expr:regex>",
+        "head [lines <lines:int(0-2147483647)>]",
+        "include <expr:regex>",
+        "last [<lines:int(0-9999)>]",
+        "section <expr:regex>",
+    )
     roots = []
     for pattern in (*patterns, "json", "json-pretty", "no-more"):
         # The session applies filters itself; the handler never runs.
@@ -743,6 +804,13 @@ class CliSession(Generic[C]):
         # What a sub-mode edits (e.g. the interface of `interface Ethernet1/1`), per session:
         # two users in two sub-modes must not edit each other's object.
         self.editing: dict[Mode, str] = {}
+        # Set by a front end with a person (or a script acting as one) at the keyboard: then
+        # destructive commands ask `(y/n)?` first.
+        self.interactive = False
+        self._question: _Question | None = None
+
+    def ask(self, question: _Question) -> None:
+        self._question = question
 
     @property
     def mode(self) -> Mode:
@@ -789,6 +857,9 @@ class CliSession(Generic[C]):
         """
         plen = len(self.prompt) + 1 if prompt_len is None else prompt_len
         line = line.rstrip("\r\n")
+        if self._question is not None:
+            question, self._question = self._question, None
+            return question.answer(line[:MAX_LINE_CHARS])
         if len(line) > MAX_LINE_CHARS:
             # Refused whole, before any parsing: the caret marks where the line stops fitting.
             return CliResult(_caret(plen, _Failure(MAX_LINE_CHARS, INVALID_COMMAND)), error=True)
@@ -885,13 +956,66 @@ class CliSession(Generic[C]):
             else:
                 text = command.handler(ctx) or ""
         except CommandError as exc:
+            self._question = None
             return CliResult(_as_text(str(exc).splitlines()), error=True)
+        if self._question is not None:
+            return CliResult(text + self._question.text, question=True)
         if command.enters is not None and not resolved.negated:
             self.enter(command.enters)
         lines = text.splitlines()
         for op, pipe in zip(ops, pipes, strict=True):
             lines = _apply_pipe(op, pipe.args, lines, data)
         return CliResult(_as_text(lines), structured=data)
+
+    def check(self, line: str, mode: Mode) -> str | None:
+        """The error `line` would give in `mode` or one of its sub-modes, without running it.
+
+        A configuration session queues lines to commit later; it refuses a bad one at once.
+        """
+        tokens = _tokenize(line)
+        best: _Failure | None = None
+        for candidate in self.commands.modes():
+            if candidate == Mode.EXEC:
+                continue
+            found = _match(self.commands.roots(candidate), tokens, line, len(line), candidate)
+            if isinstance(found, _Resolved):
+                if not found.command.pattern.startswith("<"):
+                    return None
+                continue
+            if best is None or found.pos > best.pos:
+                best = found
+        return (best or _Failure(0, INVALID_COMMAND)).message
+
+    def complete(self, text: str) -> tuple[str, list[str]]:
+        """Tab: `text` with its last word completed as far as it is unique, and the choices.
+
+        The choices are listed when the word could still become more than one keyword.
+        """
+        if not text or text[-1].isspace() or text.endswith("?"):
+            return text, []
+        partial = _tokenize(text)[-1]
+        if partial.quoted:
+            return text, []
+        result = self._help(text, 0)
+        if result.error:
+            return text, []
+        low = partial.value.lower()
+        words = [
+            row.split()[0]
+            for row in result.output.splitlines()
+            if row.startswith("  ") and row.split()[0].lower().startswith(low)
+        ]
+        if not words:
+            return text, []
+        if len(words) == 1:
+            return text[: partial.start] + words[0] + " ", []
+        common = words[0]
+        for word in words[1:]:
+            while not word.lower().startswith(common.lower()):
+                common = common[:-1]
+        if len(common) > len(partial.value):
+            return text[: partial.start] + common, words
+        return text, words
 
     # `?` help.
 
@@ -975,6 +1099,15 @@ def _apply_pipe(
             if expression.search(line):
                 return lines[index:]
         return []
+    if op == "section":
+        return _section(_line_filter(args["expr"]), lines)
+    if op in ("grep", "egrep"):
+        return GrepFilter.parse(args["expr"]).apply(lines)
+    if op == "head":
+        return lines[: args.get("lines", DEFAULT_PIPE_LINES)]
+    if op == "last":
+        count = args.get("lines", DEFAULT_PIPE_LINES)
+        return lines[len(lines) - count :] if count else []
     if op == "count":
         return [str(len(lines))]
     if op == "json":
@@ -982,3 +1115,78 @@ def _apply_pipe(
     if op == "json-pretty":
         return jsonlib.dumps(data, indent=4).splitlines()
     return lines  # no-more: paging is the front end's business
+
+
+DEFAULT_PIPE_LINES = 10
+"""What `| head` and `| last` show without a count."""
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _section(expression: LineFilter, lines: list[str]) -> list[str]:
+    """Matching lines, each with the lines under it (more indented), as NX-OS `| section`."""
+    out: list[str] = []
+    block_indent: int | None = None
+    for line in lines:
+        if block_indent is not None and line.strip() and _indent(line) > block_indent:
+            out.append(line)
+            continue
+        block_indent = None
+        if expression.search(line):
+            out.append(line)
+            block_indent = _indent(line)
+    return out
+
+
+_GREP_FLAGS = ("count", "ignore-case", "invert-match", "line-exp", "word-exp")
+_GREP_COUNTS = ("next", "prev")
+
+
+@dataclass(frozen=True)
+class GrepFilter:
+    """`| grep` / `| egrep`: options, written before the expression, then the expression.
+
+    Options are recognised only when spelled out, so an expression such as ``c`` or ``in`` is
+    never taken for an abbreviated option.
+    """
+
+    expression: LineFilter
+    flags: frozenset[str] = frozenset()
+    next: int = 0
+    prev: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> GrepFilter:
+        words = text.split(" ")
+        flags: set[str] = set()
+        counts = {"next": 0, "prev": 0}
+        while len(words) > 1:
+            word = words[0].lower()
+            if word in _GREP_FLAGS:
+                flags.add(word)
+                words = words[1:]
+            elif word in _GREP_COUNTS and len(words) > 2 and _DIGITS.fullmatch(words[1]):
+                counts[word] = min(int(words[1]), 999)
+                words = words[2:]
+            else:
+                break
+        expression = _parse_regex(" ".join(words).strip())
+        if "word-exp" in flags:
+            expression = rf"\b(?:{expression})\b"
+        if "line-exp" in flags:
+            expression = rf"^(?:{expression})$"
+        if "ignore-case" in flags:
+            expression = f"(?i){expression}"
+        return cls(_line_filter(expression), frozenset(flags), counts["next"], counts["prev"])
+
+    def apply(self, lines: list[str]) -> list[str]:
+        invert = "invert-match" in self.flags
+        hits = [i for i, line in enumerate(lines) if self.expression.search(line) != invert]
+        if "count" in self.flags:
+            return [str(len(hits))]
+        keep: set[int] = set()
+        for i in hits:
+            keep.update(range(max(0, i - self.prev), min(len(lines), i + self.next + 1)))
+        return [lines[i] for i in sorted(keep)]

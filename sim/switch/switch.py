@@ -33,11 +33,16 @@ from sim.switch.callhome.state import (
     default_tac_urls,
 )
 from sim.switch.cli import CliSession, Mode
+from sim.switch.config_mgmt.state import Checkpoint
 from sim.switch.feature import INTERNAL_ERROR
 from sim.switch.interfaces.state import Interface, default_interfaces
+from sim.switch.lines.state import LineSettings
 from sim.switch.logging.state import LoggingServer
+from sim.switch.neighbors.state import Link
 from sim.switch.ntp_dns.state import NtpServer
 from sim.switch.platform import NXOS_VERSION
+from sim.switch.users.state import User, default_users
+from sim.switch.vlans.state import Vlan, default_vlans
 from sim.syslog import Message, SyslogRecord, make_record
 from sim.timing import TimingProfile
 from sim.transport import NetworkTransport, Outcome
@@ -118,6 +123,16 @@ class Switch:
         self.bootflash = Bootflash()
         # The PID's ports; configuration changes them in place.
         self.interfaces: list[Interface] = default_interfaces(pid, serial)
+        self.vlans: list[Vlan] = default_vlans()
+        self.users: list[User] = default_users()
+        # Cabling is part of the lab's build, not configuration: never saved, never reset.
+        self.links: dict[str, Link] = {}
+        self.lines = LineSettings()
+        self.logging_console = True
+        self.checkpoints: dict[str, Checkpoint] = {}
+        # Lines typed in each `configure session <name>`, waiting for its `commit`.
+        self.config_sessions: dict[str, list[str]] = {}
+        self._replace_timer: Handle | None = None
         self.startup_config: list[str] | None = None
         self.booted_at: datetime | None = None
         self.config_changed_at: datetime | None = None
@@ -193,7 +208,7 @@ class Switch:
 
     def resume(self) -> None:
         """Carry on after a restart from saved state: timers and sessions are new."""
-        self._timer = self._ntp_check = None
+        self._timer = self._ntp_check = self._replace_timer = None
         self._session = None
         self._schedule_ntp_check()
         self.pump()
@@ -204,6 +219,12 @@ class Switch:
 
     def touch_config(self) -> None:
         self.config_changed_at = self.now()
+
+    def plug_links(self) -> None:
+        """Cabled ports have a transceiver in: they come up unless shut."""
+        for interface in self.interfaces:
+            if interface.name in self.links:
+                interface.transceiver = True
 
     # ------------------------------------------------------------------ CLI
 
@@ -218,6 +239,12 @@ class Switch:
         from sim.switch.commands import new_session
 
         return new_session(self)
+
+    def login_banner(self) -> str:
+        """Printed by an interactive SSH login before the first prompt."""
+        from sim.switch.system.render import login_banner
+
+        return login_banner(self)
 
     def exec(self, line: str) -> str:
         """One exec-mode line, as a person would see it (errors included)."""
@@ -269,7 +296,11 @@ class Switch:
         self.dns = type(self.dns)()
         self.ntp_servers, self.logging_servers = [], []
         self.callhome = CallhomeConfig()
+        self.lines = LineSettings()
+        self.logging_console = True
         self.interfaces = default_interfaces(self.sudi.udi_pid, self.sudi.udi_serial_number)
+        self.plug_links()
+        self.vlans, self.users = default_vlans(), default_users()
         self.hostname = self.name
         self.agent.set_hostname(self.name)
         self.agent.config = type(self.agent.config)()
@@ -293,6 +324,32 @@ class Switch:
 
     def bootflash_files(self) -> list[str]:
         return self.bootflash.names()
+
+    def delete_bootflash(self, name: str) -> None:
+        self.bootflash.files.pop(file_name(name), None)
+
+    # ------------------------------------------------------------------ configure replace
+
+    def arm_config_replace_timer(self, after: timedelta, previous: list[str]) -> None:
+        """`configure replace ... commit-timeout`: back to `previous` unless committed."""
+        self.commit_config_replace()
+
+        def revert() -> None:
+            from sim.switch.config_mgmt.feature import replace_running
+
+            self._replace_timer = None
+            replace_running(self, previous)
+
+        at = self.ctx.clock.now() + after
+        self._replace_timer = self.ctx.scheduler.schedule(at, revert, owner=self.name)
+
+    def commit_config_replace(self) -> bool:
+        """Keep the replaced configuration; False when no replace was waiting."""
+        if self._replace_timer is None or not self._replace_timer.active:
+            return False
+        self._replace_timer.cancel()
+        self._replace_timer = None
+        return True
 
     def save_usage(self, path: str, *, unreported_only: bool) -> str:
         """`license smart save usage ... file <path>`; returns the file name written."""

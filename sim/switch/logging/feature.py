@@ -46,7 +46,15 @@ def _logging_server(ctx: Ctx) -> str:
     return ""
 
 
+def _logging_console(ctx: Ctx) -> str:
+    # pyATS/unicon sends `no logging console` on connect; the lab has no console to log to.
+    switch_of(ctx).logging_console = not ctx.negated
+    changed(ctx)
+    return ""
+
+
 def register(grammar: Grammar) -> None:
+    grammar.add(Mode.CONFIG, "logging console [<severity:int(0-7)>]", _logging_console)
     grammar.show_text("show logging logfile", show_logging)
     grammar.add(Mode.EXEC, "show logging last <n:int(1-9999)>", _show_logging_last)
     grammar.add(
@@ -58,7 +66,7 @@ def register(grammar: Grammar) -> None:
 
 
 def running_config(switch: Switch) -> list[str]:
-    lines = []
+    lines = [] if switch.logging_console else ["no logging console"]
     for server in switch.logging_servers:
         port = "" if server.port == 514 else f" port {server.port}"
         vrf = "" if server.vrf == "default" else f" use-vrf {server.vrf}"

@@ -47,9 +47,17 @@ def _clock_set(ctx: Ctx) -> str:
     return render.show_clock(switch).splitlines()[0] + "\n"
 
 
+RELOAD_QUESTION = "This command will reboot the system. (y/n)?  [n] "
+
+
 def _reload(ctx: Ctx) -> str:
-    switch_of(ctx).reload(ascii_replay=bool(ctx.args.get("ascii")))
-    return ""
+    switch = switch_of(ctx)
+
+    def reload() -> str:
+        switch.reload(ascii_replay=bool(ctx.args.get("ascii")))
+        return ""
+
+    return ctx.confirm(RELOAD_QUESTION, reload, default=False)
 
 
 def _hostname(ctx: Ctx) -> str:

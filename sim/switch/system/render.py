@@ -131,3 +131,19 @@ def hostname_record(switch: Switch) -> Record:
 
 def hostname_text(record: Record) -> str:
     return f"{record['hostname']}\n"
+
+
+def login_banner(switch: Switch) -> str:
+    """What an interactive SSH login prints before the first prompt, as NX-OS does."""
+    year = switch.now().year
+    return (
+        "Cisco Nexus Operating System (NX-OS) Software\n"
+        "TAC support: http://www.cisco.com/tac\n"
+        f"Copyright (C) 2002-{year}, Cisco and/or its affiliates.\n"
+        "All rights reserved.\n"
+        "The copyrights to certain works contained in this software are\n"
+        "owned by other third parties and used and distributed under their own\n"
+        'licenses, such as open source.  This software is provided "as is," and unless\n'
+        "otherwise stated, there is no warranty, express or implied, including but not\n"
+        "limited to warranties of merchantability and fitness for a particular purpose.\n"
+    )

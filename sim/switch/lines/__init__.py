@@ -1,0 +1,1 @@
+"""The console and vty lines: `line console`, `line vty`, `exec-timeout`."""
