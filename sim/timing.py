@@ -99,10 +99,9 @@ class TimingProfile(BaseModel):
     ack_delay: Duration = timedelta(minutes=15)
     # (seed) largest clock difference CSSM accepts for trust establishment.
     max_clock_skew: Duration = timedelta(hours=1)
-    # (assumption) REPORTING_REQUIRED is logged when this much time remains ...
+    # (NX-OS SLP guide) REPORTING_REQUIRED is logged when this much time remains before the
+    # ACK deadline ("X-30 days") and at the deadline ("X days"), if reporting did not occur.
     reporting_warning: Duration = timedelta(days=30)
-    # (assumption) ... and daily during this last stretch before the ACK deadline.
-    reporting_daily: Duration = timedelta(days=7)
     # (assumption) one-way latency of every simulated network exchange.
     network_latency: Duration = timedelta(0)
     # (assumption) how long an exchange waits before giving up on a silent server.
@@ -133,8 +132,7 @@ TIMING_NOTES: dict[str, str] = {
     "ack_poll_every": "assumption: spacing of ACK polls",
     "ack_delay": "seed: CSSM ACK availability after a report (direct)",
     "max_clock_skew": "seed: largest accepted clock difference",
-    "reporting_warning": "assumption: REPORTING_REQUIRED when this much time remains",
-    "reporting_daily": "assumption: REPORTING_REQUIRED daily in this last stretch",
+    "reporting_warning": "NX-OS SLP guide: REPORTING_REQUIRED when this much time remains",
     "network_latency": "assumption: one-way latency of a simulated exchange",
     "request_timeout": "assumption: time an exchange waits for a silent server",
     "ntp_correction": "assumption: time NTP takes to correct a wrong switch clock",

@@ -123,11 +123,20 @@ def test_configured_usage_interval_drives_the_schedule() -> None:
     assert loop.agent.next_push == START + H + 7 * D
 
 
-def test_reporting_required_at_thirty_days_and_daily_in_last_week() -> None:
+def test_reporting_required_at_start_thirty_days_before_and_at_the_deadline_only() -> None:
     loop = AgentLoop()  # no trust: nothing is ever reported
-    loop.advance(91 * D)
+    loop.advance(400 * D)
     days = [args[0] for _, args in loop.messages(Message.REPORTING_REQUIRED)]
-    assert days == [90, 30, 7, 6, 5, 4, 3, 2, 1, 0]
+    assert days == [90, 30, 0]
+
+
+def test_a_healthy_switch_does_not_log_reporting_required_after_each_ack() -> None:
+    loop = AgentLoop()
+    loop.trust()
+    loop.advance(365 * D)
+    assert loop.agent.last_ack is not None and loop.agent.last_ack > START + 330 * D
+    # Only the requirement announced when usage started: every ACK met the next one.
+    assert [args[0] for _, args in loop.messages(Message.REPORTING_REQUIRED)] == [90]
 
 
 def test_factory_reset_removes_policy_and_trust_brings_it_back() -> None:

@@ -45,8 +45,6 @@ def test_trust_report_and_ack_over_http(sim: Simulation) -> None:
         f"A new licensing trust code was successfully installed on {udi}.",
         "%LICMGR-6-LOG_SMART_LIC_POLICY_INSTALL_SUCCESS: "
         "A new licensing policy was successfully installed.",
-        "%LICMGR-6-LOG_SMART_LIC_REPORTING_REQUIRED: "
-        "A Usage report acknowledgement will be required in 365 days.",
     ]
     pi = sim.cssm.product_instance(sim.switch("leaf1").sudi)
     assert pi is not None
