@@ -33,6 +33,7 @@ from sim.network import (
 from sim.operator import ActionError, Operator, describe_sync
 from sim.protocol.signing import Signer, TrustStore
 from sim.scheduler import Handle, Scheduler
+from sim.switch.neighbors.state import cable_pairs
 from sim.switch.switch import SimContext, Switch
 from sim.syslog import SyslogRecord
 from sim.timing import DEFAULT_TIMING, TimingProfile, parse_duration, parse_signed_duration
@@ -213,6 +214,8 @@ class Simulation:
         sim = cls(topology, start=start, timing=timing, clock=clock)
         for spec in switches or [SwitchSpec("switch")]:
             sim.add_switch(spec)
+        # Switches come cabled in pairs (vPC peer links), so LLDP and CDP have neighbours.
+        cable_pairs(list(sim.switches.values()))
         return sim
 
     def add_switch(self, spec: SwitchSpec) -> Switch:

@@ -13,23 +13,29 @@ from sim.switch.interfaces.feature import FEATURE as INTERFACES
 from sim.switch.licensing.feature import FEATURE as LICENSING
 from sim.switch.lines.feature import FEATURE as LINES
 from sim.switch.logging.feature import FEATURE as LOGGING
+from sim.switch.neighbors.feature import FEATURE as NEIGHBORS
 from sim.switch.ntp_dns.feature import FEATURE as NTP_DNS
 from sim.switch.system.feature import FEATURE as SYSTEM
+from sim.switch.users.feature import FEATURE as USERS
+from sim.switch.vlans.feature import FEATURE as VLANS
 
 if TYPE_CHECKING:
     from sim.switch.switch import Switch
 
 FEATURES: tuple[Feature, ...] = (
     SYSTEM,
+    USERS,
     NTP_DNS,
     LOGGING,
     CALLHOME,
     LICENSING,
+    VLANS,
     INTERFACES,
     LINES,
     CONFIG_MGMT,
     FILES,
     HARDWARE,
+    NEIGHBORS,
 )
 
 

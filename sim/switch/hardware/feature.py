@@ -62,4 +62,4 @@ def register(grammar: Grammar) -> None:
         grammar.show(pattern, _of(record), text, help=HELP)
 
 
-FEATURE = Feature("hardware", register, HELP)
+FEATURE = Feature("hardware", register)

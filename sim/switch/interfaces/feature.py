@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sim.switch.cli import ArgType, CommandError
+from sim.switch.cli import ArgType, CommandError, Mode
 from sim.switch.feature import Ctx, Feature, Grammar, Record, switch_of
 from sim.switch.interfaces import config, render
 from sim.switch.interfaces.state import Interface, parse_interface_name
@@ -40,6 +40,11 @@ IP_HELP = {
 }
 
 
+def _vrfs(ctx: Ctx) -> list[str]:
+    vrf = str(ctx.args.get("vrf_name") or "default")
+    return list(render.VRF_IDS) if vrf == "all" else [vrf]
+
+
 def _ip_record(
     build: Callable[[Sequence[Interface], Sequence[str]], Record],
 ) -> Callable[[Ctx], Record]:
@@ -64,6 +69,13 @@ def register(grammar: Grammar) -> None:
         _ip_record(render.ip_interface_brief_record),
         render.ip_interface_brief_text,
         help=IP_HELP,
+    )
+    grammar.add(
+        Mode.EXEC,
+        "show ipv6 interface [vrf <vrf_name:name>]",
+        lambda ctx: render.ipv6_interface_text(_vrfs(ctx)),
+        json=lambda ctx: render.ipv6_interface_record(switch_of(ctx).interfaces, _vrfs(ctx)),
+        help=IP_HELP | {"ipv6": "Display IPv6 information"},
     )
     config.register(grammar)
     grammar.show(

@@ -396,3 +396,18 @@ def ip_interface_brief_text(record: Record) -> str:
             lines.append(f"{name:<21}{row['prefix']:<16}{_ip_status(row)}")
         lines.append("")
     return "".join(f"{line}\n" for line in lines)
+
+
+# ---------------------------------------------------------------------- show ipv6 interface
+
+
+def ipv6_interface_record(interfaces: Sequence[Interface], vrfs: Sequence[str]) -> Record:
+    """IPv6 is not modelled: no interface has an IPv6 address, and NX-OS then answers
+    `| json` with an empty body (Ansible's facts and NAPALM read that as no addresses)."""
+    return {}
+
+
+def ipv6_interface_text(vrfs: Sequence[str]) -> str:
+    return "".join(
+        f'IPv6 Interface Status for VRF "{vrf}"({VRF_IDS.get(vrf, 3)})\n\n' for vrf in vrfs
+    )

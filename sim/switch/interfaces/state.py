@@ -72,7 +72,10 @@ class Interface:
 
 def is_default(interface: Interface) -> bool:
     """Nothing configured: the port has no running-config block."""
-    fresh = Interface(interface.name, interface.mac, interface.speed_mbps)
+    # A plugged cable is hardware, not configuration.
+    fresh = Interface(
+        interface.name, interface.mac, interface.speed_mbps, transceiver=interface.transceiver
+    )
     if interface.is_mgmt:
         fresh.routed = True
     return interface == fresh

@@ -1,0 +1,69 @@
+"""Local users: `username`, `show user-account`, `show users`, and the running config."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from sim.simulation import Simulation, SwitchSpec
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulation]:
+    simulation = Simulation.build("direct", switches=[SwitchSpec("leaf1")])
+    asyncio.run(simulation.boot())
+    yield simulation
+    asyncio.run(simulation.close())
+
+
+def exec_(sim: Simulation, line: str) -> str:
+    return sim.switch("leaf1").exec(line)
+
+
+def test_admin_exists_and_is_network_admin(sim: Simulation) -> None:
+    text = exec_(sim, "show user-account admin")
+    assert text.startswith("user:admin\n") and "roles:network-admin" in text
+    assert "username admin password 5 $5$" in exec_(sim, "show running-config")
+    assert exec_(sim, "show users").splitlines()[1].startswith("admin")
+
+
+def test_users_are_added_with_hashed_passwords_and_roles(sim: Simulation) -> None:
+    outputs = sim.switch("leaf1").apply_config(
+        ["username bob password s3cret role network-operator", "username carol role vdc-admin"]
+    )
+    assert outputs == ["", ""]
+    accounts = json.loads(exec_(sim, "show user-account | json"))["TABLE_template"]["ROW_template"]
+    roles = {a["usr_name"]: [r["role"] for r in a["TABLE_role"]["ROW_role"]] for a in accounts}
+    assert roles == {
+        "admin": ["network-admin"],
+        "bob": ["network-operator"],
+        "carol": ["vdc-admin"],
+    }
+    running = exec_(sim, "show running-config")
+    assert "s3cret" not in running
+    assert "username bob password 5 $5$" in running and "  role network-operator\n" in running
+    assert "username carol role vdc-admin\n" in running
+
+
+def test_saved_users_replay_to_the_same_configuration(sim: Simulation) -> None:
+    switch = sim.switch("leaf1")
+    switch.apply_config(["username bob password s3cret role network-operator"])
+    before = exec_(sim, "show running-config | include username")
+    exec_(sim, "copy running-config startup-config")
+    switch.reload()
+    assert exec_(sim, "show running-config | include username") == before
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["username bad/name role network-admin", "username bob role wizard", "no username admin"],
+)
+def test_refused(sim: Simulation, line: str) -> None:
+    output = sim.switch("leaf1").apply_config([line])[0]
+    assert output.startswith(("%", "ERROR:")) or "% Invalid" in output
+    assert [a for a in exec_(sim, "show user-account").splitlines() if a.startswith("user:")] == [
+        "user:admin"
+    ]
