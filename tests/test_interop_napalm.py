@@ -172,3 +172,66 @@ def test_cli_returns_the_text_a_person_sees(configured: SwitchEndpoints, make: A
         "Eth1/3        --      eth  routed down    XCVR not inserted"
         in output["show interface brief"]
     )
+
+
+# ---------------------------------------------------------------------- configuration candidates
+
+DRIVERS = pytest.mark.parametrize("make", [nxapi_driver, ssh_driver], ids=["nxos", "nxos_ssh"])
+
+
+def _running(lab: BackgroundLab, name: str) -> str:
+    async def show() -> str:
+        return lab.lab.simulation.switch(name).exec("show running-config")
+
+    text: str = lab.call(show)
+    return text.split("\n", 3)[3]  # without the !Command / !Time header
+
+
+@pytest.mark.slpsim(switches=1)
+@DRIVERS
+def test_merge_candidate_compares_commits_and_rolls_back(
+    slpsim_lab: BackgroundLab, make: Any
+) -> None:
+    switch = _switches(slpsim_lab)[0]
+    before = _running(slpsim_lab, switch.name)
+    with make(switch) as device:
+        device.load_merge_candidate(config="hostname merged\nntp server 10.9.9.9\n")
+        diff = device.compare_config()
+        assert "hostname merged" in diff and "ntp server 10.9.9.9" in diff
+        device.commit_config()
+        assert device.get_facts()["hostname"] == "merged"
+        assert device.compare_config() == ""
+        committed = _running(slpsim_lab, switch.name)
+        assert "ntp server 10.9.9.9\n" in committed
+        # commit saved it, as NAPALM's commit does (copy running-config startup-config).
+        startup = device.get_config(retrieve="startup")["startup"]
+        assert "hostname merged" in startup
+        device.rollback()
+        assert device.get_facts()["hostname"] == switch.name
+    assert _running(slpsim_lab, switch.name) == before
+
+
+@pytest.mark.slpsim(switches=1)
+@DRIVERS
+def test_discard_leaves_the_switch_as_it_was(slpsim_lab: BackgroundLab, make: Any) -> None:
+    switch = _switches(slpsim_lab)[0]
+    before = _running(slpsim_lab, switch.name)
+    with make(switch) as device:
+        device.load_merge_candidate(config="hostname discarded\n")
+        assert "hostname discarded" in device.compare_config()
+        device.discard_config()
+        assert device.compare_config() == ""
+        assert device.get_facts()["hostname"] == switch.name
+    assert _running(slpsim_lab, switch.name) == before
+
+
+@pytest.mark.slpsim(switches=1)
+@DRIVERS
+def test_get_config_returns_running_and_startup(slpsim_lab: BackgroundLab, make: Any) -> None:
+    switch = _switches(slpsim_lab)[0]
+    with make(switch) as device:
+        config = device.get_config()
+        full = device.get_config(retrieve="running", full=True)["running"]
+    assert f"hostname {switch.name}" in config["running"]
+    assert "!Command" not in config["running"]
+    assert f"hostname {switch.name}" in full

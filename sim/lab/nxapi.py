@@ -370,6 +370,14 @@ async def _json_rpc(access: SwitchAccess, raw: bytes) -> JSONResponse:
             break
         request_id, method, command = parsed
         outcome = await _show(access, session, command, structured=method == "cli")
+        if outcome.msg == INPUT_ERROR and session.mode == Mode.EXEC:
+            # `cli` takes configuration commands too, as if typed after `configure terminal`
+            # (NAPALM's config_list sends `hostname x` so).
+            retry = await _configure(access, session, command)
+            if retry.ok:
+                outcome = retry
+            else:
+                session.end()
         replies.append(_rpc_reply(outcome, method, request_id))
         if not outcome.ok:
             break  # NX-OS stops at the first failing command

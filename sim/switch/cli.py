@@ -701,6 +701,8 @@ class CommandSet(Generic[C]):
         )
         self.add(Mode.EXEC, "terminal width <columns:int(24-511)>", _terminal, help=helps)
         self.add(Mode.EXEC, "terminal [no] {setting= monitor | dont-ask}", _terminal, help=helps)
+        # NAPALM brackets its file operations with `terminal dont-ask` / `no terminal dont-ask`.
+        self.add(Mode.EXEC, "{no} terminal {setting= monitor | dont-ask}", _terminal, help=helps)
 
 
 def _terminal(ctx: CommandContext[Any]) -> str:

@@ -10,14 +10,15 @@ if typed, and then check that the running configuration is the target.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.switch.bootflash import BootflashError, file_name
 from sim.switch.cli import CliSession, CommandError, Mode
 from sim.switch.config_mgmt import patch
 from sim.switch.config_mgmt.state import MAX_CHECKPOINTS, Checkpoint
-from sim.switch.feature import Ctx, Feature, Grammar, switch_of
+from sim.switch.feature import Ctx, Feature, Grammar, Record, switch_of
 from sim.switch.formats import config_text, config_time
 
 if TYPE_CHECKING:
@@ -451,8 +452,22 @@ def _session_abort(ctx: Ctx) -> str:
     return ""
 
 
+def _acting(handler: Callable[[Ctx], str]) -> Callable[[Ctx], Record]:
+    """The structured form of an action (NX-API `cli`): it runs, and its body is empty."""
+
+    def record(ctx: Ctx) -> Record:
+        handler(ctx)
+        return {}
+
+    return record
+
+
 def register(grammar: Grammar) -> None:
     exec_ = Mode.EXEC
+
+    def act(pattern: str, handler: Callable[[Ctx], str], **options: Any) -> None:
+        grammar.add(exec_, pattern, handler, json=_acting(handler), **options)
+
     grammar.add(
         exec_,
         "show running-config [all]",
@@ -460,22 +475,18 @@ def register(grammar: Grammar) -> None:
         help={"all": "Show the configuration with defaults"},
     )
     grammar.add(exec_, "show startup-config", _show_startup)
-    grammar.add(exec_, "copy running-config startup-config", _copy_run_start)
-    grammar.add(exec_, "copy running-config <dest:word>", _copy_running_to)
-    grammar.add(exec_, "copy startup-config <dest:word>", _copy_startup_to)
-    grammar.add(
-        exec_,
-        "copy <source:word> {target= running-config | startup-config}",
-        _copy_file_to_config,
-    )
-    grammar.add(exec_, "copy <source:word> <dest:word>", _copy_file_to_file)
-    grammar.add(exec_, "delete <path:word> [no-prompt]", _delete)
+    act("copy running-config startup-config", _copy_run_start)
+    act("copy running-config <dest:word>", _copy_running_to)
+    act("copy startup-config <dest:word>", _copy_startup_to)
+    act("copy <source:word> {target= running-config | startup-config}", _copy_file_to_config)
+    act("copy <source:word> <dest:word>", _copy_file_to_file)
+    act("delete <path:word> [no-prompt]", _delete)
     grammar.add(exec_, "show file <path:word> [md5sum]", _show_file)
-    grammar.add(exec_, "write erase", _write_erase)
-    grammar.add(exec_, "checkpoint file <path:word>", _checkpoint_file)
-    grammar.add(exec_, "checkpoint [<name:word>] [description <description:line>]", _checkpoint)
-    grammar.add(exec_, "no checkpoint <name:word>", _no_checkpoint)
-    grammar.add(exec_, "clear checkpoint database", _clear_checkpoints)
+    act("write erase", _write_erase)
+    act("checkpoint file <path:word>", _checkpoint_file)
+    act("checkpoint [<name:word>] [description <description:line>]", _checkpoint)
+    act("no checkpoint <name:word>", _no_checkpoint)
+    act("clear checkpoint database", _clear_checkpoints)
     grammar.add(
         exec_,
         "show checkpoint [<name:word>] [summary]",
@@ -483,8 +494,7 @@ def register(grammar: Grammar) -> None:
         help={"summary": "Show a summary of the checkpoints"},
     )
     target = "{source= checkpoint <name:word> | file <path:word>}"
-    grammar.add(
-        exec_,
+    act(
         f"rollback running-config {target} [atomic | best-effort | stop-at-first-failure] "
         "[verbose]",
         _rollback,
@@ -499,12 +509,11 @@ def register(grammar: Grammar) -> None:
         _show_diff_rollback_patch,
     )
     # `config replace` is the same command: `config` abbreviates `configure`.
-    grammar.add(
-        exec_,
+    act(
         "configure replace <path:word> [verbose] [commit-timeout <seconds:int(30-3600)>]",
         _configure_replace,
     )
-    grammar.add(exec_, "configure replace commit", _configure_replace_commit)
+    act("configure replace commit", _configure_replace_commit)
     grammar.add(exec_, "configure session <name:word>", _session, enters=CONFIG_SESSION)
     grammar.add(CONFIG_SESSION, "verify", _session_verify, negatable=False)
     grammar.add(CONFIG_SESSION, "commit", _session_commit, negatable=False)
