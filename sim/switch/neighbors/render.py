@@ -328,14 +328,17 @@ def arp_text(record: Record) -> str:
         "       D - Static Adjacencies attached to down interface",
         "",
     ]
-    for vrf in record["TABLE_vrf"]["ROW_vrf"]:
-        lines += [
-            f"IP ARP Table for context {vrf['vrf-name-out']}",
-            f"Total number of entries: {vrf['cnt-total']}",
-            "Address         Age       MAC Address     Interface       Flags",
-        ]
-        lines += [
-            f"{row['ip-addr-out']:<16}{row['time-stamp']:<10}{row['mac']:<16}{row['intf-out']:<16}"
-            for row in vrf["TABLE_adj"]["ROW_adj"]
-        ]
+    vrfs = record["TABLE_vrf"]["ROW_vrf"]
+    # `vrf all` prints one table for every context, as NX-OS does.
+    title = f"context {vrfs[0]['vrf-name-out']}" if len(vrfs) == 1 else "all contexts"
+    rows = [row for vrf in vrfs for row in vrf["TABLE_adj"]["ROW_adj"]]
+    lines += [
+        f"IP ARP Table for {title}",
+        f"Total number of entries: {len(rows)}",
+        "Address         Age       MAC Address     Interface       Flags",
+    ]
+    lines += [
+        f"{row['ip-addr-out']:<16}{row['time-stamp']:<10}{row['mac']:<16}{row['intf-out']:<16}"
+        for row in rows
+    ]
     return "".join(f"{line}\n" for line in lines)
