@@ -30,6 +30,7 @@ SETUP = {
         "no switchport",
         "ip address 10.9.0.1/30",
         "username ops password 0 s3cret role network-operator",
+        "ntp server 192.0.2.123 use-vrf management",
     ],
     "leaf2": [
         "vlan 110",
@@ -40,6 +41,7 @@ SETUP = {
         "no switchport",
         "ip address 10.9.0.2/30",
         "username ops password 0 s3cret role network-operator",
+        "ntp server 192.0.2.123 use-vrf management",
     ],
 }
 
@@ -137,3 +139,8 @@ def test_get_vlans(device: tuple[NetworkDriver, SwitchEndpoints]) -> None:
     assert "Ethernet1/10" not in vlans[1]["interfaces"]
     assert PEER_LINK[switch.name][0] not in vlans[1]["interfaces"]  # routed
     assert "Ethernet1/1" in vlans[1]["interfaces"]
+
+
+def test_get_ntp_servers(device: tuple[NetworkDriver, SwitchEndpoints]) -> None:
+    driver, _ = device
+    assert driver.get_ntp_servers() == {"192.0.2.123": {}}

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sim.network import VrfDns
 from sim.switch.cli import Mode
-from sim.switch.feature import Ctx, Feature, Grammar, changed, switch_of
+from sim.switch.feature import Ctx, Feature, Grammar, Record, changed, switch_of
 from sim.switch.ntp_dns.state import NtpServer
 
 if TYPE_CHECKING:
@@ -135,6 +135,22 @@ def ntp_peer_status(switch: Switch) -> str:
     return "\n".join(lines) + "\n"
 
 
+def ntp_peers_record(ctx: Ctx) -> Record:
+    """`show ntp peers`: every configured server (NAPALM's get_ntp_servers reads this)."""
+    rows = [{"PeerIPAddress": s.ip, "serv_peer": "Server"} for s in switch_of(ctx).ntp_servers]
+    return {"TABLE_peers": {"ROW_peers": rows}}
+
+
+def ntp_peers_text(record: Record) -> str:
+    rule = "-" * 50
+    lines = [rule, f"  {'Peer IP Address':<30}Serv/Peer", rule]
+    lines += [
+        f"  {row['PeerIPAddress']:<30}{row['serv_peer']} (configured)"
+        for row in record["TABLE_peers"]["ROW_peers"]
+    ]
+    return "".join(f"{line}\n" for line in lines)
+
+
 def show_hosts(switch: Switch) -> str:
     """`show hosts`: lookup state, default domain, name servers and static hosts."""
     dns = switch.dns
@@ -155,6 +171,9 @@ def show_hosts(switch: Switch) -> str:
 def register(grammar: Grammar) -> None:
     config = Mode.CONFIG
     grammar.show_text("show ntp peer-status", ntp_peer_status)
+    grammar.show(
+        "show ntp peers", ntp_peers_record, ntp_peers_text, help={"peers": "Show all NTP peers"}
+    )
     grammar.show_text(
         "show hosts", show_hosts, help={"hosts": "Show static host names and DNS settings"}
     )
