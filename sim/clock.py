@@ -8,6 +8,7 @@ year pass in milliseconds; `PacedClock` ties virtual time to real time for labs 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -46,24 +47,49 @@ class VirtualClock:
 
 
 class PacedClock(VirtualClock):
-    """Virtual time that also flows at `rate` x real time between explicit jumps."""
+    """Virtual time that also flows at `rate` x real time between explicit jumps.
+
+    Paced and virtual time must give the same event sequence, so real time never carries
+    virtual time past an event that has not run: `hold` (the scheduler's next event) caps the
+    flow, and once the scheduler moves the clock to an event (`advance_to`) the clock stays
+    pinned there, whatever real time does while events run, until the pacer `release`s it.
+    Real time is not lost meanwhile: flowing resumes from the same anchor.
+    """
 
     def __init__(self, start: datetime, rate: float = 1.0) -> None:
         super().__init__(start)
         self.rate = rate
+        self.hold: Callable[[], datetime | None] | None = None
+        self._pinned = False
         self._anchor_real = time.monotonic()
         self._anchor_virtual = self._now
 
-    def now(self) -> datetime:
+    def _flowing(self) -> datetime:
         elapsed = (time.monotonic() - self._anchor_real) * self.rate
-        flowing = self._anchor_virtual + timedelta(seconds=elapsed)
-        self._now = max(self._now, flowing)
+        return self._anchor_virtual + timedelta(seconds=elapsed)
+
+    def now(self) -> datetime:
+        if not self._pinned:
+            flowing = self._flowing()
+            limit = self.hold() if self.hold is not None else None
+            if limit is not None:
+                flowing = min(flowing, limit)
+            self._now = max(self._now, flowing)
         return self._now
 
     def advance_to(self, when: datetime) -> None:
-        super().advance_to(max(_require_aware(when), self.now()))
-        self._anchor_real = time.monotonic()
-        self._anchor_virtual = self._now
+        when = _require_aware(when)
+        jump = when > self._flowing()
+        super().advance_to(max(when, self._now))
+        self._pinned = True
+        if jump:
+            # Explicit jumps move the anchor; catching up with events keeps it.
+            self._anchor_real = time.monotonic()
+            self._anchor_virtual = self._now
+
+    def release(self) -> None:
+        """Let real time carry virtual time again (up to the next event)."""
+        self._pinned = False
 
     def real_seconds_until(self, when: datetime) -> float:
         """How long to sleep in real time before virtual time reaches `when`."""

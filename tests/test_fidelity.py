@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from sim.simulation import Simulation, SwitchSpec
+from sim.simulation import DEFAULT_START, Simulation, SwitchSpec
 
 T = TypeVar("T")
 
@@ -206,3 +206,75 @@ def test_every_accepted_fault_is_taken(sim: Simulation) -> None:
             sim.add_fault(target, kind, params.get(kind, {}))
     sim.add_fault("leaf1", "clock-skew", {"offset": "1h"})
     assert len(sim.network.faults) == sum(map(len, FAULT_EFFECTS.values())) + 1
+
+
+# ---------------------------------------------------------------------- item 10: paced = virtual
+
+
+def test_under_a_paced_clock_each_event_sees_its_own_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.clock
+    from sim.clock import PacedClock
+    from sim.incidents import Incidents
+    from sim.scheduler import Scheduler
+
+    real = [1000.0]
+    monkeypatch.setattr(sim.clock.time, "monotonic", lambda: real[0])
+    start = DEFAULT_START
+    clock = PacedClock(start, rate=60.0)
+    scheduler = Scheduler(clock, Incidents())
+    clock.hold = scheduler.peek
+    seen: list[timedelta] = []
+
+    def retry() -> None:
+        seen.append(clock.now() - start)
+        real[0] += 0.05  # handling an event takes real time: 3 virtual seconds at this rate
+        if clock.now() + timedelta(minutes=5) <= start + timedelta(hours=4):
+            scheduler.schedule(clock.now() + timedelta(minutes=5), retry)
+
+    scheduler.schedule(start, retry)
+    for _ in range(200):  # the lab's pacing loop, one tick at a time
+        clock.release()
+        run(scheduler.run_until(clock.now()))
+        real[0] += 2.0
+    assert seen == [timedelta(minutes=5 * k) for k in range(49)]
+    assert clock.now() >= start + timedelta(hours=4)
+
+
+def test_a_paced_lab_logs_the_same_49_comm_failed_as_virtual_time() -> None:
+    import time
+
+    from sim.lab.background import BackgroundLab
+    from sim.lab.lab import LabOptions
+
+    options = LabOptions(
+        topology="cslu",
+        switches=1,
+        rate=3600.0,  # one virtual hour a second: the window takes four real seconds
+        control_port=0,
+        nxapi_port_base=0,
+        start=DEFAULT_START,
+    )
+    with BackgroundLab(options) as running:
+
+        async def break_cslu() -> int:
+            return running.lab.simulation.add_fault("cslu", "unreachable", {})
+
+        running.call(break_cslu)
+
+        async def failures() -> list[Any]:
+            records = running.lab.simulation.syslog("leaf1")
+            return [r.sim_at for r in records if r.text.startswith("Communications failure")]
+
+        deadline = time.monotonic() + 120
+        while True:
+            assert time.monotonic() < deadline, "the paced lab stopped moving"
+            at = running.call(failures)
+            if at and running.now() >= at[0] + timedelta(hours=4, minutes=20):
+                break
+            time.sleep(0.2)
+    # The scheduled push failed at T (wherever real time put T): the same retries as in
+    # virtual time, T+5m ... T+4h inclusive, then the 15-minute interval.
+    first = at[0]
+    window = [t for t in at if t <= first + timedelta(hours=4)]
+    assert window == [first + timedelta(minutes=5 * k) for k in range(49)]
+    assert first + timedelta(hours=4, minutes=15) in at

@@ -379,9 +379,13 @@ class Lab:
 
     async def _pace(self) -> None:
         scheduler = self.simulation.scheduler
+        # Real time never carries the clock past an event before it runs, and an event runs
+        # at its own time: paced labs log exactly what virtual time (scenarios) logs.
+        self.clock.hold = scheduler.peek
         while self.failure is None:
             try:
                 async with self.lock:
+                    self.clock.release()
                     await scheduler.run_until(self.clock.now())
             except CommitFailed:
                 return  # the lab is stopping (see _commit_failed)
