@@ -278,3 +278,24 @@ def test_a_paced_lab_logs_the_same_49_comm_failed_as_virtual_time() -> None:
     window = [t for t in at if t <= first + timedelta(hours=4)]
     assert window == [first + timedelta(minutes=5 * k) for k in range(49)]
     assert first + timedelta(hours=4, minutes=15) in at
+
+
+# ---------------------------------------------------------------------- item 11: asking first
+
+
+def test_factory_reset_warns_and_asks_in_an_interactive_session(sim: Simulation) -> None:
+    switch = sim.switches["leaf1"]
+    exec_(sim, f"license smart trust idtoken {sim.issue_token()} all")
+    advance(sim, timedelta(hours=2))
+    assert not switch.agent.policy.is_default
+    session = switch.new_session()
+    session.interactive = True
+    asked = session.execute("license smart factory reset")
+    assert asked.question
+    assert asked.output.endswith("Do you want to continue? (y/n)  [n] ")
+    assert "policy, RUM reports and ACK history" in asked.output
+    session.execute("")  # the default is no
+    assert not switch.agent.policy.is_default
+    session.execute("license smart factory reset")
+    session.execute("y")
+    assert switch.agent.policy.is_default

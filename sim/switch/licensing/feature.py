@@ -72,9 +72,22 @@ def _sync(ctx: Ctx) -> str:
     return ""
 
 
+# NX-OS asks before destroying state (as `reload` does); no capture of this command's own
+# wording is public, so it says what the reset removes (docs/fidelity.md: unverified).
+FACTORY_RESET_QUESTION = (
+    "This command will remove the licensing policy, RUM reports and ACK history. "
+    "Do you want to continue? (y/n)  [n] "
+)
+
+
 def _factory_reset(ctx: Ctx) -> str:
-    switch_of(ctx).factory_reset()
-    return ""
+    switch = switch_of(ctx)
+
+    def reset() -> str:
+        switch.factory_reset()
+        return ""
+
+    return ctx.confirm(FACTORY_RESET_QUESTION, reset, default=False)
 
 
 def _save_usage(ctx: Ctx) -> str:
