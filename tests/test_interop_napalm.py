@@ -235,3 +235,23 @@ def test_get_config_returns_running_and_startup(slpsim_lab: BackgroundLab, make:
     assert f"hostname {switch.name}" in config["running"]
     assert "!Command" not in config["running"]
     assert f"hostname {switch.name}" in full
+
+
+@pytest.mark.slpsim(switches=1)
+def test_nxos_ssh_replace_candidate_goes_by_scp_and_rolls_back(slpsim_lab: BackgroundLab) -> None:
+    # The NX-API driver copies its candidate with SCP to port 22 whatever port it is given,
+    # so only nxos_ssh can replace against a lab switch.
+    switch = _switches(slpsim_lab)[0]
+    before = _running(slpsim_lab, switch.name)
+    with ssh_driver(switch) as device:
+        running = device.get_config(retrieve="running")["running"]
+        candidate = running.replace(f"hostname {switch.name}", "hostname replaced")
+        device.load_replace_candidate(config=candidate.rstrip("\n") + "\nntp server 10.7.7.7\n")
+        diff = device.compare_config().splitlines()
+        assert diff == [f"no hostname {switch.name}", "hostname replaced", "ntp server 10.7.7.7"]
+        device.commit_config()
+        assert device.get_facts()["hostname"] == "replaced"
+        assert "ntp server 10.7.7.7\n" in _running(slpsim_lab, switch.name)
+        device.rollback()
+        assert device.get_facts()["hostname"] == switch.name
+    assert _running(slpsim_lab, switch.name) == before

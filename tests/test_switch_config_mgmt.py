@@ -6,9 +6,15 @@ import asyncio
 import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+import asyncssh
 import pytest
 
+from sim.lab.access import SwitchAccess
+from sim.lab.scp import MAX_FILE_BYTES, BootflashSftp
+from sim.lab.ssh import start_ssh_server
 from sim.simulation import Simulation, SwitchSpec
 from sim.switch.config_mgmt.patch import MAX_CONFIG_LINES, rollback_patch
 from sim.switch.switch import Switch
@@ -200,3 +206,37 @@ def test_a_configuration_session_applies_only_on_commit(switch: Switch) -> None:
     session.execute("configure session other")
     assert session.execute("commit").output == "Commit Successful\n"
     assert "hostname staged" in body(switch)
+
+
+def test_scp_copies_files_onto_bootflash_within_a_size_bound(tmp_path: Path) -> None:
+    source = tmp_path / "cand.cfg"
+    source.write_text("hostname copied\n")
+    back = tmp_path / "back.cfg"
+
+    async def main() -> tuple[str, str]:
+        sim = Simulation.build("direct", switches=[SwitchSpec("leaf1")])
+        await sim.boot()
+        access = SwitchAccess(sim, "leaf1")
+        server = await start_ssh_server(access)
+        try:
+            async with asyncssh.connect(
+                "127.0.0.1", server.port, username="admin", password="admin", known_hosts=None
+            ) as conn:
+                await asyncssh.scp(source, (conn, "bootflash:/cand.cfg"))
+                await asyncssh.scp((conn, "bootflash:cand.cfg"), back)
+            sftp = BootflashSftp.__new__(BootflashSftp)
+            with pytest.raises(asyncssh.SFTPFailure):
+                sftp.write(_upload("big.cfg"), MAX_FILE_BYTES, b"x")
+            return sim.switch("leaf1").read_bootflash("cand.cfg"), back.read_text()
+        finally:
+            await server.close()
+            await sim.close()
+
+    copied, fetched = asyncio.run(main())
+    assert copied == fetched == "hostname copied\n"
+
+
+def _upload(name: str) -> Any:
+    from sim.lab.scp import _Upload
+
+    return _Upload(name)

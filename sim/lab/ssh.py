@@ -20,6 +20,7 @@ import asyncssh
 
 from sim.lab.access import SwitchAccess
 from sim.lab.login_guard import LoginGuard
+from sim.lab.scp import BootflashSftp
 from sim.switch.cli import CliResult, CliSession, Mode
 from sim.switch.switch import Switch
 
@@ -162,6 +163,9 @@ async def start_ssh_server(
         port,
         server_host_keys=[host_key or shared_host_key()],
         process_factory=handle,
+        # NAPALM and netmiko copy candidate configurations onto bootflash with SCP.
+        sftp_factory=lambda chan: BootflashSftp(chan, access),
+        allow_scp=True,
         line_editor=False,
         encoding="utf-8",
         errors="replace",

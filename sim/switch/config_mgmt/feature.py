@@ -240,7 +240,7 @@ def replace_running(switch: Switch, target: list[str]) -> tuple[bool, list[str]]
     failures = _apply(switch, commands) if commands else []
     if commands:
         switch.touch_config()
-    return patch.canonical(switch.running_config_lines()) == patch.canonical(target), failures
+    return patch.same(switch.running_config_lines(), target), failures
 
 
 def _rollback_text(ok: bool, failures: list[str], what: str) -> str:

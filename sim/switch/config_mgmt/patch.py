@@ -62,6 +62,18 @@ def canonical(lines: list[str]) -> list[str]:
     return out
 
 
+def same(a: list[str], b: list[str]) -> bool:
+    """Whether two configurations hold the same commands, whatever order they list them in.
+
+    The switch prints its configuration in its own order; a file may list it in another.
+    """
+
+    def commands(lines: list[str]) -> dict[str, frozenset[str]]:
+        return {block.header: frozenset(block.children) for block in parse(lines)}
+
+    return commands(a) == commands(b)
+
+
 def _negate(command: str) -> str:
     return command[3:] if command.startswith("no ") else f"no {command}"
 
