@@ -299,3 +299,40 @@ def test_factory_reset_warns_and_asks_in_an_interactive_session(sim: Simulation)
     session.execute("license smart factory reset")
     session.execute("y")
     assert switch.agent.policy.is_default
+
+
+# ---------------------------------------------------------------------- item 8: feature usage
+
+
+def test_enabling_a_feature_changes_license_usage_and_lists_it(sim: Simulation) -> None:
+    switch = sim.switches["leaf1"]
+    switch.set_usage({"NXOS_ESSENTIALS_XF": 1})
+    config(sim, "feature bgp")
+    assert switch.licenses_in_use == {"NXOS_ESSENTIALS_XF": 1}  # Essentials covers BGP
+    config(sim, "feature nv overlay")
+    assert switch.licenses_in_use == {"NXOS_ESSENTIALS_XF": 1, "NXOS_ADVANTAGE_XF": 1}
+    assert exec_(sim, "show license usage NXOS_ADVANTAGE_XF") == "Feature List:\nbgp\nnv overlay\n"
+    assert exec_(sim, "show license usage NXOS_ESSENTIALS_XF") == "Feature List:\nbgp\n"
+    assert "nv overlay            1         enabled" in exec_(sim, "show feature")
+    assert "feature nv overlay\n" in exec_(sim, "show running-config")
+    config(sim, "no feature nv overlay")
+    assert switch.licenses_in_use == {"NXOS_ESSENTIALS_XF": 1}
+
+
+def test_enabled_features_survive_a_lab_restart_and_follow_reload(sim: Simulation) -> None:
+    from sim.lab.persistence import Persistence, _switch_state, restore_switch
+    from sim.lab.state_store import loads
+
+    switch = sim.switches["leaf1"]
+    switch.set_usage({"NXOS_ESSENTIALS_XF": 1})
+    config(sim, "feature segment-routing")
+    assert "NXOS_ADVANTAGE_XF" in switch.licenses_in_use
+    data = _switch_state(switch, Persistence(None, sim)._live())  # type: ignore[arg-type]
+    again = Simulation.build("direct", switches=[SwitchSpec("leaf1")])
+    restore_switch(again.switches["leaf1"], loads(data, Persistence(None, again)._live()))  # type: ignore[arg-type]
+    assert again.switches["leaf1"].licensed_features.enabled == ["segment-routing"]
+    run(again.close())
+    # Not saved to startup-config: a reload drops the feature and the usage it added.
+    switch.reload()
+    assert switch.licensed_features.enabled == []
+    assert switch.licenses_in_use == {"NXOS_ESSENTIALS_XF": 1}

@@ -58,6 +58,7 @@ SWITCH_STATE = (
     "lines",
     "logging_console",
     "checkpoints",
+    "licensed_features",
 )
 
 

@@ -10,6 +10,7 @@ from sim.switch.feature import Feature
 from sim.switch.files.feature import FEATURE as FILES
 from sim.switch.hardware.feature import FEATURE as HARDWARE
 from sim.switch.interfaces.feature import FEATURE as INTERFACES
+from sim.switch.licensed_features.feature import FEATURE as LICENSED_FEATURES
 from sim.switch.licensing.feature import FEATURE as LICENSING
 from sim.switch.lines.feature import FEATURE as LINES
 from sim.switch.logging.feature import FEATURE as LOGGING
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 FEATURES: tuple[Feature, ...] = (
     SYSTEM,
+    LICENSED_FEATURES,
     USERS,
     NTP_DNS,
     LOGGING,

@@ -36,6 +36,7 @@ from sim.switch.cli import CliSession, Mode
 from sim.switch.config_mgmt.state import Checkpoint
 from sim.switch.feature import INTERNAL_ERROR
 from sim.switch.interfaces.state import Interface, default_interfaces
+from sim.switch.licensed_features.state import LicensedFeatures
 from sim.switch.lines.state import LineSettings
 from sim.switch.logging.state import LoggingServer
 from sim.switch.neighbors.state import Link
@@ -124,6 +125,7 @@ class Switch:
         # The PID's ports; configuration changes them in place.
         self.interfaces: list[Interface] = default_interfaces(pid, serial)
         self.vlans: list[Vlan] = default_vlans()
+        self.licensed_features = LicensedFeatures()
         self.users: list[User] = default_users()
         # Cabling is part of the lab's build, not configuration: never saved, never reset.
         self.links: dict[str, Link] = {}
@@ -301,6 +303,8 @@ class Switch:
         self.interfaces = default_interfaces(self.sudi.udi_pid, self.sudi.udi_serial_number)
         self.plug_links()
         self.vlans, self.users = default_vlans(), default_users()
+        base = self.licensed_features.base
+        self.licensed_features = LicensedFeatures(base=base)
         self.hostname = self.name
         self.agent.set_hostname(self.name)
         self.agent.config = type(self.agent.config)()
@@ -308,6 +312,9 @@ class Switch:
         if self.startup_config:
             replay = [line for line in self.startup_config if line.strip()]
             self.apply_config([line for line in replay if not line.startswith("version ")])
+        if base is not None:
+            # Usage follows the features the startup configuration enabled.
+            self.set_usage(self.licensed_features.usage(self.licenses_in_use))
         self.booted_at = self.now()
         self.agent.reboot(self.now(), resume_reporting=not ascii_replay)
         self.pump()

@@ -1,0 +1,1 @@
+"""NX-OS features that consume a license: `feature <name>` changes license usage."""
