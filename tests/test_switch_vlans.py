@@ -138,3 +138,21 @@ def test_a_lab_keeps_its_vlans_across_a_restart(tmp_path: Path) -> None:
     assert "10   web" in before
     with BackgroundLab(options) as again:
         assert again.call(lambda: show(again)) == before
+
+
+def test_rollback_to_a_checkpoint_removes_vlans_and_users_made_since(sim: Simulation) -> None:
+    assert exec_(sim, "checkpoint before") == "Done\n"
+    config(
+        sim,
+        "vlan 10,20",
+        "name web",
+        "username bob password s3cret role network-operator",
+        "interface ethernet1/3",
+        "switchport access vlan 10",
+    )
+    assert "Rollback completed successfully" in exec_(
+        sim, "rollback running-config checkpoint before"
+    )
+    assert list(brief(sim)) == ["1"]
+    assert "bob" not in exec_(sim, "show user-account")
+    assert config(sim, "no vlan 1") == ["ERROR: Default VLAN 1 may not be deleted\n"]

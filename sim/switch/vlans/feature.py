@@ -83,7 +83,9 @@ def _vlan(ctx: Ctx) -> str:
 def _no_vlan(ctx: Ctx) -> str:
     switch = switch_of(ctx)
     ids = _vlan_ids(ctx)
-    if DEFAULT_VLAN in ids:
+    # VLAN 1 stays whatever a range says: `no vlan 1,10` (a rollback patch removing the
+    # `vlan 1,10` line) deletes VLAN 10; only `no vlan 1` alone is refused.
+    if ids == (DEFAULT_VLAN,):
         raise CommandError("ERROR: Default VLAN 1 may not be deleted")
     switch.vlans = [v for v in switch.vlans if v.vlan_id not in ids]
     changed(ctx)
