@@ -111,6 +111,9 @@ def test_get_lldp_neighbors(device: tuple[NetworkDriver, SwitchEndpoints]) -> No
     first = detail[PEER_LINK[switch.name][0]][0]
     assert first["remote_system_name"] == peer
     assert first["remote_system_description"].startswith("Cisco Nexus Operating System")
+    second = PEER_LINK[switch.name][1]
+    one = driver.get_lldp_neighbors_detail(interface=second)
+    assert list(one) == [second] and one[second][0]["remote_port"] == PEER_LINK[peer][1]
 
 
 def test_get_arp_table(device: tuple[NetworkDriver, SwitchEndpoints]) -> None:
