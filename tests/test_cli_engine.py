@@ -229,7 +229,7 @@ def test_ambiguous_prefix() -> None:
     # "Ju" is June or July.
     assert run(s, "clock set 12:00:00 1 Ju 2030").output == caret_error(7 + 21, AMBIGUOUS)
     run(s, "conf t")
-    # "n" is no or ntp.
+    # "n" is no or ntp, even though EXEC, tried next, has only `no`.
     assert run(s, "n server 1.1.1.1").output == caret_error(15, AMBIGUOUS)
 
 
@@ -317,6 +317,7 @@ def test_help_at_root_lists_mode_commands() -> None:
         "end",
         "exit",
         "license",
+        "no",  # `no terminal dont-ask`, as NAPALM sends it
         "ping",
         "show",
         "terminal",
@@ -410,7 +411,8 @@ def test_no_pattern_can_relax_the_arguments() -> None:
 
 def test_not_negatable_and_exec_commands_have_no_no_form() -> None:
     s = session()
-    assert run(s, "no show license status").output == caret_error(7, INVALID)
+    # EXEC's `no` only takes what has a `no` form there (`no terminal ...`).
+    assert run(s, "no show license status").output == caret_error(10, INVALID)
     run(s, "conf t")
     assert run(s, "no hostname x").output == caret_error(18, INVALID)
 

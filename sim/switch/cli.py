@@ -930,14 +930,19 @@ class CliSession(Generic[C]):
         modes, tokens, do_end = self._search(tokens)
         end = tokens[-1].end if tokens else (do_end or 0)
         best: _Failure | None = None
+        ambiguous: _Failure | None = None
         for mode in modes:
             found = _match(self.commands.roots(mode), tokens, line, end, mode)
             if isinstance(found, _Resolved):
                 return found
+            if mode == modes[0] and found.message == AMBIGUOUS_COMMAND:
+                # Ambiguous where the user is: an enclosing mode's own reading of the
+                # abbreviation (EXEC's `no terminal` for `n`) must not hide that.
+                ambiguous = found
             if best is None or found.pos > best.pos:
                 best = found
         assert best is not None
-        return best
+        return ambiguous or best
 
     def _run(self, resolved: _Resolved, pipes: list[_Resolved], structured: bool) -> CliResult:
         command = resolved.command
