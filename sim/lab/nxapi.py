@@ -30,6 +30,7 @@ from sim.http_input import (
     same_secret,
 )
 from sim.lab.access import SwitchAccess
+from sim.lab.login_guard import LoginGuard
 from sim.switch.cli import ENTER_CONFIG, CliResult, CliSession, Mode
 from sim.switch.switch import Switch
 
@@ -100,8 +101,12 @@ def create_nxapi_app(
     username: str = "admin",
     password: str = "admin",
     monotonic: Callable[[], float] = real_monotonic,
+    login_guard: LoginGuard | None = None,
 ) -> FastAPI:
-    """NX-API for `access`'s switch; `monotonic` (seconds) times the cookie lifetime."""
+    """NX-API for `access`'s switch; `monotonic` (seconds) times the cookie lifetime.
+
+    `login_guard` slows and locks out repeated failed logins; a lab shares one with SSH.
+    """
     app = FastAPI(
         title="NX-API",
         version="1.0",
@@ -109,17 +114,23 @@ def create_nxapi_app(
     )
     cookies = _Cookies(monotonic)
 
-    def authenticate(request: Request) -> tuple[bool, str]:
+    guard = login_guard if login_guard is not None else LoginGuard()
+
+    async def authenticate(request: Request) -> tuple[bool, str]:
         header = request.headers.get("authorization")
         if header is not None:
             credentials = basic_credentials(header)
             if credentials is None:
                 return False, "Malformed Authorization header: expected HTTP Basic"
-            user_ok = same_secret(credentials[0], username)
-            password_ok = same_secret(credentials[1], password)
-            if not (user_ok and password_ok):
-                return False, "Authentication failed: invalid username or password"
-            return True, ""
+            given_user, given_password = credentials
+            peer = request.client.host if request.client is not None else "unknown"
+            verdict = await guard.attempt(
+                peer,
+                given_user,
+                f"{access.name} nx-api",
+                lambda: same_secret(given_user, username) & same_secret(given_password, password),
+            )
+            return verdict.accepted, verdict.reason
         if cookies.valid(request.cookies.get(COOKIE)):
             return True, ""
         if request.cookies.get(COOKIE):
@@ -140,7 +151,7 @@ def create_nxapi_app(
             )
 
     async def answer(request: Request) -> Response:
-        authorised, reason = authenticate(request)
+        authorised, reason = await authenticate(request)
         if not authorised:
             return AsciiJSONResponse(
                 {"code": "401", "msg": reason},
