@@ -800,7 +800,7 @@ class CssmModel:
             udi=sudi,
             smart_account=va.smart_account,
             virtual_account=va.name,
-            report_ids=report_ids,
+            report_ids=list(report_ids),  # its own list: saved state is a tree, not a graph
             created=now,
             ready_at=now + self.ack_delay,
             device_policy_id=None,
@@ -1007,12 +1007,17 @@ class CssmModel:
         token = self.tokens.get(request.id_token)
         if token is None:
             raise _Refused(Refusal.INVALID_TOKEN)
+        pi = self.product_instance(request.sudi)
+        trust = pi.trust if pi is not None and not request.force else None
+        if pi is not None and trust is not None and trust.token == request.id_token:
+            # The same request again (its reply was lost, e.g. in a crash): the same trust
+            # code, without using the token again.
+            return Reply(status="SUCCESS", trust_code=self._sign_trust_code(pi, trust))
         refusal = token.refusal_at(now)
         if refusal is not None:
             raise _Refused(refusal)
         if clock_skewed(request.timestamp, now, self.timing):
             raise _Refused(Refusal.TIMESTAMP_MISMATCH)
-        pi = self.product_instance(request.sudi)
         if pi is not None:
             if (pi.smart_account, pi.virtual_account) != (
                 token.smart_account,
@@ -1029,15 +1034,18 @@ class CssmModel:
         pi.trust = TrustRecord.issue(token.token, now)
         pi.last_contact = now
         self.counters.trust_codes_issued += 1
+        return Reply(status="SUCCESS", trust_code=self._sign_trust_code(pi, pi.trust))
+
+    def _sign_trust_code(self, pi: ProductInstance, trust: TrustRecord) -> SignedDocument:
         body = TrustCodeBody(
-            trust_id=pi.trust.trust_id,
-            udi=request.sudi,
+            trust_id=trust.trust_id,
+            udi=pi.udi,
             smart_account=pi.smart_account,
             virtual_account=pi.virtual_account,
-            issued=now.isoformat(),
-            secret=pi.trust.secret,
+            issued=trust.installed.isoformat(),
+            secret=trust.secret,
         )
-        return Reply(status="SUCCESS", trust_code=self.signer.sign(body.model_dump()))
+        return self.signer.sign(body.model_dump())
 
     def _trusted_instance(self, sudi: Sudi, trust_id: str | None) -> ProductInstance:
         pi = self.product_instance(sudi)

@@ -314,13 +314,18 @@ class OnPremModel(UsageRelay):
         token = self.tokens.get(request.id_token)
         if token is None:
             raise Refused(Refusal.INVALID_TOKEN)
+        pi = self.product_instance(request.sudi)
+        trust = pi.trust if pi is not None and not request.force else None
+        if pi is not None and trust is not None and trust.token == request.id_token:
+            # The same request again (its reply was lost, e.g. in a crash): the same trust
+            # code, without using the token again.
+            return Reply(status="SUCCESS", trust_code=self._sign_trust_code(pi, trust))
         refusal = token.refusal_at(now)
         if refusal is not None:
             raise Refused(refusal)
         if clock_skewed(request.timestamp, now, self.timing):
             raise Refused(Refusal.TIMESTAMP_MISMATCH)
         token_location = (token.smart_account, token.virtual_account)
-        pi = self.product_instance(request.sudi)
         if pi is not None:
             if pi.location != token_location:
                 raise Refused(Refusal.SA_VA_MISMATCH)
@@ -333,16 +338,19 @@ class OnPremModel(UsageRelay):
         pi.hostname = request.hostname or pi.hostname
         pi.last_contact = now
         pi.trust = TrustRecord.issue(token.token, now)
+        self._log("INFO", "trust", f"Trust code issued to {udi_in_braces(request.sudi)}")
+        return Reply(status="SUCCESS", trust_code=self._sign_trust_code(pi, pi.trust))
+
+    def _sign_trust_code(self, pi: ProductInstance, trust: TrustRecord) -> SignedDocument:
         body = TrustCodeBody(
-            trust_id=pi.trust.trust_id,
-            udi=request.sudi,
+            trust_id=trust.trust_id,
+            udi=pi.udi,
             smart_account=pi.account,
             virtual_account=pi.virtual_account,
-            issued=now.isoformat(),
-            secret=pi.trust.secret,
+            issued=trust.installed.isoformat(),
+            secret=trust.secret,
         )
-        self._log("INFO", "trust", f"Trust code issued to {udi_in_braces(request.sudi)}")
-        return Reply(status="SUCCESS", trust_code=self.signer.sign(body.model_dump()))
+        return self.signer.sign(body.model_dump())
 
     def _report_key(self, pi: ProductInstance | None, request: UsageReportRequest) -> bytes | None:
         if request.trust_id is None:

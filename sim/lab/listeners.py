@@ -121,6 +121,9 @@ class HttpListener:
     async def stop(self) -> None:
         server, task = self._server, self._task
         if server is None or task is None:
+            # Never started (a later port was taken): the ports bound so far are let go.
+            for sock in self._sockets:
+                sock.close()
             return
         server.should_exit = True
         await task
