@@ -382,6 +382,7 @@ def lab(
     """Start a lab: back ends, switches with SSH and NX-API, and the control API, on 127.0.0.1."""
     from sim.lab.lab import Lab, LabOptions
     from sim.lab.serve import serve_lab
+    from sim.lab.state_store import StateError
 
     err = _console(stderr=True)
     try:
@@ -409,7 +410,7 @@ def lab(
                 control_token=control_token,
             )
         )
-    except ValueError as exc:
+    except (ValueError, StateError) as exc:
         err.print(f"slpsim lab: {exc}", style="red", markup=False)
         raise typer.Exit(2) from None
     # Every port is tried before anything starts: a taken one is one line, not a traceback.
@@ -417,6 +418,10 @@ def lab(
     if taken is None:
         try:
             serve_lab(the_lab, _console())
+        except StateError as exc:
+            # Found while restoring (a damaged or hand-edited state dir): one line, no traceback.
+            err.print(f"slpsim lab: {exc}", style="red", markup=False)
+            raise typer.Exit(2) from None
         except OSError as exc:
             taken = _port_error(the_lab, exc)
             if taken is None:

@@ -428,3 +428,51 @@ def test_dates_and_odd_values_round_trip() -> None:
     loaded = load_text(dump_text(value, {}), {})
     assert loaded == value
     assert loaded["offset"].utcoffset() == timedelta(hours=5, minutes=30)
+
+
+# ---------------------------------------------------------------------- the wrong shape
+
+
+def _a_stopped_lab(state_dir: Path) -> None:
+    with BackgroundLab(options(state_dir)):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("__faults__", "42"),
+        ("__workspace__", '"not a folder"'),
+        ("leaf1", '{"hostname": "leaf1", "before_send": null}'),
+        ("leaf1", "[1, 2, 3]"),
+    ],
+)
+def test_valid_json_of_the_wrong_shape_is_refused_at_restore(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    _a_stopped_lab(tmp_path)
+    write_value(tmp_path, key, value)
+    with pytest.raises(StateError, match="saved state|unknown state"):
+        BackgroundLab(options(tmp_path)).__enter__()
+
+
+def test_slpsim_lab_refuses_a_damaged_state_dir_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sim.command_line import app
+
+    _a_stopped_lab(tmp_path)
+    write_value(tmp_path, "__faults__", "42")
+    result = CliRunner().invoke(
+        app, ["lab", "--state-dir", str(tmp_path), "--control-port", "0", "--rate", "0"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "use a new --state-dir" in result.output
+
+    shutil.copy(tmp_path / "cssm.sqlite", tmp_path / "cslu.sqlite")  # another lab's database
+    result = CliRunner().invoke(
+        app, ["lab", "--state-dir", str(tmp_path), "--control-port", "0", "--rate", "0"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output

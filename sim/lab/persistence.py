@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 
-from sim.lab.state_store import StateStore, dumps, loads
+from sim.lab.state_store import StateError, StateStore, dumps, loads
 from sim.scheduler import Halt
 from sim.simulation import Simulation
 from sim.switch.switch import Switch
@@ -186,7 +186,23 @@ class Persistence:
         return bool(self.store.load("switches"))
 
     def restore(self) -> None:
-        """Put saved state into the freshly built simulation (before anything runs)."""
+        """Put saved state into the freshly built simulation (before anything runs).
+
+        The codec only rebuilds known data types, but a hand-edited or damaged state dir can
+        still hold the wrong shape (a number where the faults were): that is refused as a
+        StateError naming what was wrong, never a traceback half-way through a restart.
+        """
+        try:
+            self._restore()
+        except StateError:
+            raise
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+            raise StateError(
+                f"{self.store.state_dir}: saved state is not what this slpsim wrote "
+                f"({type(exc).__name__}: {exc}); use a new --state-dir"
+            ) from exc
+
+    def _restore(self) -> None:
         sim = self.simulation
         for name, model in sim.models.items():
             saved = self.store.load(name).get("model")
@@ -206,8 +222,7 @@ class Persistence:
             sim.operator.files.update(loads(workspace, live))
         if faults is not None:
             saved_faults, previous = loads(faults, live)
-            sim.network.restore_faults(saved_faults)
-            sim.fault_previous.update(previous)
+            sim.restore_faults(dict(saved_faults), dict(previous))
         for name, data in items.items():
             switch = sim.switches.get(name)
             if switch is not None:
@@ -219,6 +234,9 @@ def _switch_state(switch: Switch, live: Mapping[str, object]) -> bytes:
 
 
 def restore_switch(switch: Switch, state: dict[str, Any]) -> None:
+    unknown = set(state) - set(SWITCH_STATE)
+    if unknown:
+        raise StateError(f"saved switch {switch.name!r} holds unknown state {sorted(unknown)}")
     for attr, value in state.items():
         setattr(switch, attr, value)
     switch.agent.resume(switch.now())
