@@ -627,3 +627,28 @@ def test_nxapi_fuzzed_credentials_never_answer_5xx(
     answer = nxapi.post(raw, headers, auth=None)
     assert_answered(answer)
     assert answer.status_code in (200, 401)
+
+
+def test_the_lab_start_table_never_echoes_a_secret_it_was_given() -> None:
+    from rich.console import Console
+
+    from sim.lab.lab import Lab, LabEndpoints, LabOptions, SwitchEndpoints
+    from sim.lab.serve import endpoint_table
+
+    def printed(options: LabOptions) -> str:
+        lab = Lab(options)
+        endpoints = LabEndpoints(
+            control_port=8080,
+            backends={"cssm": 9001},
+            switches=[SwitchEndpoints("leaf1", "N9K-C93180YC-FX", "FDO2434107N", 2201, 8201)],
+        )
+        console = Console(record=True, width=200)
+        console.print(endpoint_table(lab, endpoints))
+        return console.export_text()
+
+    given = printed(LabOptions(switches=1, password="s3cret-pw", control_token="tok-123456"))
+    assert "s3cret-pw" not in given
+    assert "tok-123456" not in given
+    assert "<the password given>" in given
+    # The well-known default is still spelled out, so a first lab is usable at a glance.
+    assert "admin / admin" in printed(LabOptions(switches=1))

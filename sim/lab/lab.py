@@ -40,6 +40,7 @@ from sim.timing import DEFAULT_TIMING, TimingProfile
 # Serial numbers in Cisco's form (3 letters, 4 digits of year/week, 4 characters).
 _SERIAL_BASE = 2434107
 PIDS = ("N9K-C93180YC-FX", "N9K-C9336C-FX2", "N9K-C93240YC-FX2", "N9K-C9364C")
+DEFAULT_PASSWORD = "admin"
 PACE_TICK_SECONDS = 0.25
 SAVE_EVERY_SECONDS = 1.0
 DEFAULT_RATE = 1.0
@@ -63,7 +64,7 @@ class LabOptions:
     nxapi_port_base: int = 0
     backend_port_base: int = 0
     username: str = "admin"
-    password: str = "admin"
+    password: str = DEFAULT_PASSWORD
     state_dir: Path | None = None
     start: datetime | None = None
     control_token: str | None = None

@@ -9,7 +9,7 @@ import signal
 from rich.console import Console
 from rich.table import Table
 
-from sim.lab.lab import Lab, LabEndpoints
+from sim.lab.lab import DEFAULT_PASSWORD, Lab, LabEndpoints
 from sim.lab.persistence import CommitFailed
 
 
@@ -26,13 +26,16 @@ def endpoint_table(lab: Lab, endpoints: LabEndpoints) -> Table:
         header_style="bold",
         title_justify="left",
     )
-    token = f"Bearer {opts.control_token}" if opts.control_token else "-"
+    # Secrets the operator gave are not echoed to a terminal that may be logged or shared;
+    # only the well-known default password is spelled out.
+    token = "Bearer <the control token given>" if opts.control_token else "-"
     # The base URL (what --control and $SLPSIM_CONTROL take); routes are /sim/..., docs /docs.
     table.add_row("control API", f"http://{host}:{endpoints.control_port}", token)
     table.add_row("  its Swagger page", f"http://{host}:{endpoints.control_port}/docs", token)
     for name, port in sorted(endpoints.backends.items()):
         table.add_row(f"{name} (back end)", f"http://{host}:{port}", "-")
-    creds = f"{opts.username} / {opts.password}"
+    shown = opts.password if opts.password == DEFAULT_PASSWORD else "<the password given>"
+    creds = f"{opts.username} / {shown}"
     for entry in endpoints.switches:
         table.add_row(f"{entry.name} ssh", f"ssh {opts.username}@{host} -p {entry.ssh_port}", creds)
         table.add_row(f"{entry.name} nx-api", f"http://{host}:{entry.nxapi_port}/ins", creds)
