@@ -225,6 +225,18 @@ HOSTILE = {
         "switches: [{name: a, serial: " + "S" * 1000 + "}]\nsteps:\n  - advance: 1s\n",
         5,
     ),
+    "a slow fault of 5000 seconds": (
+        "steps:\n  - fault: {target: cssm, kind: slow, seconds: 5000}\n",
+        6,
+    ),
+    "an ack delay of eleven years": (
+        "steps:\n  - fault: {target: cssm, kind: ack-delay, duration: 4100d}\n",
+        6,
+    ),
+    "a fault with no effect on its target": (
+        "steps:\n  - fault: {target: switch, kind: unreachable}\n",
+        6,
+    ),
     "a hostname with an escape": (
         'switches: [{name: a, hostname: "x\\e[2J"}]\nsteps:\n  - advance: 1s\n',
         5,
@@ -359,3 +371,9 @@ def test_mutated_files_load_or_are_scenario_errors(cut: int, drop: int, insert: 
 @given(text=st.text(max_size=300))
 def test_random_text_loads_or_is_a_scenario_error(text: str) -> None:
     _loads_or_refuses(text)
+
+
+def test_unclosed_variables_are_scanned_in_linear_time() -> None:
+    # 60,000 `${` without a `}`: a scan that restarts at each one takes minutes.
+    text = HEAD + "steps:\n  - exec: show clock " + "${" * 60_000 + "\n"
+    bounded(lambda: _loads_or_refuses(text), seconds=10)

@@ -370,8 +370,8 @@ def test_missing_file(tmp_path: Path) -> None:
         ("{target: cssm, kind: dns, seconds: 3}", "fault kind dns takes no seconds"),
         ("{target: leaf1, kind: clock-skew, offset: soon}", "steps[0].fault.offset: expected a"),
         ("{target: cslu2, kind: dns}", "steps[0].fault.target: expected a fault target"),
-        ("{target: cssm, kind: clock-skew, offset: 1h}", "clock-skew applies to a switch"),
-        ("{target: cssm, kind: down-rev}", "fault down-rev applies to onprem"),
+        ("{target: cssm, kind: clock-skew, offset: 1h}", "fault clock-skew has no effect on cssm"),
+        ("{target: cssm, kind: down-rev}", "fault down-rev has no effect on cssm; cssm accepts"),
     ],
 )
 def test_bad_faults(tmp_path: Path, fault: str, message: str) -> None:

@@ -41,7 +41,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from sim.network import FAULT_KINDS
+from sim.network import FAULT_KINDS, FaultError, check_fault_target, validate_fault
 from sim.timing import (
     DEFAULT_TIMING,
     Duration,
@@ -98,7 +98,7 @@ FaultKind = Literal[
 FAULT_PARAMS = ("seconds", "duration", "offset")
 assert set(get_args(FaultKind)) == set(FAULT_KINDS)
 
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_VARIABLE = re.compile(r"\$\{([^{}]*)\}")  # [^{}]: linear on unclosed `${`
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SWITCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _SERIAL = re.compile(r"^[A-Za-z0-9]{1,20}$")
@@ -357,6 +357,11 @@ class FaultSpec(_Strict):
         extra = [p for p in FAULT_PARAMS if p not in wanted and getattr(self, p) is not None]
         if extra:
             raise ValueError(f"fault kind {self.kind} takes no {', '.join(extra)}")
+        # The same bounds as the lab's (seconds, durations, offsets), checked at load time.
+        try:
+            validate_fault(self.kind, self.params())
+        except FaultError as exc:
+            raise ValueError(str(exc)) from None
         return self
 
     def params(self) -> dict[str, object]:
@@ -1330,10 +1335,13 @@ def _check(
             loc = ("steps", i, step.kind, "target")
             if spec.target not in FAULT_TARGETS and spec.target not in names:
                 found.append((loc, f"expected a fault target ({targets}), got {spec.target!r}"))
-            elif spec.kind == "clock-skew" and spec.target not in names:
-                found.append((loc, f"fault clock-skew applies to a switch ({known})"))
-            elif spec.kind == "down-rev" and spec.target != "onprem":
-                found.append((loc, "fault down-rev applies to onprem"))
+            else:
+                # The network's one table of what each target accepts: a fault with no effect
+                # is refused here, with file and line, as the lab and the control API refuse it.
+                try:
+                    check_fault_target(spec.target, spec.kind, names)
+                except FaultError as exc:
+                    found.append((loc, str(exc)))
     problems = []
     for loc, message in found:
         line, _ = _locate(root, loc)
