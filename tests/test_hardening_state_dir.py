@@ -452,7 +452,7 @@ def test_valid_json_of_the_wrong_shape_is_refused_at_restore(
 ) -> None:
     _a_stopped_lab(tmp_path)
     write_value(tmp_path, key, value)
-    with pytest.raises(StateError, match="saved state|unknown state"):
+    with pytest.raises(StateError, match=r"saved state|unknown state"):
         BackgroundLab(options(tmp_path)).__enter__()
 
 
