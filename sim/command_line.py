@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperArgument
 
 from sim.scenario.model import TOPOLOGIES, ScenarioError, load_scenario
 from sim.scenario.report import (
@@ -37,6 +38,16 @@ if TYPE_CHECKING:
     from sim.lab.lab import Lab
 
 DEFAULT_SCENARIOS = Path("scenarios")
+
+
+def _no_type(self: object, ctx: object) -> str:
+    return ""
+
+
+# typer prints each positional argument's Python type beside its name (`PATH <list[Path]>`,
+# `TARGET <str>`) and has no setting to turn it off; our arguments name their choices in
+# their help, so the type is noise. An empty type is what typer itself skips.
+setattr(TyperArgument, "display_type", _no_type)  # noqa: B010
 
 app = typer.Typer(
     rich_markup_mode=None,

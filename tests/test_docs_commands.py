@@ -21,8 +21,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
 from sim.lab.background import BackgroundLab
 from sim.lab.lab import LabOptions
@@ -238,3 +241,26 @@ def test_benchmark_figures_read_as_their_script_prints_them(script: str, figure:
             if i > 0:
                 assert f"{words[i - 1]} N" in printed, f"{script} prints no '{words[i - 1]} N'"
     assert checked, f"no figure in {figure!r}"
+
+
+def _every_command() -> list[list[str]]:
+    from sim.command_line import app
+
+    def walk(command: Any, path: list[str]) -> list[list[str]]:
+        found = [path]
+        for name, sub in getattr(command, "commands", {}).items():
+            found += walk(sub, [*path, name])
+        return found
+
+    commands = walk(typer.main.get_command(app), [])
+    assert ["fault", "add"] in commands  # the walk reaches nested commands
+    return commands
+
+
+def test_no_help_text_shows_a_python_type_as_a_placeholder() -> None:
+    from sim.command_line import app
+
+    runner = CliRunner()
+    for path in _every_command():
+        shown = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "100"}).output
+        assert not re.search(r"<(str|int|float|bool|list\[|Path)", shown), (path, shown)
