@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from rich.console import Console
+from wire_lab import lab_options, nxapi_output, post_nxapi
 
 import sim.lab.lab as lab_module
 import sim.lab.ssh as ssh_module
@@ -33,39 +34,11 @@ DISK_FULL = "database or disk is full"
 
 
 def options(state_dir: Path, **changes: Any) -> LabOptions:
-    settings: dict[str, Any] = {
-        "switches": 1,
-        "rate": 0.0,
-        "control_port": 0,
-        "ssh_port_base": 0,
-        "nxapi_port_base": 0,
-        "start": START,
-        "state_dir": state_dir,
-    }
-    settings.update(changes)
-    return LabOptions(**settings)
+    return lab_options(state_dir, start=START, **{"switches": 1, **changes})
 
 
-def nxapi(port: int, command: str, kind: str = "cli_show_ascii") -> httpx.Response:
-    body = {
-        "ins_api": {
-            "version": "1.0",
-            "type": kind,
-            "chunk": "0",
-            "sid": "1",
-            "input": command,
-            "output_format": "json",
-        }
-    }
-    return httpx.post(
-        f"http://127.0.0.1:{port}/ins", json=body, auth=("admin", "admin"), timeout=30
-    )
-
-
-def nxapi_body(port: int, command: str, kind: str = "cli_show_ascii") -> Any:
-    response = nxapi(port, command, kind)
-    assert response.status_code == 200, response.text
-    return response.json()["ins_api"]["outputs"]["output"]
+nxapi = post_nxapi
+nxapi_body = nxapi_output
 
 
 def control_url(running: BackgroundLab) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from wire_lab import lab_options, nxapi_output
 
 from cssm_mock.models import Counters
 from sim.lab.background import BackgroundLab
@@ -30,35 +31,10 @@ TRUST_ISSUER = {"direct": "cssm", "cslu": None, "onprem": "onprem"}
 
 
 def options(state_dir: Path, **changes: Any) -> LabOptions:
-    settings: dict[str, Any] = {
-        "switches": 2,
-        "rate": 0.0,
-        "control_port": 0,
-        "ssh_port_base": 0,
-        "nxapi_port_base": 0,
-        "start": START,
-        "state_dir": state_dir,
-    }
-    settings.update(changes)
-    return LabOptions(**settings)
+    return lab_options(state_dir, start=START, **changes)
 
 
-def nxapi(port: int, command: str, kind: str = "cli_show_ascii") -> Any:
-    body = {
-        "ins_api": {
-            "version": "1.0",
-            "type": kind,
-            "chunk": "0",
-            "sid": "1",
-            "input": command,
-            "output_format": "json",
-        }
-    }
-    response = httpx.post(
-        f"http://127.0.0.1:{port}/ins", json=body, auth=("admin", "admin"), timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["ins_api"]["outputs"]["output"]
+nxapi = nxapi_output
 
 
 def saved_state_dir(state_dir: Path, *, holding: str = "leaf1") -> Path:

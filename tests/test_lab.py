@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from typer.testing import CliRunner
+from wire_lab import nxapi_output
 
 from sim.command_line import app
 from sim.lab.background import BackgroundLab
@@ -41,20 +42,7 @@ def control(lab: BackgroundLab) -> Iterator[httpx.Client]:
 
 
 def nxapi_ascii(lab: BackgroundLab, switch: int, command: str, kind: str = "cli_show_ascii") -> Any:
-    port = lab.endpoints.switches[switch].nxapi_port
-    body = {
-        "ins_api": {
-            "version": "1.0",
-            "type": kind,
-            "chunk": "0",
-            "sid": "1",
-            "input": command,
-            "output_format": "json",
-        }
-    }
-    response = httpx.post(f"http://127.0.0.1:{port}/ins", json=body, auth=("admin", "admin"))
-    assert response.status_code == 200, response.text
-    return response.json()["ins_api"]["outputs"]["output"]
+    return nxapi_output(lab.endpoints.switches[switch].nxapi_port, command, kind)
 
 
 def test_clock_reads_and_jumps(control: httpx.Client) -> None:

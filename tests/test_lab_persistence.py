@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import httpx
 import pytest
+from wire_lab import lab_options, nxapi_output
 
 from sim.agent.states import ReportState
 from sim.lab.background import BackgroundLab
@@ -27,35 +28,10 @@ START = datetime.fromisoformat("2026-04-06T08:00:00+00:00")
 
 
 def options(state_dir: Path, **changes: Any) -> LabOptions:
-    settings: dict[str, Any] = {
-        "switches": 2,
-        "rate": 0.0,
-        "control_port": 0,
-        "ssh_port_base": 0,
-        "nxapi_port_base": 0,
-        "start": START,
-        "state_dir": state_dir,
-    }
-    settings.update(changes)
-    return LabOptions(**settings)
+    return lab_options(state_dir, start=START, **changes)
 
 
-def nxapi(port: int, command: str, kind: str = "cli_show_ascii") -> Any:
-    body = {
-        "ins_api": {
-            "version": "1.0",
-            "type": kind,
-            "chunk": "0",
-            "sid": "1",
-            "input": command,
-            "output_format": "json",
-        }
-    }
-    response = httpx.post(
-        f"http://127.0.0.1:{port}/ins", json=body, auth=("admin", "admin"), timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["ins_api"]["outputs"]["output"]
+nxapi = nxapi_output
 
 
 def test_restart_resumes_clock_trust_reports_config_and_syslog(tmp_path: Path) -> None:
