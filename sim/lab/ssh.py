@@ -13,6 +13,7 @@ import asyncio
 import hmac
 import logging
 import re
+from collections import deque
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sim.lab.login_guard import LoginGuard
 from sim.lab.scp import BootflashSftp
 from sim.switch.cli import CliResult, CliSession, Mode
 from sim.switch.switch import Switch
+from sim.syslog import SyslogRecord
 
 HOST_KEY_ALGORITHM = "ssh-ed25519"
 MORE = " --More-- "
@@ -32,6 +34,9 @@ TOO_LONG = f"% Command line too long: at most {MAX_LINE} characters.\n"
 MAX_HISTORY = 256
 MAX_HELP_LINE = 1024  # `?` help is given on lines up to this long
 INTERNAL_ERROR = "% Internal error while executing command; see slpsim incidents\n"
+# Log lines held for a monitor session that is busy (a command running, the pager, a question);
+# beyond it the oldest go, so a jump of a simulated year cannot fill the server's memory.
+MONITOR_BACKLOG = 512
 READ_CHUNK = 4096
 
 _log = logging.getLogger(__name__)
@@ -215,6 +220,11 @@ async def _run_line(
         return CliResult(INTERNAL_ERROR, error=True)
 
 
+def _ignore_lost_client(task: asyncio.Future[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # a client gone mid-write has nothing left to be shown
+
+
 class _Shell:
     """One interactive session: line editing, echo, `?` help, the pager and the prompt."""
 
@@ -235,6 +245,12 @@ class _Shell:
         self.closing = False
         # Set when typed text went past MAX_LINE and was dropped.
         self.overflow = False
+        # `terminal monitor`: the switch's log lines, written between what the user sees.
+        self.monitored: deque[str] = deque(maxlen=MONITOR_BACKLOG)
+        self.busy = False
+        self.asking = False
+        self.monitor_wake: asyncio.Handle | None = None
+        self.switch = access.switch
 
     # ------------------------------------------------------------------ output
 
@@ -254,21 +270,62 @@ class _Shell:
     # ------------------------------------------------------------------ main loop
 
     async def run(self) -> None:
-        self.write(self.access.switch.login_banner() + "\n" + self.prompt)
-        await self.flush()
-        while not self.closing:
-            try:
-                data = await self.process.stdin.read(READ_CHUNK)
-            except (asyncssh.BreakReceived, asyncssh.SignalReceived, asyncssh.TerminalSizeChanged):
-                continue
-            if not data:
-                break
-            await self.feed(data)
+        self.switch.syslog_listeners.append(self.logged)
+        try:
+            self.write(self.switch.login_banner() + "\n" + self.prompt)
             await self.flush()
-            # Input that is already buffered does not suspend the read: give other sessions,
-            # the pacer and the HTTP front ends their turn between chunks.
-            await asyncio.sleep(0)
-        await self.flush()
+            while not self.closing:
+                try:
+                    data = await self.process.stdin.read(READ_CHUNK)
+                except (
+                    asyncssh.BreakReceived,
+                    asyncssh.SignalReceived,
+                    asyncssh.TerminalSizeChanged,
+                ):
+                    continue
+                if not data:
+                    break
+                self.busy = True
+                try:
+                    await self.feed(data)
+                finally:
+                    self.busy = False
+                self.show_monitored()
+                await self.flush()
+                # Input that is already buffered does not suspend the read: give other
+                # sessions, the pacer and the HTTP front ends their turn between chunks.
+                await asyncio.sleep(0)
+            await self.flush()
+        finally:
+            self.switch.syslog_listeners.remove(self.logged)
+            if self.monitor_wake is not None:
+                self.monitor_wake.cancel()
+
+    # ------------------------------------------------------------------ terminal monitor
+
+    def logged(self, record: SyslogRecord) -> None:
+        """A syslog listener: runs inside the simulation, so it only queues and wakes."""
+        if not self.session.terminal.monitor or self.closing:
+            return
+        self.monitored.append(record.logfile_line())
+        if self.monitor_wake is None:
+            self.monitor_wake = asyncio.get_running_loop().call_soon(self.wake_monitor)
+
+    def wake_monitor(self) -> None:
+        self.monitor_wake = None
+        if self.show_monitored():
+            flushing = asyncio.ensure_future(self.flush())
+            flushing.add_done_callback(_ignore_lost_client)
+
+    def show_monitored(self) -> bool:
+        """Write the queued log lines above the prompt, then redraw the prompt and the
+        partial line, so what is being typed is neither lost nor cut in two."""
+        if not self.monitored or self.busy or self.more or self.asking or self.closing:
+            return False
+        lines = "".join(f"{text}\n" for text in self.monitored)
+        self.monitored.clear()
+        self.write("\n" + lines + self.prompt + self.line)
+        return True
 
     async def feed(self, data: str) -> None:
         """Handle typed or pasted input; runs of plain text are taken whole, not per key."""
@@ -393,6 +450,7 @@ class _Shell:
             self.write(result.output)
             self.closing = True
             return
+        self.asking = result.question
         if result.question:
             self.write(result.output)  # the answer is the next line; no prompt until then
             return
