@@ -91,3 +91,19 @@ def test_disconnect_ends_the_session(slpsim_lab: BackgroundLab) -> None:
     device.connect(log_stdout=False)
     device.disconnect()
     assert not device.connected
+
+
+def test_genie_learns_the_platform(device: Any, slpsim_lab: BackgroundLab) -> None:
+    switch = slpsim_lab.endpoints.switches[0]
+    platform = device.learn("platform")
+    assert platform.os == "NX-OS"
+    assert platform.version == "10.4(3)"
+    assert platform.chassis == switch.pid
+    assert platform.chassis_sn == switch.serial
+    supervisor = platform.slot["rp"]["1"]
+    assert supervisor["sn"] == switch.serial
+    assert supervisor["redundancy_state"] == "active"
+    members = platform.virtual_device["1"]["membership"]
+    assert "Eth1/1" in members
+    assert "mgmt0" not in members
+    assert int(platform.disk_free_space) > 0

@@ -75,6 +75,8 @@ SENSORS: tuple[tuple[str, int, int, int], ...] = (
 )
 # Memory in kB, as `show version` reports it.
 MEMORY_KB = 24569356
+# What the kernel holds in buffers, steady once booted.
+KERNEL_BUFFERS_KB = 144876
 
 
 def chassis_of(pid: str) -> Chassis:

@@ -9,7 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sim.switch.hardware.catalog import MEMORY_KB, POWER_SUPPLIES, SENSORS, chassis_of
+from sim.switch.hardware.catalog import (
+    KERNEL_BUFFERS_KB,
+    MEMORY_KB,
+    POWER_SUPPLIES,
+    SENSORS,
+    chassis_of,
+)
 from sim.switch.hardware.load import load_at
 from sim.switch.platform import NXOS_VERSION, image_file, image_version
 
@@ -400,6 +406,10 @@ def system_resources_record(switch: Switch) -> Record:
         "memory_usage_total": str(MEMORY_KB),
         "memory_usage_used": str(load.memory_used_kb),
         "memory_usage_free": str(load.memory_free_kb),
+        "kernel_vmalloc_total": "0",
+        "kernel_vmalloc_free": "0",
+        "kernel_buffers": str(KERNEL_BUFFERS_KB),
+        "kernel_cached": str(load.memory_used_kb // 2),
         "current_memory_status": "OK",
     }
 
@@ -420,6 +430,10 @@ def system_resources_text(record: Record) -> str:
     lines += [
         f"Memory usage:   {record['memory_usage_total']}K total,   "
         f"{record['memory_usage_used']}K used,   {record['memory_usage_free']}K free",
+        f"Kernel vmalloc:   {record['kernel_vmalloc_total']}K total,   "
+        f"{record['kernel_vmalloc_free']}K free",
+        f"Kernel buffers:   {record['kernel_buffers']}K Used",
+        f"Kernel cached :   {record['kernel_cached']}K Used",
         f"Current memory status: {record['current_memory_status']}",
     ]
     return _lines(lines)
@@ -456,6 +470,50 @@ def vdc_text(record: Record) -> str:
     return _lines(lines)
 
 
+def vdc_current_record(switch: Switch) -> Record:
+    return {"name": switch.hostname, "id": "1"}
+
+
+def vdc_current_text(record: Record) -> str:
+    return _lines(["", f"Current vdc is {record['id']} - {record['name']}"])
+
+
+def vdc_membership_record(switch: Switch) -> Record:
+    # The management port belongs to no VDC.
+    ports = [
+        {"if_name": i.short_name, "if_status": "OK"}
+        for i in switch.interfaces
+        if i.name.startswith("Ethernet")
+    ]
+    return {
+        "TABLE_vdc": {
+            "ROW_vdc": [
+                {
+                    "vdc_id": "1",
+                    "vdc_name": switch.hostname,
+                    "TABLE_vdc_ifs": {"ROW_vdc_ifs": ports},
+                }
+            ]
+        }
+    }
+
+
+def vdc_membership_text(record: Record) -> str:
+    lines = ["", "Flags : b - breakout port", "-" * 33]
+    for row in record["TABLE_vdc"]["ROW_vdc"]:
+        lines += [
+            "",
+            f"vdc_id: {row['vdc_id']} vdc_name: {row['vdc_name']} interfaces:",
+            f"{'Port':<12}Status",
+            f"{'----':<12}----------",
+        ]
+        lines += [
+            f"{port['if_name']:<12}{port['if_status']}"
+            for port in row["TABLE_vdc_ifs"]["ROW_vdc_ifs"]
+        ]
+    return _lines(lines)
+
+
 def _ctime(when: datetime) -> str:
     return f"{when:%a %b} {when.day:>2} {when:%H:%M:%S %Y}"
 
@@ -464,7 +522,8 @@ def redundancy_record(switch: Switch) -> Record:
     days, hours, minutes, seconds = _uptime(switch)
     uptime = f"{days} days, {hours} hours, {minutes} minutes, {seconds} seconds"
     return {
-        "red_mode_admin": "Non-redundant",
+        # A fixed chassis is administratively HA with nothing to fail over to, as NX-OS says.
+        "red_mode_admin": "HA",
         "red_mode_oper": "None",
         "this_sup": "(sup-1)",
         "this_sup_red_state": "Active",
