@@ -124,3 +124,35 @@ def test_vdc_install_and_boot_name_the_switch_and_its_image(sim: Simulation) -> 
     assert "NXOS variable = bootflash:/nxos64-cs.10.4.3.F.bin" in exec_(sim, "show boot")
     boot = record(sim, "show boot")["TABLE_Current_Boot_Variable"]["ROW_Current_Boot_Variable"]
     assert boot[0]["sup_number"] == "sup-1"
+
+
+@pytest.mark.parametrize("pid", PIDS)
+def test_inventory_lists_the_parts_show_module_and_show_environment_report(pid: str) -> None:
+    for sim in _build(pid, serial="FDO11110002"):
+        rows = record(sim, "show inventory")["TABLE_inv"]["ROW_inv"]
+        by_name = {row["name"]: row for row in rows}
+        assert (by_name["Chassis"]["productid"], by_name["Chassis"]["serialnum"]) == (
+            pid,
+            "FDO11110002",
+        )
+        module = record(sim, "show module")["TABLE_modinfo"]["ROW_modinfo"][0]
+        assert by_name["Slot 1"]["desc"] == module["modtype"]
+        env = record(sim, "show environment")
+        supplies = env["powersup"]["TABLE_psinfo"]["ROW_psinfo"]
+        fans = [
+            row
+            for row in env["fandetails"]["TABLE_faninfo"]["ROW_faninfo"]
+            if row["fanmodel"] != "--"
+        ]
+        listed_supplies = [row for row in rows if row["name"].startswith("Power Supply")]
+        listed_fans = [row for row in rows if row["name"].startswith("Fan")]
+        assert [row["productid"] for row in listed_supplies] == [r["psmodel"] for r in supplies]
+        assert [row["productid"] for row in listed_fans] == [r["fanmodel"] for r in fans]
+        serials = [row["serialnum"] for row in listed_supplies]
+        assert len(set(serials)) == len(serials) and all(serials)
+        parsed = parse_output(
+            platform="cisco_nxos", command="show inventory", data=exec_(sim, "show inventory")
+        )
+        assert [(row["name"], row["pid"], row["sn"]) for row in parsed] == [
+            (row["name"], row["productid"], row["serialnum"]) for row in rows
+        ]

@@ -1,4 +1,4 @@
-"""The hardware feature: what the chassis is and how it is doing (`show module`,
+"""The hardware feature: what the chassis is and how it is doing (`show inventory`, `show module`,
 `show environment`, `show processes cpu`, `show system resources`, `show vdc`,
 `show redundancy status`, `show install active`, `show boot`). Nothing here is configured."""
 
@@ -8,12 +8,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sim.switch.feature import Ctx, Feature, Grammar, Record, switch_of
-from sim.switch.hardware import render
+from sim.switch.hardware import inventory, render
 
 if TYPE_CHECKING:
     from sim.switch.switch import Switch
 
 HELP = {
+    "inventory": "Show physical inventory",
     "module": "Show module information",
     "environment": "Display environment information",
     "fan": "Show fan status",
@@ -41,6 +42,7 @@ def _of(build: Callable[[Switch], Record]) -> Callable[[Ctx], Record]:
 
 
 SHOWS: tuple[tuple[str, Callable[[Switch], Record], Callable[[Record], str]], ...] = (
+    ("show inventory", inventory.inventory_record, inventory.inventory_text),
     ("show module", render.module_record, render.module_text),
     ("show environment", render.environment_record, render.environment_text),
     ("show environment fan", render.fan_record, render.fan_text),

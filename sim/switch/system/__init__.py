@@ -1,1 +1,1 @@
-"""System: hostname, version, inventory, clock, ping and reload."""
+"""System: hostname, version, clock, ping and reload."""

@@ -1,4 +1,4 @@
-"""The system feature's grammar: hostname, version, inventory, clock, ping, reload."""
+"""The system feature's grammar: hostname, version, clock, ping, reload."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ HELP = {
     "reload": "Reboot the entire box",
     "ascii": "Reload with ASCII configuration replay",
     "version": "Show the software & hardware version",
-    "inventory": "Show physical inventory",
 }
 
 
@@ -73,11 +72,6 @@ def register(grammar: Grammar) -> None:
     exec_ = Mode.EXEC
     grammar.show(
         "show version", lambda ctx: render.version_record(switch_of(ctx)), render.version_text
-    )
-    grammar.show(
-        "show inventory",
-        lambda ctx: render.inventory_record(switch_of(ctx)),
-        render.inventory_text,
     )
     grammar.show(
         "show hostname",

@@ -1,6 +1,6 @@
-"""System `show` records and their text: version, inventory, clock, hostname.
+"""System `show` records and their text: version, clock, hostname.
 
-`show version` and `show inventory` carry the keys real NX-OS sends and clients read (NAPALM
+`show version` carries the keys real NX-OS sends and clients read (NAPALM
 `get_facts`, Ansible facts); their text is rendered from that record.
 """
 
@@ -100,25 +100,6 @@ def version_text(record: Record) -> str:
             f"  {record['plugins']}",
             "",
         ]
-    )
-
-
-def inventory_record(switch: Switch) -> Record:
-    row = {
-        "name": "Chassis",
-        "desc": f"Nexus9000 {chassis_model(switch.sudi.udi_pid)} Chassis",
-        "productid": switch.sudi.udi_pid,
-        "vendorid": "V01",
-        "serialnum": switch.sudi.udi_serial_number,
-    }
-    return {"TABLE_inv": {"ROW_inv": [row]}}
-
-
-def inventory_text(record: Record) -> str:
-    return "".join(
-        f'NAME: "{row["name"]}",  DESCR: "{row["desc"]}"\n'
-        f"PID: {row['productid']:<20},  VID: {row['vendorid']:<5},  SN: {row['serialnum']}\n"
-        for row in record["TABLE_inv"]["ROW_inv"]
     )
 
 
