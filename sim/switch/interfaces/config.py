@@ -160,9 +160,11 @@ def register(grammar: Grammar) -> None:
 def running_config(switch: Switch) -> list[str]:
     lines: list[str] = []
     for interface in switch.interfaces:
+        # NX-OS lists every interface, configured or not; Ansible's interfaces resource
+        # module reads the set of interfaces from these headers.
+        lines += ["", f"interface {interface.name}"]
         if is_default(interface):
             continue
-        lines += ["", f"interface {interface.name}"]
         if interface.description:
             lines.append(f"  description {interface.description}")
         if not interface.is_mgmt and interface.routed:

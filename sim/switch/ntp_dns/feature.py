@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from sim.network import VrfDns
 from sim.switch.cli import Mode
 from sim.switch.feature import Ctx, Feature, Grammar, Record, changed, switch_of
+from sim.switch.formats import config_text
 from sim.switch.ntp_dns.state import NtpServer
+from sim.switch.platform import BIOS_VERSION, NXOS_VERSION
 
 if TYPE_CHECKING:
     from sim.switch.switch import Switch
@@ -178,6 +180,7 @@ def register(grammar: Grammar) -> None:
         "show hosts", show_hosts, help={"hosts": "Show static host names and DNS settings"}
     )
     grammar.add(config, "ntp server <ip:ipv4> [prefer] [use-vrf <vrf_name:name>]", _ntp_server)
+    grammar.add(Mode.EXEC, "show running-config ntp", _show_running_ntp)
     grammar.add(config, "ip domain-lookup", _domain_lookup)
     grammar.add(config, "ip domain-name <name:dnsname> [use-vrf <vrf_name:name>]", _domain_name)
     grammar.add(config, "ip name-server <servers:ipv4...> [use-vrf <vrf_name:name>]", _name_server)
@@ -208,11 +211,25 @@ def running_config(switch: Switch) -> list[str]:
             lines.append(f"  ip domain-name {context.domain_name}")
         if context.name_servers:
             lines.append(f"  ip name-server {' '.join(context.name_servers)}")
+    return lines + ntp_lines(switch)
+
+
+def ntp_lines(switch: Switch) -> list[str]:
+    lines = []
     for ntp in switch.ntp_servers:
         prefer = " prefer" if ntp.prefer else ""
         vrf = "" if ntp.vrf == "default" else f" use-vrf {ntp.vrf}"
         lines.append(f"ntp server {ntp.ip}{prefer}{vrf}")
     return lines
+
+
+def _show_running_ntp(ctx: Ctx) -> str:
+    # Ansible's ntp_global resource module reads this section alone.
+    switch = switch_of(ctx)
+    lines = [f"version {NXOS_VERSION} Bios:version {BIOS_VERSION}", *ntp_lines(switch)]
+    changed_at = switch.config_changed_at or switch.booted_at or switch.now()
+    title = "show running-config ntp"
+    return config_text(lines, title=title, changed_at=changed_at, now=switch.now())
 
 
 FEATURE = Feature("ntp_dns", register, HELP, running_config)
