@@ -1,9 +1,11 @@
-"""Ansible `cisco.nxos` resource modules, unmodified, against lab switches.
+"""Ansible `cisco.nxos` configuration, unmodified, against lab switches: one playbook.
 
 leaf1 over SSH (`network_cli`), leaf2 over NX-API (`httpapi`). The `hostname`, `interfaces`,
 `ntp_global` and `logging_global` modules read `show running-config ...` sections with their
 own regexes: each is gathered, merged, and merged again (the rerun must change nothing).
-See docs/interop.md.
+`nxos_config` runs with lines and parents, backup, `defaults` (`show running-config all`),
+`save_when`, `diff_against` running, startup and intended, and `replace: config`
+(`config replace <file>`). See docs/interop.md.
 """
 
 from __future__ import annotations
@@ -71,6 +73,49 @@ PLAYBOOK = """
         config: {hosts: [{host: 192.0.2.20, severity: warning}]}
     - name: logging gathered after
       cisco.nxos.nxos_logging_global: {state: gathered}
+    - name: config lines
+      cisco.nxos.nxos_config:
+        parents: interface Ethernet1/7
+        lines: [description cfg-lines]
+        backup: true
+        backup_options: {filename: "{{ inventory_hostname }}.cfg", dir_path: "BACKUPS"}
+        save_when: modified
+        diff_against: running
+      diff: true
+    - name: config lines again
+      cisco.nxos.nxos_config:
+        parents: interface Ethernet1/7
+        lines: [description cfg-lines]
+        save_when: modified
+    - name: config defaults
+      cisco.nxos.nxos_config:
+        defaults: true
+        parents: vlan 300
+        lines: [name cfg-defaults]
+        save_when: changed
+    - name: config diff against startup
+      cisco.nxos.nxos_config:
+        diff_against: startup
+      diff: true
+    - name: config diff against intended
+      cisco.nxos.nxos_config:
+        diff_against: intended
+        intended_config: "hostname {{ inventory_hostname }}x"
+      diff: true
+    - name: config save to replace file
+      cisco.nxos.nxos_command:
+        commands: [copy running-config bootflash:intended.cfg]
+    - name: config drift
+      cisco.nxos.nxos_config:
+        parents: interface Ethernet1/8
+        lines: [description drift]
+    - name: config replace
+      cisco.nxos.nxos_config:
+        replace: config
+        replace_src: bootflash:intended.cfg
+    - name: config after replace
+      cisco.nxos.nxos_command:
+        commands: [show running-config]
 """.replace("INTERFACE", json.dumps(INTERFACE))
 
 
@@ -99,7 +144,7 @@ def results(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReq
     lab: BackgroundLab = request.getfixturevalue("_slpsim_module_lab").get()
     workdir = tmp_path_factory.mktemp("ansible")
     (workdir / "inventory.ini").write_text(_inventory(lab))
-    (workdir / "playbook.yml").write_text(PLAYBOOK)
+    (workdir / "playbook.yml").write_text(PLAYBOOK.replace("BACKUPS", str(workdir / "backup")))
     bin_dir = Path(sys.executable).parent
     env = os.environ | {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -183,3 +228,39 @@ def test_logging_global_gathered_merged_and_idempotent(results: Any, index: int)
     assert commands == ["logging server 192.0.2.20 4"]
     after = _result(results, index, "logging gathered after")["gathered"]
     assert after["hosts"] == [{"host": "192.0.2.20", "severity": "warning"}]
+
+
+@pytest.mark.parametrize("index", HOSTS)
+def test_nxos_config_lines_parents_backup_save_and_diff(results: Any, index: int) -> None:
+    switch = results["lab"].endpoints.switches[index]
+    merged = _result(results, index, "config lines")
+    assert (merged["changed"], merged["updates"]) == (
+        True,
+        ["interface Ethernet1/7", "description cfg-lines"],
+    )
+    # diff_against running: before and after are `show running-config` around the change.
+    assert "description cfg-lines" in merged["diff"]["after"]
+    assert "description cfg-lines" not in merged["diff"]["before"]
+    backup = Path(merged["backup_path"]).read_text()
+    assert f"hostname {switch.name}x" in backup
+    assert "interface Ethernet1/7" in backup
+    assert _result(results, index, "config lines again")["changed"] is False
+    defaults = _result(results, index, "config defaults")
+    assert defaults["updates"] == ["vlan 300", "name cfg-defaults"]
+    # save_when saved the change: startup-config now equals the running config.
+    startup = _result(results, index, "config diff against startup")
+    assert startup["changed"] is False
+    intended = _result(results, index, "config diff against intended")
+    assert intended["diff"]["after"] == f"hostname {switch.name}x"
+    assert "interface Ethernet1/7" in intended["diff"]["before"]
+
+
+@pytest.mark.parametrize("index", HOSTS)
+def test_nxos_config_replace_config_restores_the_file(results: Any, index: int) -> None:
+    assert _result(results, index, "config drift")["changed"] is True
+    replaced = _result(results, index, "config replace")
+    assert replaced["updates"] == ["config replace bootflash:intended.cfg"]
+    running = _result(results, index, "config after replace")["stdout"][0]
+    assert "description drift" not in running
+    assert "description cfg-lines" in running
+    assert "name cfg-defaults" in running
