@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scenario_suite.py
 	$(BIN)/python benchmarks/fleet_year.py
 	$(BIN)/python benchmarks/lab_wire.py
+	$(BIN)/python benchmarks/device_model.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
