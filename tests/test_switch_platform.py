@@ -156,3 +156,32 @@ def test_inventory_lists_the_parts_show_module_and_show_environment_report(pid: 
         assert [(row["name"], row["pid"], row["sn"]) for row in parsed] == [
             (row["name"], row["productid"], row["serialnum"]) for row in rows
         ]
+
+
+def _genie(parser_class: str, module: str, output: str) -> dict[str, Any]:
+    """Parses text with a Genie NX-OS parser, as `device.parse` does after `execute`."""
+    parsers = pytest.importorskip(f"genie.libs.parser.nxos.{module}")
+    parsed: dict[str, Any] = getattr(parsers, parser_class)(device=None).parse(output=output)
+    return parsed
+
+
+def test_genie_parses_the_commands_learn_platform_sends(sim: Simulation) -> None:
+    redundancy = _genie(
+        "ShowRedundancyStatus", "show_platform", exec_(sim, "show redundancy status")
+    )
+    assert redundancy["redundancy_mode"] == {"administrative": "HA", "operational": "None"}
+    assert redundancy["supervisor_1"]["redundancy_state"] == "Active"
+    resources = _genie("ShowSystemResources", "show_system", exec_(sim, "show system resources"))
+    kernel = record(sim, "show system resources")
+    assert resources["kernel"]["kernel_buffers_kb"] == int(kernel["kernel_buffers"])
+    assert resources["kernel"]["kernel_cached_kb"] == int(kernel["kernel_cached"])
+    current = _genie("ShowVdcCurrent", "show_platform", exec_(sim, "show vdc current-vdc"))
+    assert current["current_vdc"] == {"id": "1", "name": "leaf1"}
+    membership = _genie(
+        "ShowVdcMembershipStatus", "show_platform", exec_(sim, "show vdc membership status")
+    )
+    ports = membership["virtual_device"]["1"]["membership"]["leaf1"]
+    assert len(ports) == 54 and ports["Eth1/1"]["vd_ms_status"] == "OK"
+    inventory = _genie("ShowInventory", "show_platform", exec_(sim, "show inventory"))
+    assert inventory["name"]["Chassis"]["pid"] == "N9K-C93180YC-FX"
+    assert inventory["name"]["Power Supply 2"]["pid"] == "NXA-PAC-650W-PE"
