@@ -87,6 +87,12 @@ class PacedClock(VirtualClock):
             self._anchor_real = time.monotonic()
             self._anchor_virtual = self._now
 
+    def set_rate(self, rate: float) -> None:
+        """Flow at `rate` from now on; the time already flowed is kept, not rescaled."""
+        self._anchor_virtual = self.now()
+        self._anchor_real = time.monotonic()
+        self.rate = rate
+
     def release(self) -> None:
         """Let real time carry virtual time again (up to the next event)."""
         self._pinned = False

@@ -588,6 +588,45 @@ def clock_advance(
     _console().print(f"{view['now']}", markup=False)
 
 
+@clock_app.command("pause")
+def clock_pause(ctx: typer.Context) -> None:
+    """Stop virtual time flowing with real time (`advance` still jumps it)."""
+    view = _control(ctx.obj, lambda c: c.pause())
+    assert isinstance(view, dict)
+    _console().print(f"{view['now']}  (paused)", markup=False)
+
+
+@clock_app.command("resume")
+def clock_resume(ctx: typer.Context) -> None:
+    """Let virtual time flow again at the rate it had before the pause."""
+    view = _control(ctx.obj, lambda c: c.resume())
+    assert isinstance(view, dict)
+    _console().print(f"{view['now']}  (rate {view['rate']:g}x)", markup=False)
+
+
+@clock_app.command("rate")
+def clock_rate(
+    ctx: typer.Context,
+    rate: Annotated[
+        float,
+        typer.Argument(
+            metavar="RATE", help="Virtual seconds per real second, 0 to 1000000 (0 pauses)."
+        ),
+    ],
+) -> None:
+    """Set how fast virtual time flows from now on (a restart goes back to the lab's rate)."""
+    if not 0 <= rate <= 1e6:  # also refuses nan
+        _console(stderr=True).print(
+            f"slpsim: the rate must be a number from 0 to 1000000, got {rate:g}",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    view = _control(ctx.obj, lambda c: c.set_rate(rate))
+    assert isinstance(view, dict)
+    _console().print(f"{view['now']}  (rate {view['rate']:g}x)", markup=False)
+
+
 @fault_app.command("add")
 def fault_add(
     target: Annotated[
@@ -756,13 +795,65 @@ def syslog(
             metavar="TIME", help="ISO-8601 time, e.g. 2026-01-05T09:00Z; no zone means UTC."
         ),
     ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow", "-f", help="Then print new lines as they are logged, until Ctrl-C."
+        ),
+    ] = False,
     control: ControlUrl = None,
 ) -> None:
-    """Print the lab's syslog lines."""
+    """Print the lab's syslog lines, coloured by severity."""
+    out = _console()
+    if follow:
+        _follow_syslog(out, control, switch, since)
+        return
     lines = _control(control, lambda c: c.syslog(switch, since))
     assert isinstance(lines, list)
     for line in lines:
-        _console().print(line, markup=False)
+        out.print(line, style=_severity_style(_line_severity(line)), markup=False)
+
+
+# NX-OS severities, 0 the most severe; informational (6) and below print plain.
+_SEVERITY_STYLES = {0: "bold red", 1: "bold red", 2: "bold red", 3: "red", 4: "yellow", 5: "cyan"}
+_SEVERITY_TAG = re.compile(r" %[A-Z0-9_]+-([0-7])-")
+
+
+def _line_severity(line: str) -> int:
+    tag = _SEVERITY_TAG.search(line)
+    return int(tag.group(1)) if tag else 6
+
+
+def _severity_style(severity: int) -> str:
+    return _SEVERITY_STYLES.get(severity, "dim" if severity >= 7 else "")
+
+
+def _follow_syslog(out: Console, url: str | None, switch: str | None, since: str | None) -> None:
+    from sim.lab.control_client import ControlClient, ControlError
+
+    client = ControlClient(url)
+    try:
+        # The cursor first, so no line logged while the history prints is lost.
+        cursor = int(client.follow(None, switch, wait=0)["cursor"])
+        if since:
+            for line in client.syslog(switch, since):
+                out.print(line, style=_severity_style(_line_severity(line)), markup=False)
+        while True:
+            batch = client.follow(cursor, switch)
+            cursor = int(batch["cursor"])
+            if batch["missed"]:
+                out.print(f"... {batch['missed']} lines missed", style="dim", markup=False)
+            for entry in batch["lines"]:
+                out.print(entry["line"], style=_severity_style(entry["severity"]), markup=False)
+            # Piped into grep or a file, each line is still there as soon as it is logged.
+            out.file.flush()
+    except ControlError as exc:
+        _console(stderr=True).print(f"slpsim: {exc}", style="red", markup=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how a follow ends
+    finally:
+        client.close()
 
 
 @app.command()

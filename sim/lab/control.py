@@ -23,11 +23,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sim.http_input import AsciiJSONResponse, BodyTooLarge, bounded_body, checked_json_body
 from sim.lab.control_token import ControlTokenGuard
+from sim.lab.syslog_feed import SyslogFeed
 
 if TYPE_CHECKING:
     from sim.lab.lab import Lab
 
 MAX_ADVANCE_SECONDS = 3650 * 86400.0
+# Virtual seconds per real second: a million is a year in about half a minute.
+MAX_RATE = 1e6
+# A follower's request waits at most this long for a new line, so a stopping lab is never
+# held up for long by one.
+MAX_FOLLOW_WAIT_SECONDS = 10.0
 MAX_FILE_BYTES = 16 * 1024 * 1024
 # JSON bodies here are a handful of fields; anything longer is not one of them.
 MAX_JSON_BODY_BYTES = 64 * 1024
@@ -77,6 +83,24 @@ class Advance(BaseModel):
         if not math.isfinite(value):
             raise ValueError("seconds must be a finite number")
         return value
+
+
+class RateChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rate: float = Field(ge=0, le=MAX_RATE, allow_inf_nan=False)
+
+
+class FollowedLine(BaseModel):
+    switch: str
+    severity: int
+    line: str
+
+
+class FollowBatch(BaseModel):
+    cursor: int
+    missed: int
+    lines: list[FollowedLine]
 
 
 class SwitchView(BaseModel):
@@ -260,6 +284,35 @@ def create_control_app(lab: Lab) -> FastAPI:
         await lab.advance(timedelta(seconds=body.seconds))
         return ClockView(now=lab.now().isoformat(), rate=lab.clock.rate)
 
+    # What `resume` goes back to: the rate before the last pause, first the lab's own.
+    resume_rate = [lab.rate]
+
+    def set_rate(rate: float) -> ClockView:
+        refusal = lab.refusal(front_end=False)
+        if refusal is not None:
+            raise HTTPException(409, refusal)
+        lab.clock.set_rate(rate)
+        return ClockView(now=lab.now().isoformat(), rate=lab.clock.rate)
+
+    @app.post("/sim/clock/pause", dependencies=guard, responses=errors)
+    async def pause() -> ClockView:
+        """Stop virtual time flowing with real time; jumps (`advance`) still work."""
+        if lab.clock.rate > 0:
+            resume_rate[0] = lab.clock.rate
+        return set_rate(0.0)
+
+    @app.post("/sim/clock/resume", dependencies=guard, responses=errors)
+    async def resume() -> ClockView:
+        """Flow again at the rate before the last pause (the lab's own rate if none)."""
+        return set_rate(lab.clock.rate or resume_rate[0])
+
+    @app.post("/sim/clock/rate", dependencies=guard, responses=errors)
+    async def rate(body: RateChange) -> ClockView:
+        """Virtual seconds per real second from now on (0 pauses); not kept over a restart."""
+        if body.rate > 0:
+            resume_rate[0] = body.rate
+        return set_rate(body.rate)
+
     @app.get("/sim/switches", dependencies=guard, responses=errors)
     async def switches() -> list[SwitchView]:
         views = []
@@ -394,6 +447,30 @@ def create_control_app(lab: Lab) -> FastAPI:
             records = [r for r in records if (r.sim_at or r.at) >= after]
         records.sort(key=lambda r: r.sim_at or r.at)
         return [r.logfile_line() for r in records]
+
+    feed = SyslogFeed()
+    for name, switch in sim.switches.items():
+        feed.attach(name, switch)
+
+    @app.get("/sim/syslog/follow", dependencies=guard, responses=errors)
+    async def follow(
+        after: int | None = Query(
+            default=None, ge=0, le=2**62, description="The cursor of the last answer; none: now"
+        ),
+        switch: str | None = Query(default=None, max_length=64),
+        wait: float = Query(default=5.0, ge=0, le=MAX_FOLLOW_WAIT_SECONDS, allow_inf_nan=False),
+    ) -> FollowBatch:
+        """New syslog lines as they are logged: ask again with the `cursor` answered."""
+        if switch is not None and switch not in sim.switches:
+            raise HTTPException(404, f"no switch named {switch!r}")
+        batch = await feed.wait_after(feed.last if after is None else after, switch, wait)
+        return FollowBatch(
+            cursor=batch.cursor,
+            missed=batch.missed,
+            lines=[
+                FollowedLine(switch=f.switch, severity=f.severity, line=f.line) for f in batch.lines
+            ],
+        )
 
     return app
 

@@ -75,6 +75,18 @@ class ControlClient:
         result: dict[str, Any] = self._call("POST", "/sim/clock/advance", json={"seconds": seconds})
         return result
 
+    def pause(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/sim/clock/pause")
+        return result
+
+    def resume(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/sim/clock/resume")
+        return result
+
+    def set_rate(self, rate: float) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/sim/clock/rate", json={"rate": rate})
+        return result
+
     def switches(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._call("GET", "/sim/switches")
         return result
@@ -120,6 +132,18 @@ class ControlClient:
     def syslog(self, switch: str | None = None, since: str | None = None) -> list[str]:
         params = {k: v for k, v in (("switch", switch), ("since", since)) if v}
         result: list[str] = self._call("GET", "/sim/syslog", params=params)
+        return result
+
+    def follow(
+        self, after: int | None, switch: str | None = None, wait: float = 5.0
+    ) -> dict[str, Any]:
+        """The syslog lines after cursor `after` (None: from now), waiting up to `wait` s."""
+        params: dict[str, Any] = {"wait": wait}
+        if after is not None:
+            params["after"] = after
+        if switch:
+            params["switch"] = switch
+        result: dict[str, Any] = self._call("GET", "/sim/syslog/follow", params=params)
         return result
 
     def incidents(self, since: int = 0) -> list[dict[str, Any]]:
