@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Protocol
 
@@ -42,6 +43,7 @@ from sim.scenario.model import (
     substitute_all,
 )
 from sim.syslog import SyslogRecord, glob_matches
+from sim.timing import format_duration
 
 
 class SimulationLike(Protocol):
@@ -621,8 +623,30 @@ class _Run:
             fresh.extend(_after(records, self.shown[switch]))
             self.shown[switch] = records[-1] if records else None
         fresh.sort(key=lambda r: r.sim_at or r.at)
-        for record in fresh:
+        for record, repeats in _runs(fresh):
             self._say(f"  📜 {record.logfile_line()}")
+            if repeats:
+                self._say(f"  📜 {_repeats_line(record, repeats)}")
+
+
+def _runs(records: list[SyslogRecord]) -> list[tuple[SyslogRecord, list[SyslogRecord]]]:
+    """Consecutive records of one switch saying the same thing, as (first, the repeats)."""
+    runs: list[tuple[SyslogRecord, list[SyslogRecord]]] = []
+    for record in records:
+        if runs and (runs[-1][0].hostname, runs[-1][0].body) == (record.hostname, record.body):
+            runs[-1][1].append(record)
+        else:
+            runs.append((record, []))
+    return runs
+
+
+def _repeats_line(first: SyslogRecord, repeats: list[SyslogRecord]) -> str:
+    """`… 47 more, every 5m` when evenly spaced, else `… 3 more, until <time>`."""
+    times = [r.sim_at or r.at for r in [first, *repeats]]
+    gaps = {later - earlier for earlier, later in pairwise(times)}
+    if len(gaps) == 1 and (gap := gaps.pop()) > timedelta(0):
+        return f"… {len(repeats)} more, every {format_duration(gap)}"
+    return f"… {len(repeats)} more, until {times[-1]:%Y-%m-%d %H:%M:%S}"
 
 
 def _after(records: list[SyslogRecord], marker: SyslogRecord | None) -> list[SyslogRecord]:

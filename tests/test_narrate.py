@@ -1,0 +1,25 @@
+"""`--narrate` tells the story of a shipped scenario without a wall of repeated lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.scenario.runner import run_file
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+COMM_FAILED = "%LICMGR-3-LOG_SMART_LIC_COMM_FAILED"
+
+
+def test_repeats_of_a_line_collapse_into_a_count_and_their_interval() -> None:
+    lines: list[str] = []
+    result = run_file(SCENARIOS / "cssm-unreachable-scheduled-push.yaml", narrate=lines.append)
+    assert result.passed
+    logged = [line for line in lines if COMM_FAILED in line and "📜" in line]
+    # 49 failures in the four-hour retry window, then 4 at the 15-minute fallback: each run
+    # is one line and its count, not 53 identical lines.
+    assert len(logged) == 2, logged
+    first = lines.index(logged[0])
+    assert lines[first + 1] == "  📜 … 48 more, every 5m"
+    assert lines[lines.index(logged[1]) + 1] == "  📜 … 3 more, every 15m"
+    # Every expectation checked is shown with its result.
+    assert any(line.startswith("[2026-02-04 14:00] ✔ expect_syslog") for line in lines)
