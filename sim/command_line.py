@@ -171,7 +171,9 @@ def run(
             raise _fail(str(exc)) from None
 
     def tell(line: str) -> None:
-        story.print(line, markup=False)
+        # A syslog line is coloured by its severity, as `slpsim syslog` prints it.
+        style = _severity_style(_line_severity(line)) if "📜" in line else ""
+        story.print(line, style=style, markup=False)
 
     def show(result: ScenarioResult, lines: list[str]) -> None:
         for line in lines:

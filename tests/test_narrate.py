@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from sim.command_line import app
 from sim.scenario.runner import run_file
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -23,3 +26,13 @@ def test_repeats_of_a_line_collapse_into_a_count_and_their_interval() -> None:
     assert lines[lines.index(logged[1]) + 1] == "  📜 … 3 more, every 15m"
     # Every expectation checked is shown with its result.
     assert any(line.startswith("[2026-02-04 14:00] ✔ expect_syslog") for line in lines)
+
+
+def test_narrated_syslog_lines_are_coloured_by_severity() -> None:
+    path = SCENARIOS / "cssm-unreachable-scheduled-push.yaml"
+    said = CliRunner().invoke(app, ["run", "--narrate", str(path)], env={"FORCE_COLOR": "1"})
+    assert said.exit_code == 0, said.output
+    failed = [line for line in said.output.splitlines() if COMM_FAILED in line and "📜" in line]
+    assert failed and all(line.startswith("\x1b[31m") for line in failed), failed
+    informational = [line for line in said.output.splitlines() if "%LICMGR-6-" in line]
+    assert informational and not any("\x1b[31m" in line for line in informational)
