@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -146,12 +147,23 @@ def run(
         bool,
         typer.Option("--narrate", help="Tell each scenario's story as it runs (for trainers)."),
     ] = False,
+    step: Annotated[
+        bool,
+        typer.Option(
+            "--step",
+            help="With --narrate at a terminal: wait for Enter before each step (one job).",
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document with every result.")
     ] = False,
 ) -> None:
     """Run scenario files; exit status 0 only if every scenario passes."""
     out = _console()
+    # Only someone at a terminal can press Enter; piped or in CI, --step changes nothing.
+    pausing = step and narrate and sys.stdin.isatty()
+    if pausing:
+        jobs = 1
     # With --json, stdout carries the document alone; the story goes to stderr.
     story = _console(stderr=True) if as_json else out
     try:
@@ -173,6 +185,12 @@ def run(
     def tell(line: str) -> None:
         # A syslog line is coloured by its severity, as `slpsim syslog` prints it.
         style = _severity_style(_line_severity(line)) if "📜" in line else ""
+        nonlocal pausing
+        if pausing and _STEP_LINE.match(line):
+            try:
+                input()  # the Enter a trainer presses when the class is ready for the next step
+            except EOFError:
+                pausing = False  # Ctrl-D: play the rest without stopping
         story.print(line, style=style, markup=False)
 
     def show(result: ScenarioResult, lines: list[str]) -> None:
@@ -815,6 +833,9 @@ def syslog(
     for line in lines:
         out.print(line, style=_severity_style(_line_severity(line)), markup=False)
 
+
+# Each step of a narrated scenario opens with its virtual time: `[2026-02-04 14:00] ...`.
+_STEP_LINE = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d")
 
 # NX-OS severities, 0 the most severe; informational (6) and below print plain.
 _SEVERITY_STYLES = {0: "bold red", 1: "bold red", 2: "bold red", 3: "red", 4: "yellow", 5: "cyan"}

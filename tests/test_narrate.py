@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -11,6 +15,7 @@ from sim.scenario.runner import run_file
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 COMM_FAILED = "%LICMGR-3-LOG_SMART_LIC_COMM_FAILED"
+STEPS = 64  # more Enters than the scenario has steps; extra ones are never read
 
 
 def test_repeats_of_a_line_collapse_into_a_count_and_their_interval() -> None:
@@ -36,3 +41,32 @@ def test_narrated_syslog_lines_are_coloured_by_severity() -> None:
     assert failed and all(line.startswith("\x1b[31m") for line in failed), failed
     informational = [line for line in said.output.splitlines() if "%LICMGR-6-" in line]
     assert informational and not any("\x1b[31m" in line for line in informational)
+
+
+def test_step_waits_for_enter_before_each_step_at_a_terminal() -> None:
+    path = SCENARIOS / "cssm-unreachable-scheduled-push.yaml"
+    keyboard, terminal = pty.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-m", "sim.command_line", "run", "--narrate", "--step", str(path)],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as running:
+        os.close(terminal)
+        assert running.stdout is not None
+        try:
+            told = ""
+            while "topology:" not in told:
+                told += running.stdout.readline()
+            # Before any Enter the story stops ahead of the first step.
+            assert running.poll() is None and "] " not in told
+            for _ in range(STEPS):
+                os.write(keyboard, b"\n")
+            rest = running.stdout.read()
+            assert running.wait(timeout=60) == 0
+        finally:
+            os.close(keyboard)
+            if running.poll() is None:
+                running.kill()
+    assert "✔ expect_syslog" in rest and "… 48 more, every 5m" in rest
