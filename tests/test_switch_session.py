@@ -44,13 +44,15 @@ UPLINKS = [
 def test_section_shows_each_matching_block_with_its_indented_lines(switch: Switch) -> None:
     switch.apply_config(UPLINKS)
     out = switch.exec("show running-config | section Ethernet1/")
-    assert out.splitlines() == [
+    # Unconfigured interfaces follow as bare headers, as NX-OS lists every interface.
+    assert out.splitlines()[:7] == [
         "interface Ethernet1/1",
         "  description to spine1",
         "  no shutdown",
         "interface Ethernet1/2",
         "  description to spine2",
         "  no shutdown",
+        "interface Ethernet1/3",
     ]
     assert switch.exec("show running-config | section ntp") == "ntp server 10.0.0.1\n"
 
