@@ -172,7 +172,8 @@ def _delete(ctx: Ctx) -> str:
     except BootflashError as exc:
         raise CommandError(str(exc)) from None
     if name not in switch.bootflash_files():
-        raise CommandError("No such file or directory")
+        # NX-OS answers a missing file as `dir` does: a plain line, not a `%` error.
+        return "No such file or directory\n"
     if "no-prompt" in ctx.args:
         switch.delete_bootflash(name)
         return ""
