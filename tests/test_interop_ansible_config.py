@@ -11,19 +11,16 @@ own regexes: each is gathered, merged, and merged again (the rerun must change n
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_run import run_playbook, task_result
 
 from sim.lab.background import BackgroundLab
 
 pytestmark = pytest.mark.slpsim(switches=2)
 
-PLAYBOOK_TIMEOUT = 240
 INTERFACE = {"name": "Ethernet1/5", "description": "uplink", "enabled": False, "mtu": "9216"}
 PLAYBOOK = """
 - hosts: all
@@ -119,66 +116,17 @@ PLAYBOOK = """
 """.replace("INTERFACE", json.dumps(INTERFACE))
 
 
-def _inventory(lab: BackgroundLab) -> str:
-    cli, api = lab.endpoints.switches[0], lab.endpoints.switches[1]
-    return "\n".join(
-        [
-            "[cli]",
-            f"{cli.name} ansible_host=127.0.0.1 ansible_port={cli.ssh_port}"
-            " ansible_connection=ansible.netcommon.network_cli"
-            " ansible_network_cli_ssh_type=paramiko",
-            "[api]",
-            f"{api.name} ansible_host=127.0.0.1 ansible_httpapi_port={api.nxapi_port}"
-            " ansible_connection=ansible.netcommon.httpapi ansible_httpapi_use_ssl=false",
-            "[all:vars]",
-            "ansible_network_os=cisco.nxos.nxos",
-            "ansible_user=admin",
-            "ansible_password=admin",
-            "",
-        ]
-    )
-
-
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Any:
     lab: BackgroundLab = request.getfixturevalue("_slpsim_module_lab").get()
     workdir = tmp_path_factory.mktemp("ansible")
-    (workdir / "inventory.ini").write_text(_inventory(lab))
-    (workdir / "playbook.yml").write_text(PLAYBOOK.replace("BACKUPS", str(workdir / "backup")))
-    bin_dir = Path(sys.executable).parent
-    env = os.environ | {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        "ANSIBLE_HOST_KEY_CHECKING": "False",
-        "ANSIBLE_HOME": str(workdir / "home"),
-        "ANSIBLE_LOCAL_TEMP": str(workdir / "tmp"),
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-        "ANSIBLE_NOCOLOR": "1",
-    }
-    done = subprocess.run(
-        [str(bin_dir / "ansible-playbook"), "-i", "inventory.ini", "playbook.yml"],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=PLAYBOOK_TIMEOUT,
-        check=False,
-    )
-    report = json.loads(done.stdout)
-    tasks = {task["task"]["name"]: task["hosts"] for task in report["plays"][0]["tasks"]}
-    if os.environ.get("SLPSIM_DUMP_ANSIBLE"):
-        Path(os.environ["SLPSIM_DUMP_ANSIBLE"]).write_text(json.dumps(tasks, indent=1))
-    return {"tasks": tasks, "stats": report["stats"], "lab": lab}
+    return run_playbook(lab, workdir, PLAYBOOK.replace("BACKUPS", str(workdir / "backup")))
 
 
 HOSTS = [pytest.param(0, id="network_cli"), pytest.param(1, id="httpapi")]
 
 
-def _result(results: Any, index: int, task: str) -> dict[str, Any]:
-    name = results["lab"].endpoints.switches[index].name
-    result: dict[str, Any] = results["tasks"][task][name]
-    assert not result.get("failed"), result.get("msg")
-    return result
+_result = task_result
 
 
 def _merged_then_idempotent(results: Any, index: int, task: str) -> list[str]:
