@@ -10,11 +10,10 @@ does CSSM's automation API, which wants its own OAuth2 access token.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from sim.http_input import bearer_token, same_secret
+from sim.http_input import AsciiJSONResponse, bearer_token, same_secret
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -53,19 +52,12 @@ class ControlTokenGuard:
         ):
             await self.app(scope, receive, send)
             return
-        body = json.dumps({"error": REFUSAL}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", b'Bearer realm="slpsim lab"'),
-                ],
-            }
+        refusal = AsciiJSONResponse(
+            {"error": REFUSAL},
+            status_code=401,
+            headers={"www-authenticate": 'Bearer realm="slpsim lab"'},
         )
-        await send({"type": "http.response.body", "body": body})
+        await refusal(scope, receive, send)
 
     def _presented(self, scope: Scope) -> bool:
         assert self.token is not None

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.clock import PacedClock, wall_clock_now
+from sim.http_input import AsciiJSONResponse
 from sim.lab.access import SwitchAccess
 from sim.lab.listeners import HttpListener
 from sim.lab.login_guard import LoginGuard
@@ -313,7 +313,7 @@ class Lab:
                 return
             refusal = self.refusal(front_end=front_end)
             if refusal is not None:
-                await _send_unavailable(send, refusal)
+                await _send_unavailable(scope, receive, send, refusal)
                 return
             started = replaced = False
 
@@ -331,7 +331,7 @@ class Lab:
                     if reason is not None:
                         # The commit behind this answer failed: it must not claim success.
                         replaced = True
-                        await _send_unavailable(send, reason)
+                        await _send_unavailable(scope, receive, send, reason)
                         return
                 await send(message)
 
@@ -342,7 +342,7 @@ class Lab:
                 if reason is None:
                     raise
                 if not started:
-                    await _send_unavailable(send, reason)
+                    await _send_unavailable(scope, receive, send, reason)
 
         return guarded
 
@@ -428,17 +428,8 @@ def _saved_rate(text: str | None) -> float | None:
         ) from None
 
 
-async def _send_unavailable(send: Send, reason: str) -> None:
-    body = json.dumps({"error": reason}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", b"1"),
-            ],
-        }
+async def _send_unavailable(scope: Scope, receive: Receive, send: Send, reason: str) -> None:
+    unavailable = AsciiJSONResponse(
+        {"error": reason}, status_code=503, headers={"retry-after": "1"}
     )
-    await send({"type": "http.response.body", "body": body})
+    await unavailable(scope, receive, send)
