@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from wire_lab import shown_across_a_restart
 
-from sim.lab.background import BackgroundLab
-from sim.lab.lab import LabOptions
 from sim.simulation import Simulation, SwitchSpec
 
 
@@ -73,19 +72,10 @@ def test_refused(sim: Simulation, line: str) -> None:
 
 
 def test_a_lab_keeps_its_users_across_a_restart(tmp_path: Path) -> None:
-    options = LabOptions(switches=1, control_port=0, state_dir=tmp_path)
-
-    async def configure(lab: BackgroundLab) -> str:
-        switch = lab.lab.simulation.switch("leaf1")
-        switch.apply_config(["username bob password s3cret role network-operator"])
-        lab.lab.save_switches()
-        return switch.exec("show running-config | include username")
-
-    async def show(lab: BackgroundLab) -> str:
-        return lab.lab.simulation.switch("leaf1").exec("show running-config | include username")
-
-    with BackgroundLab(options) as running:
-        before = running.call(lambda: configure(running))
+    before, after = shown_across_a_restart(
+        tmp_path,
+        ["username bob password s3cret role network-operator"],
+        "show running-config | include username",
+    )
     assert "username bob password 5 $5$" in before
-    with BackgroundLab(options) as again:
-        assert again.call(lambda: show(again)) == before
+    assert after == before

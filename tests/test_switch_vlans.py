@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 from ntc_templates.parse import parse_output
+from wire_lab import shown_across_a_restart
 
-from sim.lab.background import BackgroundLab
-from sim.lab.lab import LabOptions
 from sim.simulation import Simulation, SwitchSpec
 
 
@@ -122,22 +121,9 @@ def test_vlans_survive_reload_from_startup_config(sim: Simulation) -> None:
 
 
 def test_a_lab_keeps_its_vlans_across_a_restart(tmp_path: Path) -> None:
-    options = LabOptions(switches=1, control_port=0, state_dir=tmp_path)
-
-    async def configure(lab: BackgroundLab) -> str:
-        switch = lab.lab.simulation.switch("leaf1")
-        switch.apply_config(["vlan 10", "name web"])
-        lab.lab.save_switches()
-        return switch.exec("show vlan brief")
-
-    async def show(lab: BackgroundLab) -> str:
-        return lab.lab.simulation.switch("leaf1").exec("show vlan brief")
-
-    with BackgroundLab(options) as running:
-        before = running.call(lambda: configure(running))
+    before, after = shown_across_a_restart(tmp_path, ["vlan 10", "name web"], "show vlan brief")
     assert "10   web" in before
-    with BackgroundLab(options) as again:
-        assert again.call(lambda: show(again)) == before
+    assert after == before
 
 
 def test_rollback_to_a_checkpoint_removes_vlans_and_users_made_since(sim: Simulation) -> None:

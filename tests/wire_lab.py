@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from sim.lab.background import BackgroundLab
 from sim.lab.lab import LabOptions
 
 
@@ -48,3 +49,23 @@ def nxapi_output(port: int, command: str, kind: str = "cli_show_ascii") -> Any:
     response = post_nxapi(port, command, kind)
     assert response.status_code == 200, response.text
     return response.json()["ins_api"]["outputs"]["output"]
+
+
+def shown_across_a_restart(state_dir: Path, config: list[str], show: str) -> tuple[str, str]:
+    """`show` on leaf1 of a one-switch lab after `config`, and again after a lab restart."""
+    options = LabOptions(switches=1, control_port=0, state_dir=state_dir)
+
+    async def configure(lab: BackgroundLab) -> str:
+        switch = lab.lab.simulation.switch("leaf1")
+        switch.apply_config(config)
+        lab.lab.save_switches()
+        return switch.exec(show)
+
+    async def shown(lab: BackgroundLab) -> str:
+        return lab.lab.simulation.switch("leaf1").exec(show)
+
+    with BackgroundLab(options) as running:
+        before = running.call(lambda: configure(running))
+    with BackgroundLab(options) as again:
+        after = again.call(lambda: shown(again))
+    return before, after
