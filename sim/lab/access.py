@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sim.lab.activity import ActivityLog
 from sim.lab.persistence import CommitFailed
 from sim.switch.cli import CliResult, CliSession
 
@@ -27,12 +28,18 @@ class SwitchAccess:
         name: str,
         lock: asyncio.Lock | None = None,
         after_command: Callable[[], None] | None = None,
+        *,
+        activity: ActivityLog | None = None,
+        via: str = "ssh",
     ) -> None:
         self.simulation = simulation
         self.name = name
         self.lock = lock if lock is not None else asyncio.Lock()
         # The lab saves its state here: a command's effects survive a crash right after it.
         self.after_command = after_command
+        # Where the lab's activity log hears of each line (the console, `lab --record`).
+        self.activity = activity
+        self.via = via
 
     @property
     def switch(self) -> Switch:
@@ -51,7 +58,12 @@ class SwitchAccess:
     ) -> CliResult:
         """Execute one line in `session`, then let the simulation catch up."""
         async with self.lock:
+            at = self.simulation.clock.now()
             result = session.execute(line, prompt_len=prompt_len, structured=structured)
+            if self.activity is not None and not result.help:
+                self.activity.add(
+                    at, "cli", switch=self.name, via=self.via, line=line, error=result.error
+                )
             try:
                 await self.simulation.scheduler.settle()
                 if self.after_command is not None:

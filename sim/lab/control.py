@@ -281,6 +281,7 @@ def create_control_app(lab: Lab) -> FastAPI:
 
     @app.post("/sim/clock/advance", dependencies=guard, responses=errors)
     async def advance(body: Advance) -> ClockView:
+        lab.activity.add(lab.now(), "advance", via="control", seconds=body.seconds)
         await lab.advance(timedelta(seconds=body.seconds))
         return ClockView(now=lab.now().isoformat(), rate=lab.clock.rate)
 
@@ -292,6 +293,7 @@ def create_control_app(lab: Lab) -> FastAPI:
         if refusal is not None:
             raise HTTPException(409, refusal)
         lab.clock.set_rate(rate)
+        lab.activity.add(lab.now(), "rate", via="control", rate=rate)
         return ClockView(now=lab.now().isoformat(), rate=lab.clock.rate)
 
     @app.post("/sim/clock/pause", dependencies=guard, responses=errors)
@@ -348,6 +350,15 @@ def create_control_app(lab: Lab) -> FastAPI:
                 fault_id = sim.add_fault(body.target, body.kind, params)
             except (ValueError, KeyError, TypeError) as exc:
                 raise HTTPException(400, str(exc)) from None
+            lab.activity.add(
+                lab.now(),
+                "fault",
+                via="control",
+                target=body.target,
+                kind=body.kind,
+                params=params,
+                fault_id=fault_id,
+            )
             await sim.scheduler.settle()
             lab.persist()
         return FaultCreated(id=fault_id)
@@ -355,8 +366,18 @@ def create_control_app(lab: Lab) -> FastAPI:
     @app.delete("/sim/faults/{fault_id}", dependencies=guard, responses=errors)
     async def remove_fault(fault_id: int) -> dict[str, int]:
         async with lab.lock:
-            if not sim.remove_fault(fault_id):
+            fault = sim.network.faults.get(fault_id)
+            if fault is None or not sim.remove_fault(fault_id):
                 raise HTTPException(404, f"no fault with id {fault_id}")
+            lab.activity.add(
+                lab.now(),
+                "clear",
+                via="control",
+                target=fault.target,
+                kind=fault.kind,
+                params=dict(fault.params),
+                fault_id=fault_id,
+            )
             await sim.scheduler.settle()
             lab.persist()
         return {"removed": fault_id}
@@ -366,6 +387,7 @@ def create_control_app(lab: Lab) -> FastAPI:
         async with lab.lock:
             count = len(sim.network.faults)
             sim.clear_all_faults()
+            lab.activity.add(lab.now(), "clear_all", via="control", removed=count)
             await sim.scheduler.settle()
             lab.persist()
         return {"removed": count}
@@ -377,6 +399,14 @@ def create_control_app(lab: Lab) -> FastAPI:
                 text = sim.issue_token(body.issuer, virtual_account=body.virtual_account)
             except (ValueError, LookupError) as exc:
                 raise HTTPException(400, str(exc).strip("'\"")) from None
+            lab.activity.add(
+                lab.now(),
+                "token",
+                via="control",
+                issuer=body.issuer,
+                virtual_account=body.virtual_account,
+                token=text,
+            )
             lab.persist()
         return TokenCreated(token=text)
 
@@ -393,6 +423,15 @@ def create_control_app(lab: Lab) -> FastAPI:
                 result = sim.backend_action(body.target, body.action, params)
             except (ValueError, LookupError) as exc:
                 raise HTTPException(400, str(exc)) from None
+            lab.activity.add(
+                lab.now(),
+                "action",
+                via="control",
+                target=body.target,
+                action=body.action,
+                params=params,
+                result=result,
+            )
             await sim.scheduler.settle()
             lab.persist()
         return ActionResult(result=result)

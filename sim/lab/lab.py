@@ -29,6 +29,7 @@ from typing import Any
 from sim.clock import PacedClock, wall_clock_now
 from sim.http_input import AsciiJSONResponse
 from sim.lab.access import SwitchAccess
+from sim.lab.activity import ActivityLog
 from sim.lab.listeners import HttpListener
 from sim.lab.login_guard import LoginGuard
 from sim.lab.persistence import CommitFailed, Persistence
@@ -153,6 +154,8 @@ class Lab:
         self.login_guard = LoginGuard()
         self.endpoints = LabEndpoints()
         self.remote_syslog = RemoteSyslog()
+        # What people do to the lab, in order: the console's timeline and `--record` read it.
+        self.activity = ActivityLog()
         self._http = HttpListener(options.host)
         self._ssh_servers: list[Any] = []
         self._pacer: asyncio.Task[None] | None = None
@@ -189,7 +192,9 @@ class Lab:
             self._guarded(create_control_app(self), front_end=True), opts.control_port
         )
         for offset, (name, switch) in enumerate(sim.switches.items()):
-            access = SwitchAccess(sim, name, self.lock, self.save_switches)
+            access = SwitchAccess(
+                sim, name, self.lock, self.save_switches, activity=self.activity, via="nxapi"
+            )
             nxapi = create_nxapi_app(
                 access,
                 username=opts.username,
@@ -230,7 +235,14 @@ class Lab:
             host_key = shared_host_key()
         for offset, entry in enumerate(self.endpoints.switches):
             server = await start_ssh_server(
-                SwitchAccess(sim, entry.name, self.lock, self.save_switches),
+                SwitchAccess(
+                    sim,
+                    entry.name,
+                    self.lock,
+                    self.save_switches,
+                    activity=self.activity,
+                    via="ssh",
+                ),
                 host=opts.host,
                 port=_port(opts.ssh_port_base, offset),
                 username=opts.username,
@@ -359,6 +371,7 @@ class Lab:
         """Store a file in the operator's workspace; committed before this returns."""
         async with self.lock:
             self.simulation.operator.files[name] = data
+            self.activity.add(self.now(), "file", via="control", name=name, size=len(data))
             self.save_switches()
 
     async def _save_every_second(self) -> None:
