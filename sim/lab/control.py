@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sim.http_input import AsciiJSONResponse, BodyTooLarge, bounded_body, checked_json_body
 from sim.lab.control_token import ControlTokenGuard
+from sim.lab.jump import JumpProgress, JumpRunning
 from sim.lab.syslog_feed import SyslogFeed
 
 if TYPE_CHECKING:
@@ -67,15 +68,36 @@ def _check_params(extras: dict[str, Any] | None) -> None:
             raise ValueError(f"{name}: expected a string, a number or a boolean")
 
 
+class JumpView(BaseModel):
+    """A clock jump on its way: from where, to where, how far it got."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    now: str
+    fraction: float
+    events: int
+    cancelled: bool
+
+
 class ClockView(BaseModel):
     now: str
     rate: float
+    jump: JumpView | None = None
+
+
+class AdvanceResult(ClockView):
+    # True when the jump was cancelled: `now` is then the time it reached.
+    cancelled: bool = False
 
 
 class Advance(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seconds: float = Field(ge=0, le=MAX_ADVANCE_SECONDS)
+    # False: answer 202 at once and jump in the background (GET /sim/clock shows progress).
+    wait: bool = True
 
     @field_validator("seconds")
     @classmethod
@@ -275,45 +297,79 @@ def create_control_app(lab: Lab) -> FastAPI:
         500: {"model": InternalErrorBody, "description": "A bug, recorded as an incident"},
     }
 
+    def clock_view() -> ClockView:
+        jump = lab.jump
+        return ClockView(
+            now=lab.now().isoformat(),
+            rate=lab.clock.rate,
+            jump=None if jump is None else _jump_view(jump.progress()),
+        )
+
     @app.get("/sim/clock", dependencies=guard, responses=errors)
     async def clock() -> ClockView:
-        return ClockView(now=lab.now().isoformat(), rate=lab.clock.rate)
+        """Virtual time, its rate, and the jump running now (null when none)."""
+        return clock_view()
 
-    @app.post("/sim/clock/advance", dependencies=guard, responses=errors)
-    async def advance(body: Advance) -> ClockView:
-        lab.activity.add(lab.now(), "advance", via="control", seconds=body.seconds)
-        await lab.advance(timedelta(seconds=body.seconds))
-        return ClockView(now=lab.now().isoformat(), rate=lab.clock.rate)
+    jump_errors = {**errors, 409: {"model": ErrorBody, "description": "A jump is running"}}
 
-    # What `resume` goes back to: the rate before the last pause, first the lab's own.
-    resume_rate = [lab.rate]
+    @app.post(
+        "/sim/clock/advance",
+        dependencies=guard,
+        response_model=AdvanceResult,
+        responses={**jump_errors, 202: {"model": ClockView, "description": "Jump started"}},
+    )
+    async def advance(body: Advance) -> Response:
+        """Run every event up to now + seconds, serving requests meanwhile; answers when done
+        (`cancelled` if DELETE stopped it), or at once with 202 when `wait` is false."""
+        try:
+            jump = await lab.start_jump(timedelta(seconds=body.seconds))
+        except JumpRunning as exc:
+            raise HTTPException(409, str(exc)) from None
+        lab.activity.add(jump.start, "advance", via="control", seconds=body.seconds)
+        if not body.wait:
+            return AsciiJSONResponse(clock_view().model_dump(by_alias=True), status_code=202)
+        await lab.finish(jump)
+        view = AdvanceResult(
+            now=lab.now().isoformat(), rate=lab.clock.rate, cancelled=jump.cancelled
+        )
+        return AsciiJSONResponse(view.model_dump(by_alias=True))
 
-    def set_rate(rate: float) -> ClockView:
+    @app.delete(
+        "/sim/clock/advance",
+        dependencies=guard,
+        responses={**errors, 404: {"model": ErrorBody, "description": "No jump is running"}},
+    )
+    async def cancel_advance() -> AdvanceResult:
+        """Stop the running jump at its next slice boundary; answers the time it reached."""
+        jump = await lab.cancel_jump()
+        if jump is None:
+            raise HTTPException(404, "no clock jump is running")
+        return AdvanceResult(
+            now=lab.now().isoformat(), rate=lab.clock.rate, cancelled=jump.cancelled
+        )
+
+    def set_rate(change: Callable[[], None]) -> ClockView:
         refusal = lab.refusal(front_end=False)
         if refusal is not None:
             raise HTTPException(409, refusal)
-        lab.clock.set_rate(rate)
-        lab.activity.add(lab.now(), "rate", via="control", rate=rate)
-        return ClockView(now=lab.now().isoformat(), rate=lab.clock.rate)
+        change()
+        lab.activity.add(lab.now(), "rate", via="control", rate=lab.clock.rate)
+        return clock_view()
 
     @app.post("/sim/clock/pause", dependencies=guard, responses=errors)
     async def pause() -> ClockView:
         """Stop virtual time flowing with real time; jumps (`advance`) still work."""
-        if lab.clock.rate > 0:
-            resume_rate[0] = lab.clock.rate
-        return set_rate(0.0)
+        return set_rate(lab.pause)
 
     @app.post("/sim/clock/resume", dependencies=guard, responses=errors)
     async def resume() -> ClockView:
         """Flow again at the rate before the last pause (the lab's own rate if none)."""
-        return set_rate(lab.clock.rate or resume_rate[0])
+        return set_rate(lab.resume)
 
     @app.post("/sim/clock/rate", dependencies=guard, responses=errors)
     async def rate(body: RateChange) -> ClockView:
-        """Virtual seconds per real second from now on (0 pauses); not kept over a restart."""
-        if body.rate > 0:
-            resume_rate[0] = body.rate
-        return set_rate(body.rate)
+        """Virtual seconds per real second from now on (0 pauses); kept over a restart."""
+        return set_rate(lambda: lab.set_rate(body.rate))
 
     @app.get("/sim/switches", dependencies=guard, responses=errors)
     async def switches() -> list[SwitchView]:
@@ -512,6 +568,17 @@ def create_control_app(lab: Lab) -> FastAPI:
         )
 
     return app
+
+
+def _jump_view(progress: JumpProgress) -> JumpView:
+    return JumpView(
+        from_=progress.start.isoformat(),
+        to=progress.target.isoformat(),
+        now=progress.now.isoformat(),
+        fraction=progress.fraction,
+        events=progress.events,
+        cancelled=progress.cancelled,
+    )
 
 
 def _parse_since(text: str | None) -> datetime | None:

@@ -30,6 +30,7 @@ from sim.clock import PacedClock, wall_clock_now
 from sim.http_input import AsciiJSONResponse
 from sim.lab.access import SwitchAccess
 from sim.lab.activity import ActivityLog
+from sim.lab.jump import Jump, JumpRunning, SliceBudget
 from sim.lab.listeners import HttpListener
 from sim.lab.login_guard import LoginGuard
 from sim.lab.persistence import CommitFailed, Persistence
@@ -120,7 +121,7 @@ class Lab:
         self.store = StateStore(options.state_dir) if options.state_dir is not None else None
         saved_now = self.store.saved_now() if self.store is not None else None
         self.resumed = saved_now is not None
-        saved_rate = None
+        saved_rate = saved_resume_rate = None
         if self.store is not None and saved_now is not None:
             # A lab resumes as it was built: topology and switches come from the state dir.
             options = replace(
@@ -130,11 +131,14 @@ class Lab:
             )
             if options.rate is None:  # an explicit rate wins over the saved one
                 saved_rate = _saved_rate(self.store.setting("rate"))
+                saved_resume_rate = _saved_rate(self.store.setting("resume_rate"))
         if options.rate is None:
             options = replace(options, rate=DEFAULT_RATE if saved_rate is None else saved_rate)
         self.options = options
         start = saved_now or options.start or wall_clock_now().replace(microsecond=0)
         self.clock = PacedClock(start, self.rate)
+        # What `resume` goes back to after a pause: the last positive rate, first the lab's own.
+        self.resume_rate = saved_resume_rate or self.rate
         self.simulation = Simulation.build(
             options.topology,
             start=start,
@@ -162,6 +166,9 @@ class Lab:
         self._saver: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.started = False
+        # The clock jump running now (one at a time), and how it slices its events.
+        self.jump: Jump | None = None
+        self.jump_budget = SliceBudget()
 
     @property
     def rate(self) -> float:
@@ -266,6 +273,12 @@ class Lab:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._pacer = self._saver = None
+        jump = self.jump
+        if jump is not None:
+            # Cancelled at a slice boundary, never half-way through an event, so what is
+            # saved below is a consistent state; a slice lasts milliseconds.
+            jump.cancel()
+            await jump.finished.wait()
         for server in self._ssh_servers:
             await server.close()
         self._ssh_servers.clear()
@@ -296,6 +309,7 @@ class Lab:
             self.store.save_setting("topology", self.options.topology)
             self.store.save_setting("switch_count", str(self.options.switches))
             self.store.save_setting("rate", repr(self.rate))
+            self.store.save_setting("resume_rate", repr(self.resume_rate))
 
     def _commit_failed(self, failure: CommitFailed) -> None:
         """Stop the lab: time, traffic and further commits (see the module docstring)."""
@@ -397,8 +411,16 @@ class Lab:
         # at its own time: paced labs log exactly what virtual time (scenarios) logs.
         self.clock.hold = scheduler.peek
         while self.failure is None:
+            jump = self.jump
+            if jump is not None:
+                # A jump pins the clock and runs the events itself; real-time pacing in the
+                # middle of it would move the clock between its slices.
+                await jump.finished.wait()
+                continue
             try:
                 async with self.lock:
+                    if self.jump is not None:
+                        continue
                     self.clock.release()
                     await scheduler.run_until(self.clock.now())
             except CommitFailed:
@@ -412,13 +434,87 @@ class Lab:
             await asyncio.sleep(min(max(wait, 0.01), PACE_TICK_SECONDS))
 
     async def advance(self, delta: timedelta) -> datetime:
-        """Jump virtual time forward, running every event on the way."""
+        """Jump virtual time forward, running every event on the way; the time reached (short
+        of `now + delta` if the jump was cancelled)."""
+        jump = await self.start_jump(delta)
+        await self.finish(jump)
+        return self.clock.now()
+
+    async def start_jump(self, delta: timedelta) -> Jump:
+        """Start jumping `delta` forward in the background (see sim/lab/jump.py).
+
+        Raises JumpRunning while another jump runs."""
         if delta < timedelta(0):
             raise ValueError("time only moves forward")
         async with self.lock:
-            await self.simulation.scheduler.run_until(self.clock.now() + delta)
-            self.persist()
-        return self.clock.now()
+            running = self.jump
+            if running is not None:
+                raise JumpRunning(
+                    f"a jump to {running.target.isoformat()} is already running; wait for it "
+                    "or cancel it (DELETE /sim/clock/advance, Ctrl-C on `slpsim clock advance`)"
+                )
+            # Pinned from here: the jump, not real time, moves the clock until it ends.
+            self.clock.advance_to(self.clock.now())
+            start = self.clock.now()
+            jump = Jump(self.simulation.scheduler, start, start + delta, self.jump_budget)
+            self.jump = jump
+        jump.task = asyncio.create_task(self._run_jump(jump))
+        return jump
+
+    async def _run_jump(self, jump: Jump) -> None:
+        try:
+            await jump.run(self.lock)
+            async with self.lock:
+                self.persist()
+        except Exception as exc:  # handed to whoever waits on it (finish)
+            jump.error = exc
+            if not isinstance(exc, CommitFailed):  # that one stops the lab by itself
+                self.simulation.incidents.record(self.clock.now(), "clock jump", exc)
+        finally:
+            self.jump = None
+            jump.finished.set()
+
+    async def finish(self, jump: Jump) -> Jump:
+        """Wait for `jump` to end (a waiter that gives up leaves the jump running)."""
+        await jump.finished.wait()
+        if jump.error is not None:
+            raise jump.error
+        return jump
+
+    async def cancel_jump(self) -> Jump | None:
+        """Stop the running jump at its next slice boundary; None when none runs."""
+        jump = self.jump
+        if jump is None:
+            return None
+        jump.cancel()
+        await jump.finished.wait()
+        return jump
+
+    def set_rate(self, rate: float) -> None:
+        """Let virtual time flow at `rate` from now on, kept across a restart."""
+        _check_rate(rate, "the rate")
+        if rate > 0:
+            self.resume_rate = rate
+        self.clock.set_rate(rate)
+        if self.store is None:
+            return
+        try:
+            self.store.save_setting("rate", repr(rate))
+            self.store.save_setting("resume_rate", repr(self.resume_rate))
+        except Exception as exc:
+            # The same broken promise as any failed commit, ending the lab the same way.
+            failure = CommitFailed(f"cannot save the lab's clock rate: {exc}")
+            self._commit_failed(failure)
+            raise failure from exc
+
+    def pause(self) -> None:
+        """Stop virtual time flowing with real time; `resume` goes back to the rate before."""
+        if self.clock.rate > 0:
+            self.resume_rate = self.clock.rate
+        self.set_rate(0.0)
+
+    def resume(self) -> None:
+        self.set_rate(self.clock.rate or self.resume_rate)
 
     def now(self) -> datetime:
         return self.clock.now()
