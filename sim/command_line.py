@@ -327,6 +327,69 @@ def timing() -> None:
     )
 
 
+@app.command()
+def fleet(
+    switches: Annotated[int, typer.Option(metavar="N", help="How many switches.")] = 1000,
+    period: Annotated[
+        str, typer.Option(metavar="DURATION", help="Virtual time to run: 30d, 365d, 4w.")
+    ] = "365d",
+    topology: Annotated[
+        str,
+        typer.Option(
+            metavar="TOPOLOGY",
+            help="direct, cslu or onprem (sharded); cslu-disconnected, onprem-disconnected or "
+            "offline (one process).",
+        ),
+    ] = "direct",
+    processes: Annotated[
+        str, typer.Option(metavar="N|auto", help="Shards, one process each; auto: every core.")
+    ] = "auto",
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the summary as one JSON document.")
+    ] = False,
+) -> None:
+    """Run N switches for a period across every core and summarise what they reported.
+
+    Each shard is its own simulation with its own back ends; back-end totals are summed.
+    """
+    import json
+
+    from sim.fleet import BarWatcher, FleetError, LineWatcher, plan_fleet, run_fleet
+
+    try:
+        span = parse_duration(period)
+    except ValueError as exc:
+        raise _fail(f"--period: {exc}") from None
+    count: int | None = None
+    if processes != "auto":
+        try:
+            count = int(processes)
+        except ValueError:
+            raise _fail(f"--processes is auto or a number, got {processes!r}") from None
+    try:
+        plan = plan_fleet(switches=switches, period=span, topology=topology, processes=count)
+    except FleetError as exc:
+        raise _fail(str(exc)) from None
+    err = _console(stderr=True)
+    try:
+        if err.is_terminal:
+            with BarWatcher(plan, err) as bars:
+                summary = run_fleet(plan, watcher=bars)
+        else:
+            summary = run_fleet(plan, watcher=LineWatcher(plan, err.out))
+    except FleetError as exc:
+        raise _fail(str(exc), 1) from None
+    except KeyboardInterrupt:
+        raise _fail("fleet stopped before its shards reported", 130) from None
+    if json_output:
+        print(json.dumps(summary.to_json(), indent=2))
+    else:
+        out = _console()
+        for line in summary.lines():
+            out.print(line, markup=False)
+    raise typer.Exit(130 if summary.cancelled else 0)
+
+
 # ---------------------------------------------------------------------- the lab
 
 
