@@ -112,3 +112,9 @@ def wall_clock_now() -> datetime:
 def real_monotonic() -> float:
     """Monotonic real seconds, for benchmarks and pacing only."""
     return time.monotonic()
+
+
+def wait_real(seconds: float) -> None:
+    """Block the calling thread for `seconds` of real time: for command-line clients that poll
+    a lab, never for anything inside a simulation (that schedules on its Scheduler)."""
+    time.sleep(seconds)

@@ -660,15 +660,62 @@ def clock_advance(
         str, typer.Argument(metavar="DURATION", help="How far: 90s, 15m, 4h, 30d, 1h30m.")
     ],
 ) -> None:
-    """Jump virtual time forward, running everything due on the way."""
+    """Jump virtual time forward, running everything due on the way.
+
+    Shows the jump's progress while it runs; Ctrl-C cancels it where it got to."""
     try:
         delta = parse_duration(duration)
     except ValueError as exc:
         _console(stderr=True).print(f"slpsim: {exc}", style="red", markup=False)
         raise typer.Exit(2) from None
-    view = _control(ctx.obj, lambda c: c.advance(delta.total_seconds()))
+    view = _control(ctx.obj, lambda c: _follow_jump(c, delta.total_seconds()))
     assert isinstance(view, dict)
+    if view.get("cancelled"):
+        _console().print(f"{view['now']}  (cancelled: time stopped here)", markup=False)
+        raise typer.Exit(130)
     _console().print(f"{view['now']}", markup=False)
+
+
+# How often `clock advance` asks the lab how far its jump got.
+JUMP_POLL_SECONDS = 0.2
+
+
+def _follow_jump(client: ControlClient, seconds: float) -> dict[str, object]:
+    """Start a background jump, draw its progress until it ends; Ctrl-C cancels it."""
+    from datetime import datetime
+
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from sim.clock import wait_real
+    from sim.lab.control_client import ControlError
+
+    columns = (
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[now]}"),
+        TextColumn("{task.fields[events]} events"),
+    )
+    try:
+        with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
+            started = client.advance(seconds, wait=False)
+            jump = started["jump"]
+            task = bar.add_task("jump", total=1.0, now=jump["now"], events=0)
+            while True:
+                view = client.clock()
+                now = view.get("jump")
+                if now is None or (now["from"], now["to"]) != (jump["from"], jump["to"]):
+                    # Ended (or ended and another began): where it stopped, and whether early.
+                    reached = datetime.fromisoformat(view["now"])
+                    return {**view, "cancelled": reached < datetime.fromisoformat(jump["to"])}
+                bar.update(task, completed=now["fraction"], now=now["now"], events=now["events"])
+                wait_real(JUMP_POLL_SECONDS)
+    except KeyboardInterrupt:
+        try:
+            return client.cancel_advance()
+        except ControlError as exc:
+            if exc.status != 404:
+                raise
+            return {**client.clock(), "cancelled": False}  # it ended before the Ctrl-C
 
 
 @clock_app.command("pause")

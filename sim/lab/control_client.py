@@ -71,8 +71,18 @@ class ControlClient:
         result: dict[str, Any] = self._call("GET", "/sim/clock")
         return result
 
-    def advance(self, seconds: float) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("POST", "/sim/clock/advance", json={"seconds": seconds})
+    def advance(self, seconds: float, *, wait: bool = True) -> dict[str, Any]:
+        """Jump; with `wait` false the lab answers at once and jumps in the background (the
+        answer's `jump` and `clock()` show how far it got)."""
+        body: dict[str, Any] = {"seconds": seconds}
+        if not wait:
+            body["wait"] = False
+        result: dict[str, Any] = self._call("POST", "/sim/clock/advance", json=body)
+        return result
+
+    def cancel_advance(self) -> dict[str, Any]:
+        """Stop the running jump; answers the time it reached (ControlError 404: none ran)."""
+        result: dict[str, Any] = self._call("DELETE", "/sim/clock/advance")
         return result
 
     def pause(self) -> dict[str, Any]:
