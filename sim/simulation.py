@@ -7,6 +7,7 @@ transport and URL for that topology, through the switch's own CLI.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from cssm_mock.models import CssmModel, UploadFailedError
 from onprem_mock.app import create_app as create_onprem_app
 from onprem_mock.models import OnPremModel
 from sim.clock import VirtualClock
+from sim.exchange import DirectExchange, cslu_routes, cssm_routes, onprem_routes
 from sim.incidents import Incidents
 from sim.network import (
     Fault,
@@ -37,7 +39,7 @@ from sim.switch.neighbors.state import cable_pairs
 from sim.switch.switch import SimContext, Switch
 from sim.syslog import SyslogRecord
 from sim.timing import DEFAULT_TIMING, TimingProfile, parse_duration, parse_signed_duration
-from sim.transport import BackendEndpoint, NetworkTransport
+from sim.transport import BackendEndpoint, Exchange, NetworkTransport
 
 DEFAULT_START = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
 TOPOLOGIES = ("direct", "cslu", "onprem", "cslu-disconnected", "offline", "onprem-disconnected")
@@ -108,6 +110,11 @@ TRANSPORT_PRESETS: dict[str, tuple[str, ...]] = {
 RELAYS = ("cslu", "onprem")
 _NO_EFFECT = object()
 RelayMode = Literal["connected", "disconnected"]
+# How switches reach the back ends in-process: `direct` hands the JSON body to the model
+# (sim/exchange.py); `asgi` drives the FastAPI apps through httpx. Labs use real HTTP.
+ExchangeMode = Literal["direct", "asgi"]
+EXCHANGE_MODES: tuple[ExchangeMode, ...] = ("direct", "asgi")
+EXCHANGE_ENV = "SLPSIM_EXCHANGE"
 
 
 @dataclass
@@ -127,6 +134,7 @@ class Simulation:
         start: datetime,
         timing: TimingProfile,
         clock: VirtualClock | None = None,
+        exchange: ExchangeMode | None = None,
     ) -> None:
         if topology not in TOPOLOGIES:
             raise ValueError(
@@ -180,11 +188,20 @@ class Simulation:
             "cslu": create_cslu_app(self.cslu),
             "onprem": create_onprem_app(self.onprem),
         }
-        self._clients = {
-            name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
-            for name, app in self.apps.items()
+        self.exchange_mode = exchange_mode(exchange)
+        self._exchanges: dict[str, Exchange] = {}
+        device_routes = {
+            "cssm": cssm_routes(self.cssm),
+            "cslu": cslu_routes(self.cslu),
+            "onprem": onprem_routes(self.onprem),
         }
-        endpoints = {name: BackendEndpoint(client) for name, client in self._clients.items()}
+        for name, app in self.apps.items():
+            if self.exchange_mode == "direct":
+                self._exchanges[name] = DirectExchange(device_routes[name], app)
+            else:
+                client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
+                self._exchanges[name] = BackendEndpoint(client)
+        endpoints = dict(self._exchanges)
         self.transport = NetworkTransport(self.network, endpoints, timing, self.clock)
         self.ctx = SimContext(
             clock=self.clock,
@@ -210,8 +227,9 @@ class Simulation:
         timing: TimingProfile = DEFAULT_TIMING,
         switches: list[SwitchSpec] | None = None,
         clock: VirtualClock | None = None,
+        exchange: ExchangeMode | None = None,
     ) -> Simulation:
-        sim = cls(topology, start=start, timing=timing, clock=clock)
+        sim = cls(topology, start=start, timing=timing, clock=clock, exchange=exchange)
         for spec in switches or [SwitchSpec("switch")]:
             sim.add_switch(spec)
         # Switches come cabled in pairs (vPC peer links), so LLDP and CDP have neighbours.
@@ -305,18 +323,18 @@ class Simulation:
         await self.scheduler.run_until(when)
 
     async def close(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
+        for exchange in self._exchanges.values():
+            await exchange.aclose()
 
     async def use_http(self, base_urls: dict[str, str]) -> None:
         """Reach the back ends over real HTTP (a lab serving `apps` under uvicorn)."""
         for name, base_url in base_urls.items():
-            old = self._clients.get(name)
+            old = self._exchanges.get(name)
             if old is not None:
                 await old.aclose()
             client = httpx.AsyncClient(timeout=self.timing.request_timeout.total_seconds())
-            self._clients[name] = client
-            self.transport.endpoints[name] = BackendEndpoint(client, base_url)
+            self._exchanges[name] = BackendEndpoint(client, base_url)
+            self.transport.endpoints[name] = self._exchanges[name]
 
     # ------------------------------------------------------------------ back ends
 
@@ -464,3 +482,13 @@ class Simulation:
 
     def syslog(self, switch: str | None = None) -> list[SyslogRecord]:
         return list(self.switch(switch).syslog)
+
+
+def exchange_mode(given: str | None) -> ExchangeMode:
+    """The exchange asked for, else `$SLPSIM_EXCHANGE`, else `direct`."""
+    mode = given if given is not None else os.environ.get(EXCHANGE_ENV) or "direct"
+    for known in EXCHANGE_MODES:
+        if mode == known:
+            return known
+    source = "exchange" if given is not None else EXCHANGE_ENV
+    raise ValueError(f"{source} must be direct or asgi, got {mode!r}")

@@ -1,9 +1,11 @@
 """A switch's HTTP exchanges with the back ends, across the simulated network.
 
 The URL's host is resolved and routed by `SimNetwork` from the switch's point of view; the
-faults there turn into the COMM_FAILED error strings. What passes reaches the back end's
-FastAPI app through httpx: in-process through `httpx.ASGITransport`, or over real HTTP on
-loopback when a lab runs the apps under uvicorn.
+faults there turn into the COMM_FAILED error strings. What passes is handed, as a JSON body,
+to the back end's `Exchange`: directly to its model (`sim.exchange`, what scenarios and
+sandboxes use), to its FastAPI app through `httpx.ASGITransport`, or over real HTTP on
+loopback when a lab runs the apps under uvicorn. Every way answers with a status code and a
+body, which are read here alike.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,8 +38,27 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class WireReply:
+    """What came back over the wire: a status code and the body's bytes."""
+
+    status_code: int
+    content: bytes
+
+
+class Exchange(Protocol):
+    """One back end as a switch reaches it: a POST of a JSON body, answered on the wire's terms.
+
+    A connection that cannot be made at all is a `CommError` rather than a reply.
+    """
+
+    async def post(self, url: str, body: bytes, netloc: str) -> WireReply | CommError: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
 class BackendEndpoint:
-    """How to reach one back end's app: an httpx client and, for real HTTP, its base URL."""
+    """A back end's app behind an httpx client and, for real HTTP, its base URL."""
 
     client: httpx.AsyncClient
     base_url: str | None = None  # None: keep the URL as configured (in-process ASGI)
@@ -48,12 +70,28 @@ class BackendEndpoint:
         query = f"?{parts.query}" if parts.query else ""
         return f"{self.base_url.rstrip('/')}{parts.path}{query}"
 
+    async def post(self, url: str, body: bytes, netloc: str) -> WireReply | CommError:
+        try:
+            response = await self.client.post(
+                self.target(url),
+                content=body,
+                headers={"content-type": "application/json", "host": netloc},
+            )
+        except httpx.InvalidURL:
+            return CommError.NO_URL
+        except httpx.HTTPError:
+            return CommError.UNREACHABLE
+        return WireReply(response.status_code, response.content)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
 
 class NetworkTransport:
     def __init__(
         self,
         network: SimNetwork,
-        endpoints: dict[str, BackendEndpoint],
+        endpoints: dict[str, Exchange],
         timing: TimingProfile,
         clock: Clock | None = None,
     ) -> None:
@@ -114,19 +152,14 @@ class NetworkTransport:
             if self.network.fault(backend, kind) is not None:
                 return self._fail(error, latency)
         self.exchanges += 1
-        try:
-            response = await endpoint.client.post(
-                endpoint.target(url),
-                content=request.model_dump_json(),
-                headers={"content-type": "application/json", "host": parts.netloc},
-            )
-        except httpx.InvalidURL:
+        answer = await endpoint.post(url, request.model_dump_json().encode(), parts.netloc)
+        if answer is CommError.NO_URL:
             return self._fail(CommError.NO_URL)
-        except httpx.HTTPError:
-            return self._fail(CommError.UNREACHABLE, timeout)
-        return self._read(response, latency)
+        if isinstance(answer, CommError):
+            return self._fail(answer, timeout)
+        return self._read(answer, latency)
 
-    def _read(self, response: httpx.Response, latency: timedelta) -> Outcome:
+    def _read(self, response: WireReply, latency: timedelta) -> Outcome:
         if response.status_code == 404:
             return self._fail(CommError.HTTP_404, latency)
         if response.status_code >= 500:
