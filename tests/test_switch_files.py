@@ -163,3 +163,65 @@ def test_bootflash_file_api_for_carrying_files(sim: Simulation) -> None:
         switch.write_bootflash("usb1:x.txt", "three")
     with pytest.raises(BootflashError, match="Invalid file name"):
         switch.write_bootflash("../x", "three")
+
+
+# ---------------------------------------------------------------------- tclsh
+
+
+def _typed(switch: Switch, lines: list[str]) -> list[tuple[str, str]]:
+    """(prompt before, output) of each line typed into one session."""
+    session = switch.new_session()
+    seen = []
+    for line in lines:
+        prompt = session.prompt
+        seen.append((prompt, session.execute(line).output))
+    return seen
+
+
+def test_tclsh_writes_a_file_to_bootflash_as_scrapli_cfg_sends_it(sim: Simulation) -> None:
+    switch = sim.switch("leaf1")
+    seen = _typed(
+        switch,
+        [
+            "tclsh",
+            'set fl [open "/bootflash/candidate.cfg" wb+]',
+            # Over SSH the \r inside the braces ends the line: the command goes on after `>`.
+            "puts -nonewline $fl {hostname spine9",
+            "}",
+            "puts -nonewline $fl {interface Ethernet1/5\r}",
+            'puts $fl "  description \\"uplink\\""',
+            "close $fl",
+            "tclquit",
+        ],
+    )
+    prompts = [prompt for prompt, _ in seen]
+    assert prompts == ["leaf1#", "leaf1-tcl#", "leaf1-tcl#", ">", *["leaf1-tcl#"] * 4]
+    assert switch.read_bootflash("candidate.cfg") == (
+        'hostname spine9\ninterface Ethernet1/5\n  description "uplink"\n'
+    )
+    assert all(output == "" for _, output in seen)
+
+
+def test_tclsh_runs_nx_os_commands_and_refuses_other_tcl(sim: Simulation) -> None:
+    switch = sim.switch("leaf1")
+    seen = _typed(
+        switch,
+        ["tclsh", "show hostname", "glob *", "puts $nowhere {x}", "puts {hello}", "tclquit"],
+    )
+    assert seen[1][1].startswith("leaf1")
+    assert "% Invalid command at '^' marker." in seen[2][1]
+    assert seen[3][1] == 'can\'t read "nowhere": no such variable\n'
+    assert seen[4][1] == "hello\n"
+    assert seen[5][0] == "leaf1-tcl#"
+    assert switch.session.prompt == "leaf1#"
+    assert switch.bootflash_files() == []
+
+
+def test_tclsh_refuses_a_file_outside_bootflash(sim: Simulation) -> None:
+    switch = sim.switch("leaf1")
+    seen = _typed(
+        switch, ["tclsh", 'set fl [open "/usb1/x.cfg" w]', "puts $fl {hostname x}", "close $fl"]
+    )
+    assert seen[1][1] == 'couldn\'t open "/usb1/x.cfg": no such file or directory\n'
+    assert seen[3][1] == 'can\'t read "fl": no such variable\n'
+    assert switch.bootflash_files() == []

@@ -103,6 +103,8 @@ class Mode:
 
     name: str
     prompt_suffix: str
+    own_prompt: str | None = None
+    """The whole prompt, without the hostname (NX-OS tclsh's `>` while a command goes on)."""
 
     EXEC: ClassVar[Mode]
     CONFIG: ClassVar[Mode]
@@ -824,6 +826,8 @@ class CliSession(Generic[C]):
 
     @property
     def prompt(self) -> str:
+        if self.mode.own_prompt is not None:
+            return self.mode.own_prompt
         return f"{self._hostname()}{self.mode.prompt_suffix}#"
 
     # Mode changes, for handlers.
