@@ -37,6 +37,7 @@ from sim.timing import DEFAULT_TIMING, TIMING_NOTES, format_duration, parse_dura
 if TYPE_CHECKING:
     from sim.lab.control_client import ControlClient
     from sim.lab.lab import Lab
+    from sim.lab.recorder import LabRecorder
 
 DEFAULT_SCENARIOS = Path("scenarios")
 
@@ -472,10 +473,35 @@ def lab(
         Path | None,
         typer.Option(metavar="FILE", help="Read the control token from this file's first line."),
     ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Build the lab from this scenario (topology, switches, start, timing) and "
+            "play its steps before handing it over.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            metavar="STEP", help="With --scenario: stop after this step (1-based). Default: all."
+        ),
+    ] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write what happens in the lab as a scenario file that `slpsim run` replays "
+            "(written when the lab stops).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Start a lab: back ends, switches with SSH and NX-API, and the control API, on 127.0.0.1."""
     from sim.lab.lab import Lab, LabOptions
+    from sim.lab.recorder import LabRecorder
     from sim.lab.serve import serve_lab
+    from sim.lab.staging import StagingError, load_stage, stage_on_start, staged_options
     from sim.lab.state_store import StateError
 
     err = _console(stderr=True)
@@ -487,44 +513,88 @@ def lab(
     except ValueError as exc:
         err.print(f"slpsim lab: {exc}", style="red", markup=False)
         raise typer.Exit(2) from None
+    options = LabOptions(
+        topology=topology,
+        switches=switches,
+        rate=rate,
+        host=host,
+        state_dir=state_dir,
+        control_port=control_port,
+        ssh_port_base=ssh_port_base,
+        nxapi_port_base=nxapi_port_base,
+        backend_port_base=backend_port_base,
+        username=username,
+        password="admin" if password_given is None else password_given,
+        control_token=control_token,
+    )
+    stage = None
     try:
-        the_lab = Lab(
-            LabOptions(
-                topology=topology,
-                switches=switches,
-                rate=rate,
-                host=host,
-                state_dir=state_dir,
-                control_port=control_port,
-                ssh_port_base=ssh_port_base,
-                nxapi_port_base=nxapi_port_base,
-                backend_port_base=backend_port_base,
-                username=username,
-                password="admin" if password_given is None else password_given,
-                control_token=control_token,
-            )
-        )
+        if until is not None and scenario is None:
+            raise StagingError("--until needs --scenario FILE")
+        if scenario is not None:
+            stage = load_stage(scenario, until)
+            options = staged_options(stage, options)
+        the_lab = Lab(options)
     except (ValueError, StateError) as exc:
         err.print(f"slpsim lab: {exc}", style="red", markup=False)
         raise typer.Exit(2) from None
+    if the_lab.resumed and (stage is not None or record is not None):
+        if the_lab.store is not None:
+            the_lab.store.close()
+        what = "--scenario" if stage is not None else "--record"
+        err.print(
+            f"slpsim lab: {what} starts from a new lab, but {state_dir} holds one; "
+            "give an empty --state-dir",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    if stage is not None:
+        stage_on_start(the_lab, stage, lambda line: _console().print(line, markup=False))
+    recorder = LabRecorder(the_lab, record) if record is not None else None
     # Every port is tried before anything starts: a taken one is one line, not a traceback.
     taken = _taken_port(the_lab)
     if taken is None:
         try:
             serve_lab(the_lab, _console())
         except StateError as exc:
+            recorder = None  # the lab never ran: nothing to record
             # Found while restoring (a damaged or hand-edited state dir): one line, no traceback.
             err.print(f"slpsim lab: {exc}", style="red", markup=False)
             raise typer.Exit(2) from None
         except OSError as exc:
+            recorder = None
             taken = _port_error(the_lab, exc)
             if taken is None:
                 raise
+        except SystemExit:
+            # A failed commit stopped the lab: what was done until then is still kept.
+            if recorder is not None:
+                _write_recording(recorder, stopping=True)
+            raise
+        if recorder is not None:
+            _write_recording(recorder)
     if taken is not None:
         if the_lab.store is not None:
             the_lab.store.close()
         err.print(f"slpsim: {taken}", style="red", markup=False)
         raise typer.Exit(2)
+
+
+def _write_recording(recorder: LabRecorder, *, stopping: bool = False) -> None:
+    from sim.lab.recorder import RecordError
+
+    try:
+        steps = recorder.write()
+    except RecordError as exc:
+        _console(stderr=True).print(f"slpsim lab: --record: {exc}", style="red", markup=False)
+        if stopping:
+            return  # the lab's own exit status says why it stopped
+        raise typer.Exit(1) from None
+    _console().print(
+        f"recorded {steps} step(s) in {recorder.path}; replay: slpsim run {recorder.path}",
+        markup=False,
+    )
 
 
 def _secret(given: str | None, path: Path | None, variable: str, option: str) -> str | None:
@@ -744,7 +814,7 @@ def clock_rate(
         ),
     ],
 ) -> None:
-    """Set how fast virtual time flows from now on (a restart goes back to the lab's rate)."""
+    """Set how fast virtual time flows from now on (kept across a restart with a state dir)."""
     if not 0 <= rate <= 1e6:  # also refuses nan
         _console(stderr=True).print(
             f"slpsim: the rate must be a number from 0 to 1000000, got {rate:g}",

@@ -59,10 +59,26 @@ class SwitchAccess:
         """Execute one line in `session`, then let the simulation catch up."""
         async with self.lock:
             at = self.simulation.clock.now()
+            mode = session.mode.name
             result = session.execute(line, prompt_len=prompt_len, structured=structured)
-            if self.activity is not None and not result.help:
+            # A structured attempt that did not run (NX-API then runs the line for its text)
+            # is not something the user did.
+            if self.activity is not None and not result.help and not result.structured_unsupported:
                 self.activity.add(
-                    at, "cli", switch=self.name, via=self.via, line=line, error=result.error
+                    at,
+                    "cli",
+                    switch=self.name,
+                    via=self.via,
+                    line=line,
+                    error=result.error,
+                    # What `--record` needs to replay it: the mode it was typed in and the one
+                    # it left, the session (config blocks and y/n answers are per session),
+                    # and what a refused line or a (y/n) question printed.
+                    mode=mode,
+                    next_mode=session.mode.name,
+                    session=id(session),
+                    question=result.question,
+                    output=result.output if result.error or result.question else "",
                 )
             try:
                 await self.simulation.scheduler.settle()

@@ -71,6 +71,8 @@ class LabOptions:
     start: datetime | None = None
     control_token: str | None = None
     timing: TimingProfile = DEFAULT_TIMING
+    # The switches a scenario names (`slpsim lab --scenario`); None: `switches` leaf switches.
+    switch_specs: list[SwitchSpec] | None = None
 
 
 @dataclass
@@ -143,7 +145,7 @@ class Lab:
             options.topology,
             start=start,
             timing=options.timing,
-            switches=lab_switch_specs(options.switches),
+            switches=options.switch_specs or lab_switch_specs(options.switches),
             clock=self.clock,
         )
         self.persistence = (
@@ -166,6 +168,8 @@ class Lab:
         self._saver: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.started = False
+        # Run once everything listens, before the lab says it is ready (a scenario is staged).
+        self.on_started: list[Callable[[Lab], Awaitable[None]]] = []
         # The clock jump running now (one at a time), and how it slices its events.
         self.jump: Jump | None = None
         self.jump_budget = SliceBudget()
@@ -262,6 +266,8 @@ class Lab:
         self._pacer = asyncio.create_task(self._pace())
         if self.persistence is not None:
             self._saver = asyncio.create_task(self._save_every_second())
+        for hook in self.on_started:
+            await hook(self)
         self.started = True
         return self.endpoints
 

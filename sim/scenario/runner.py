@@ -278,6 +278,20 @@ async def run_scenario(
     return result
 
 
+async def play_steps(
+    scenario: Scenario,
+    simulation: SimulationLike,
+    *,
+    until: int | None = None,
+    narrate: Narrate | None = None,
+) -> tuple[int, Failure | None]:
+    """Play the first `until` steps on a simulation that is already booted (a lab being
+    staged); returns how many ran and the failure that stopped them, if any."""
+    run = _Run(scenario, simulation, narrate)
+    failure = await run.run(boot=False, until=until)
+    return run.steps_run, failure
+
+
 # ---------------------------------------------------------------------------- one run
 
 Marks = dict[str, SyslogRecord | None]
@@ -300,14 +314,15 @@ class _Run:
         self.step_index: int | None = None
         self.shown: Marks = dict.fromkeys(self.switches)  # narration: last record printed
 
-    async def run(self) -> Failure | None:
+    async def run(self, *, boot: bool = True, until: int | None = None) -> Failure | None:
         self._header()
-        try:
-            await self.sim.boot()
-        except Exception as exc:
-            return _crash(self.scenario, None, exc, "the simulation to boot")
+        if boot:
+            try:
+                await self.sim.boot()
+            except Exception as exc:
+                return _crash(self.scenario, None, exc, "the simulation to boot")
         self._show_new_syslog()
-        for index, step in enumerate(self.scenario.steps):
+        for index, step in enumerate(self.scenario.steps[:until]):
             if not step.is_expectation:
                 self.step_marks = self._marks()
                 self.step_index = index

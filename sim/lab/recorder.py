@@ -1,0 +1,535 @@
+"""`slpsim lab --record FILE`: what happens in a lab, written as a scenario that replays it.
+
+The recorder listens to the lab's activity log (CLI lines, faults, clock jumps, tokens,
+back-end actions) and to every switch's syslog, and turns them into scenario steps: exec and
+config steps, faults and clears, `advance:` for jumps and for the virtual time that flowed
+between two actions, tokens saved as variables (later uses of a token's text become
+`${name}`), back-end actions, and after each step the syslog lines it caused, as
+`expect_syslog` checks by message id.
+
+Which step a syslog line belongs to: a command logs some lines while it runs, before the
+front end adds its activity record, and the rest while the simulation settles, after it.
+Lines logged in the same run of the event loop as a command's record are that command's;
+the others are handed to the step in progress once the loop turns (`call_soon`). Counts are
+exact while the lab's rate is 0 (nothing moves unless someone moves it, so a replay logs
+the same lines); at a rate above 0 a check asks for at least one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from sim.lab.activity import Activity
+from sim.scenario.model import ScenarioError, format_span, parse_scenario
+from sim.syslog import SyslogRecord
+from sim.timing import format_duration, parse_duration, parse_signed_duration
+
+if TYPE_CHECKING:
+    from sim.lab.lab import Lab
+
+# Activities whose own run logs lines before their record is added (see the docstring).
+_CAUSES_LINES = frozenset({"cli", "fault", "clear", "clear_all", "action"})
+_MESSAGE_ID = re.compile(r"^(%[A-Za-z0-9_]+-[0-7]-[A-Za-z0-9_]+):")
+_GLOB_SPECIAL = re.compile(r"[*?]")
+_CONFIG_MODES_ROOT = ("exec", "config")
+_VIA = {"ssh": "SSH", "nxapi": "NX-API", "console": "the web console", "control": "the control API"}
+
+
+class RecordError(Exception):
+    """The recording could not be written (nothing happened, or the file cannot be made)."""
+
+
+@dataclass
+class _Step:
+    """One scenario step being built, and the syslog lines logged while it ran."""
+
+    data: dict[str, Any]
+    lines: list[tuple[str, SyslogRecord]] = field(default_factory=list)
+    exact: bool = True  # counts are deterministic (the lab's rate was 0)
+    since_start: bool = False  # the first step also checks what booting logged
+
+
+@dataclass
+class _ConfigBlock:
+    session: int
+    switch: str
+    lines: list[str]
+    errors: list[str]
+    step: _Step
+
+
+@dataclass
+class _SessionState:
+    # The line that entered each config sub-mode, to reopen it in a later block.
+    entered: dict[str, str] = field(default_factory=dict)
+    # A (y/n) question waiting for its answer: the command that asked it.
+    asking: Activity | None = None
+
+
+class LabRecorder:
+    """Attach to a lab before it starts; `write()` at stop (and whenever wanted) saves FILE."""
+
+    def __init__(self, lab: Lab, path: Path) -> None:
+        self.lab = lab
+        self.path = path
+        self.start = lab.now().replace(microsecond=0)
+        self._initial_rate = lab.clock.rate
+        # As they were built: a session may rename a switch or change what it uses.
+        self._switches = [
+            {
+                "name": name,
+                "pid": switch.sudi.udi_pid,
+                "serial": switch.sudi.udi_serial_number,
+                "licenses": _Flow(switch.licenses_in_use),
+                "hostname": switch.hostname,
+            }
+            for name, switch in lab.simulation.switches.items()
+        ]
+        # In the order things happened: activities, and syslog lines as (switch, record).
+        self._events: list[Activity | tuple[str, SyslogRecord]] = []
+        self._pending: list[tuple[str, SyslogRecord]] = []
+        self._flush_scheduled = False
+        lab.activity.listeners.append(self._on_activity)
+        for name, switch in lab.simulation.switches.items():
+            switch.syslog_listeners.append(self._listener(name))
+
+    # ---------------------------------------------------------------- listening
+
+    def _listener(self, switch: str) -> Callable[[SyslogRecord], None]:
+        return lambda record: self._on_syslog(switch, record)
+
+    def _on_syslog(self, switch: str, record: SyslogRecord) -> None:
+        self._pending.append((switch, record))
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._flush()
+            return
+        self._flush_scheduled = True
+        loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        self._events.extend(self._pending)
+        self._pending.clear()
+
+    def _on_activity(self, activity: Activity) -> None:
+        if activity.kind in _CAUSES_LINES:
+            # Lines logged in this run of the loop came from this activity's own work.
+            self._events.append(activity)
+            self._flush()
+        else:
+            self._flush()
+            self._events.append(activity)
+
+    # ---------------------------------------------------------------- writing
+
+    def write(self, now: datetime | None = None) -> int:
+        """Validate the scenario and write it (atomically); returns how many steps it has."""
+        self._flush()
+        name = self.path.stem
+        text, count = self.scenario_text(name, now or self.lab.now())
+        if count == 0:
+            raise RecordError("nothing happened in the lab: no scenario to write")
+        try:
+            parse_scenario(text, filename=str(self.path), expected_name=name)
+        except ScenarioError as exc:
+            raise RecordError(f"the recording does not make a valid scenario:\n{exc}") from None
+        partial = self.path.with_name(f".{self.path.name}.partial")
+        try:
+            if self.path.parent != Path():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, self.path)
+        except OSError as exc:
+            raise RecordError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        return count
+
+    def scenario_text(self, name: str, end: datetime) -> tuple[str, int]:
+        """The scenario YAML, and its number of action steps."""
+        steps = _StepBuilder(self, end).build(list(self._events))
+        lab = self.lab
+        switches = self._switches
+        topology = lab.options.topology
+        actions = [s for s in steps if "expect_syslog" not in s]
+        span = format_span(end.replace(microsecond=0) - self.start)
+        document: dict[str, Any] = {
+            "name": name,
+            "title": f"Recorded lab session ({topology}, {self.start:%Y-%m-%d %H:%M} UTC)",
+            "source": "Recorded with slpsim lab --record",
+            "narrative": (
+                f"A {lab.options.topology} lab with {len(switches)} switch(es), recorded from "
+                f"{self.start:%Y-%m-%d %H:%M:%S} UTC over {span} of virtual time: "
+                f"{len(actions)} step(s), each followed by the syslog lines it caused.\n"
+            ),
+            "topology": lab.options.topology,
+            "start": self.start,
+            "timing": _timing_overrides(lab),
+            "switches": switches,
+            "steps": steps,
+        }
+        if not document["timing"]:
+            del document["timing"]
+        header = (
+            "# Recorded by slpsim lab --record. Replay it with: slpsim run "
+            f"{self.path.name} --narrate\n"
+        )
+        return header + yaml.dump(
+            document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+        ), len(actions)
+
+
+class _StepBuilder:
+    """Turns the recorded events into steps (see the module docstring)."""
+
+    def __init__(self, recorder: LabRecorder, end: datetime) -> None:
+        self.recorder = recorder
+        self.end = end
+        self.first_switch = next(iter(recorder.lab.simulation.switches))
+        self.steps: list[_Step] = []
+        self.replayed = recorder.start  # virtual time a replay has reached after the steps
+        self.reached = recorder.start  # virtual time the lab had reached after the last step
+        self.rate = recorder._initial_rate
+        self.current: _Step | None = None
+        self.prologue: list[tuple[str, SyslogRecord]] = []
+        self.tokens: dict[str, str] = {}  # token text -> variable name
+        self.sessions: dict[int, _SessionState] = {}
+        self.block: _ConfigBlock | None = None
+
+    def build(self, events: list[Activity | tuple[str, SyslogRecord]]) -> list[dict[str, Any]]:
+        for event in events:
+            if isinstance(event, tuple):
+                self._line(*event)
+            else:
+                self._activity(event)
+        self._close_block()
+        self._flow_until(self.end)
+        return self._render()
+
+    # ------------------------------------------------------------------ events
+
+    def _line(self, switch: str, record: SyslogRecord) -> None:
+        at = record.sim_at or record.at
+        if at > self.reached:
+            # Logged while time flowed after the last action: it belongs to that gap.
+            self._open_gap()
+        target = self.current
+        if target is None:
+            self.prologue.append((switch, record))
+        else:
+            target.lines.append((switch, record))
+
+    def _activity(self, activity: Activity) -> None:
+        kind = activity.kind
+        if kind == "cli" and self._config_continues(activity):
+            return
+        self._close_block()
+        self._flow_until(activity.at)
+        params = activity.params
+        if kind == "cli":
+            self._cli(activity)
+        elif kind == "fault":
+            self._add({"fault": _Flow(_fault(params))}, activity)
+        elif kind == "clear":
+            self._add({"clear": _Flow(target=params["target"], kind=params["kind"])}, activity)
+        elif kind == "clear_all":
+            self._add({"clear": "all"}, activity)
+        elif kind == "advance":
+            seconds = float(params["seconds"])
+            step = self._add({"advance": _duration(seconds)}, activity)
+            self.replayed += timedelta(seconds=round(seconds))
+            self.reached = activity.at + timedelta(seconds=seconds)
+            step.exact = step.exact and seconds == round(seconds)
+        elif kind == "rate":
+            self.rate = float(params["rate"])
+        elif kind == "token":
+            name = f"token{len(self.tokens) + 1}"
+            self.tokens[str(params["token"])] = name
+            request: dict[str, Any] = {"save_as": name}
+            if params.get("issuer"):
+                request["issuer"] = params["issuer"]
+            if params.get("virtual_account"):
+                request["virtual_account"] = params["virtual_account"]
+            self._add({"token": _Flow(request)}, activity)
+        elif kind == "action":
+            action: dict[str, Any] = {"target": params["target"], "action": params["action"]}
+            action.update({k: self._substitute_all(v) for k, v in params["params"].items()})
+            self._add({"backend": _Flow(action)}, activity)
+        elif kind == "file":
+            # The bytes are not in the activity log, and no step puts a workspace file.
+            self._add_note(f"{params.get('name')} was put in the workspace (not replayed)")
+
+    def _cli(self, activity: Activity) -> None:
+        params = activity.params
+        session = self.sessions.setdefault(int(params.get("session", 0)), _SessionState())
+        line = str(params["line"]).rstrip("\r\n").rstrip("\x1a").strip()
+        mode, next_mode = params.get("mode", "exec"), params.get("next_mode", "exec")
+        if session.asking is not None:
+            # The answer to a (y/n) question: a replay runs the command without asking.
+            asked, session.asking = session.asking, None
+            if line.lower().startswith("y") or (not line and _default_yes(asked)):
+                self._exec(asked, str(asked.params["line"]).strip())
+            return
+        if params.get("question"):
+            session.asking = activity
+            return
+        if not line:
+            return
+        if mode == "exec" and next_mode != "exec":
+            # `configure terminal`: a config block opens (a config step enters config itself).
+            self._open_block(activity, session, mode="config")
+            return
+        if mode != "exec":
+            self._open_block(activity, session, mode=mode)
+            self._config_continues(activity)
+            return
+        self._exec(activity, line)
+
+    def _exec(self, activity: Activity, line: str) -> None:
+        data: dict[str, Any] = {"exec": self._substitute(line)}
+        if activity.switch and activity.switch != self.first_switch:
+            data["switch"] = activity.switch
+        if activity.params.get("error"):
+            output = str(activity.params.get("output", ""))
+            data["expect"] = _Flow(contains=[_error_line(output)])
+        self._add(data, activity)
+
+    # ------------------------------------------------------------------ config blocks
+
+    def _open_block(self, activity: Activity, session: _SessionState, *, mode: str) -> None:
+        self._flow_until(activity.at)
+        switch = activity.switch or self.first_switch
+        data: dict[str, Any] = {"config": ""}
+        if switch != self.first_switch:
+            data["switch"] = switch
+        step = self._add(data, activity)
+        lines = []
+        if mode not in _CONFIG_MODES_ROOT and mode in session.entered:
+            lines.append(session.entered[mode])  # back into the sub-mode it was left in
+        self.block = _ConfigBlock(int(activity.params.get("session", 0)), switch, lines, [], step)
+
+    def _config_continues(self, activity: Activity) -> bool:
+        """Add a config-mode line to the open block of its session; False if it is not one."""
+        block = self.block
+        params = activity.params
+        if block is None or params.get("mode", "exec") == "exec":
+            return False
+        if int(params.get("session", 0)) != block.session or activity.switch != block.switch:
+            return False
+        session = self.sessions.setdefault(block.session, _SessionState())
+        raw = str(params["line"]).rstrip("\r\n")
+        line = raw.rstrip("\x1a").strip()
+        mode, next_mode = str(params.get("mode")), str(params.get("next_mode", "config"))
+        if next_mode not in _CONFIG_MODES_ROOT and next_mode != mode:
+            session.entered[next_mode] = line
+        ends_block = next_mode == "exec"
+        # `end`, `exit` and Ctrl-Z leave config mode, which a config step does by itself;
+        # a line ending in Ctrl-Z ran before it left.
+        if line and (not ends_block or raw.endswith("\x1a")):
+            block.lines.append(self._substitute(line))
+            if params.get("error"):
+                block.errors.append(_error_line(str(params.get("output", ""))))
+        if ends_block:
+            self._close_block()
+        return True
+
+    def _close_block(self) -> None:
+        block, self.block = self.block, None
+        if block is None:
+            return
+        if not block.lines:
+            self.steps.remove(block.step)
+            if self.current is block.step:
+                self.current = self.steps[-1] if self.steps else None
+            # Its lines (if any) stay with the step before.
+            if self.current is not None:
+                self.current.lines.extend(block.step.lines)
+            else:
+                self.prologue.extend(block.step.lines)
+            return
+        block.step.data["config"] = "\n".join(block.lines) + "\n"
+        if block.errors:
+            block.step.data["expect"] = _Flow(contains=list(dict.fromkeys(block.errors)))
+
+    # ------------------------------------------------------------------ time
+
+    def _flow_until(self, at: datetime) -> None:
+        """Time that flowed (rate above 0) up to `at` becomes an advance step."""
+        if at > self.reached:
+            self._open_gap()
+        current = self.current
+        if current is None or current.data.get("advance") != "gap":
+            return
+        seconds = round((at - self.replayed).total_seconds())
+        if seconds < 1:
+            self.steps.remove(current)
+            self.current = self.steps[-1] if self.steps else None
+            if self.current is not None:
+                self.current.lines.extend(current.lines)
+            else:
+                self.prologue.extend(current.lines)
+        else:
+            current.data["advance"] = _duration(seconds)
+            current.data["note"] = (
+                f"virtual time flowed ({format_span(timedelta(seconds=seconds))})"
+            )
+            self.replayed += timedelta(seconds=seconds)
+        self.reached = max(self.reached, at)
+
+    def _open_gap(self) -> None:
+        if self.current is not None and self.current.data.get("advance") == "gap":
+            return
+        self._close_block()
+        # A placeholder until the next action says how long the gap was.
+        self.current = _Step({"advance": "gap"}, exact=False)
+        self.steps.append(self.current)
+
+    # ------------------------------------------------------------------ steps
+
+    def _add(self, data: dict[str, Any], activity: Activity) -> _Step:
+        via = _VIA.get(activity.via or "", activity.via)
+        if activity.kind == "cli" and via:
+            data["note"] = (
+                f"typed over {via}" if activity.via != "console" else "typed in the console"
+            )
+        step = _Step(data, exact=self.rate == 0)
+        self.steps.append(step)
+        self.current = step
+        self.reached = max(self.reached, activity.at)
+        return step
+
+    def _add_note(self, text: str) -> None:
+        target = self.current
+        if target is None:
+            return
+        note = target.data.get("note")
+        target.data["note"] = f"{note}; {text}" if note else text
+
+    def _substitute(self, text: str) -> str:
+        for token, name in self.tokens.items():
+            text = text.replace(token, f"${{{name}}}")
+        return text
+
+    def _substitute_all(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._substitute(value)
+        if isinstance(value, list):
+            return [self._substitute_all(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._substitute_all(v) for k, v in value.items()}
+        return value
+
+    def _render(self) -> list[dict[str, Any]]:
+        rendered: list[dict[str, Any]] = []
+        steps = [s for s in self.steps if s.data.get("advance") != "gap"]
+        if steps:
+            steps[0].lines[:0] = self.prologue
+            steps[0].since_start = True
+        for step in steps:
+            rendered.append(step.data)
+            rendered.extend(self._checks(step))
+        return rendered
+
+    def _checks(self, step: _Step) -> list[dict[str, Any]]:
+        counts: Counter[tuple[str, str]] = Counter()
+        for switch, record in step.lines:
+            counts[(switch, _glob(record.body))] += 1
+        checks = []
+        for (switch, glob), count in counts.items():
+            check: dict[str, Any] = {"text": glob}
+            if step.exact:
+                check["count"] = count
+            if step.since_start:
+                check["since"] = "start"
+            check["switch"] = switch
+            checks.append({"expect_syslog": _Flow(check)})
+        return checks
+
+
+def _glob(body: str) -> str:
+    """A message-id glob for a syslog line (`%LICMGR-3-LOG_SMART_LIC_COMM_FAILED: *`)."""
+    found = _MESSAGE_ID.match(body)
+    if found is not None:
+        return f"{found.group(1)}: *"
+    return _GLOB_SPECIAL.sub("?", body)
+
+
+def _error_line(output: str) -> str:
+    """The line a refused command is known by: its `%` line, else its first words."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    for line in lines:
+        if line.startswith("%"):
+            return line
+    meaningful = [ln for ln in lines if set(ln) != {"^"}]
+    return meaningful[0] if meaningful else ""
+
+
+def _default_yes(asked: Activity) -> bool:
+    return "[y]" in str(asked.params.get("output", "")) or "[yes]" in str(
+        asked.params.get("output", "")
+    )
+
+
+def _duration(seconds: float) -> str:
+    return format_duration(timedelta(seconds=round(seconds)))
+
+
+def _fault(params: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"target": params["target"], "kind": params["kind"]}
+    for key, value in dict(params.get("params") or {}).items():
+        if key == "seconds":
+            spec[key] = parse_duration(value).total_seconds()
+        elif key == "duration":
+            spec[key] = format_duration(parse_duration(value))
+        elif key == "offset":
+            offset = parse_signed_duration(value)
+            sign = "-" if offset < timedelta(0) else ""
+            spec[key] = sign + format_duration(abs(offset))
+        else:
+            spec[key] = value
+    return spec
+
+
+def _timing_overrides(lab: Lab) -> dict[str, str]:
+    from sim.timing import DEFAULT_TIMING
+
+    defaults = DEFAULT_TIMING.model_dump()
+    return {
+        key: format_duration(value) if isinstance(value, timedelta) else value
+        for key, value in lab.options.timing.model_dump().items()
+        if value != defaults[key]
+    }
+
+
+class _Flow(dict[str, Any]):
+    """A small mapping written on one line: `fault: {target: dns, kind: unreachable}`."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for steps, flow style for `_Flow` mappings, `|` for multi-line text."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _represent_flow(dumper: yaml.SafeDumper, value: _Flow) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=True)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(_Flow, _represent_flow)

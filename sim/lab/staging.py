@@ -1,0 +1,130 @@
+"""`slpsim lab --scenario FILE [--until STEP]`: a lab built from a scenario and played up to a
+step, then handed over.
+
+The lab takes the scenario's topology, switches, start and timing, starts as any lab does,
+and before it says it is ready plays the steps (virtual time jumping where the scenario
+advances) under the lab's lock. Then the class gets a lab that is already broken, running on
+at its rate. A check that fails while staging stops the staging there: the lab is still
+handed over, and the failure is told, since the class would see something else than planned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sim.lab.lab import Lab, LabOptions
+from sim.scenario.model import Scenario, ScenarioError, load_scenario
+from sim.scenario.runner import Failure, Narrate, play_steps
+from sim.simulation import SwitchSpec
+
+
+class StagingError(ValueError):
+    """A scenario or step that cannot be staged; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    scenario: Scenario
+    until: int  # how many steps to play: the 1-based number of the last one
+
+    @property
+    def last_step(self) -> str:
+        step = self.scenario.steps[self.until - 1]
+        return f"step {self.until} of {len(self.scenario.steps)} ({describe_step(step)})"
+
+
+@dataclass(frozen=True)
+class Staged:
+    stage: Stage
+    played: int
+    failure: Failure | None
+
+    def summary(self) -> str:
+        scenario = self.stage.scenario
+        if self.failure is not None:
+            return (
+                f"staged {scenario.name}: stopped at step {self.played} of "
+                f"{len(scenario.steps)}, where a check failed: {self.failure.message}"
+            )
+        return f"staged {scenario.name}: played up to {self.stage.last_step}"
+
+
+def load_stage(path: Path, until: str | None) -> Stage:
+    """The scenario at `path` and the step to stop after (`until`: a step number, 1-based)."""
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:
+        first = exc.problems[0]
+        more = f" (and {len(exc.problems) - 1} more problem(s))" if len(exc.problems) > 1 else ""
+        raise StagingError(f"{first}{more}") from None
+    total = len(scenario.steps)
+    if until is None:
+        return Stage(scenario, total)
+    text = until.strip()
+    if not text.isdigit() or not 1 <= int(text) <= total:
+        raise StagingError(
+            f"--until expects a step number from 1 to {total} ({scenario.name} has {total} "
+            f"steps), got {until!r}"
+        )
+    return Stage(scenario, int(text))
+
+
+def staged_options(stage: Stage, options: LabOptions) -> LabOptions:
+    """`options` with the scenario's topology, switches, start and timing."""
+    scenario = stage.scenario
+    specs = [
+        SwitchSpec(
+            name=s.name,
+            pid=s.pid,
+            serial=s.serial or "",
+            licenses=dict(s.licenses),
+            hostname=s.hostname,
+        )
+        for s in scenario.switches
+    ]
+    return replace(
+        options,
+        topology=scenario.topology,
+        start=scenario.start,
+        timing=scenario.timing,
+        switches=len(specs),
+        switch_specs=specs,
+    )
+
+
+def stage_on_start(lab: Lab, stage: Stage, report: Narrate, narrate: Narrate | None = None) -> None:
+    """Play `stage` once `lab` has started; `report` gets the one-line summary."""
+
+    async def play(started: Lab) -> None:
+        async with started.lock:
+            played, failure = await play_steps(
+                stage.scenario, started.simulation, until=stage.until, narrate=narrate
+            )
+            started.persist()
+        report(Staged(stage, played, failure).summary())
+
+    lab.on_started.append(play)
+
+
+def describe_step(step: object) -> str:
+    """A step as a few words: `advance 4h`, `exec show license status`, `fault dns ...`."""
+    from sim.scenario.model import format_span
+
+    kind = getattr(step, "kind", "?")
+    value = getattr(step, kind, None)
+    if kind == "advance" and value is not None:
+        return f"advance {format_span(value)}"
+    if kind in ("exec",) and isinstance(value, str):
+        return f"exec {value}"
+    if kind == "config" and value is not None:
+        lines = value.splitlines() if isinstance(value, str) else list(value)
+        first = next((line.strip() for line in lines if line.strip()), "")
+        return f"config {first}" + (" ..." if len(lines) > 1 else "")
+    if kind in ("fault", "clear") and value is not None:
+        return f"{kind} {value.target} {value.kind}"
+    if kind == "clear":
+        return "clear all"
+    if kind == "backend" and value is not None:
+        return f"{value.target} {value.action}"
+    return str(kind)

@@ -1,0 +1,215 @@
+"""`slpsim lab --record FILE`: a lab session becomes a scenario that `slpsim run` replays green."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from typer.testing import CliRunner
+from wire_lab import lab_options, nxapi_output, post_nxapi
+
+from sim.command_line import app
+from sim.lab.access import SwitchAccess
+from sim.lab.lab import Lab
+from sim.lab.recorder import LabRecorder, RecordError
+from sim.scenario.model import load_scenario
+from sim.scenario.runner import run_file
+
+START = datetime.fromisoformat("2026-03-02T08:00:00+00:00")
+WAIT = 60  # seconds: a safety net against a lab that never comes up, not a measured duration
+
+
+def _start_recording_lab(path: Path, log: Path) -> tuple[subprocess.Popen[bytes], str, int]:
+    """`slpsim lab --record path` at rate 0 with one switch; its control URL and NX-API port."""
+    command = [
+        sys.executable,
+        "-m",
+        "sim.command_line",
+        "lab",
+        "--record",
+        str(path),
+        "--rate",
+        "0",
+        "--switches",
+        "1",
+        "--control-port",
+        "0",
+        "--ssh-port-base",
+        "0",
+        "--nxapi-port-base",
+        "0",
+    ]
+    env = {**os.environ, "COLUMNS": "200"}
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        control = re.search(r"control API\s+(http://127\.0\.0\.1:\d+)", text)
+        nxapi = re.search(r"nx-api\s+http://127\.0\.0\.1:(\d+)/ins", text)
+        if control and nxapi:
+            return process, control.group(1), int(nxapi.group(1))
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"the lab did not start:\n{log.read_text(errors='replace')}")
+
+
+def test_a_recorded_session_replays_green_and_its_checks_bite(tmp_path: Path) -> None:
+    recording = tmp_path / "dns-outage-demo.yaml"
+    log = tmp_path / "lab.log"
+    process, control_url, nxapi = _start_recording_lab(recording, log)
+    try:
+        with httpx.Client(base_url=control_url, timeout=WAIT) as control:
+            token = control.post("/sim/tokens", json={"issuer": "cssm"}).json()["token"]
+            nxapi_output(nxapi, f"license smart trust idtoken {token} all")
+            nxapi_output(nxapi, "ip domain-name example.com", "cli_conf")
+            assert (
+                post_nxapi(nxapi, "show licence status").json()["ins_api"]["outputs"]["output"][
+                    "code"
+                ]
+                == "400"
+            )
+            fault = control.post("/sim/faults", json={"target": "dns", "kind": "unreachable"})
+            nxapi_output(nxapi, "license smart sync all")
+            assert control.post("/sim/clock/advance", json={"seconds": 5 * 3600}).is_success
+            assert control.delete(f"/sim/faults/{fault.json()['id']}").is_success
+            assert control.post("/sim/clock/advance", json={"seconds": 30 * 60}).is_success
+            nxapi_output(nxapi, "show license status")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=WAIT)
+    assert process.returncode == 0, log.read_text()
+    assert f"recorded 10 step(s) in {recording}" in log.read_text()
+
+    steps = yaml.safe_load(recording.read_text())["steps"]
+    # The token's text is replaced by the variable the token step saves.
+    assert {"token": {"save_as": "token1", "issuer": "cssm"}} in steps
+    trust = next(s for s in steps if "idtoken" in s.get("exec", ""))
+    assert trust["exec"] == "license smart trust idtoken ${token1} all"
+    assert token not in recording.read_text()
+    # A refused line keeps what it printed as its expectation; a cli_conf line is config.
+    assert {"contains": ["% Invalid command at '^' marker."]} in [s.get("expect") for s in steps]
+    assert any(s.get("config", "").strip() == "ip domain-name example.com" for s in steps)
+    assert {"fault": {"target": "dns", "kind": "unreachable"}} in steps
+    assert {"clear": {"target": "dns", "kind": "unreachable"}} in steps
+    assert [s["advance"] for s in steps if "advance" in s] == ["5h", "30m"]
+    # The syslog of each step, by message id, with exact counts (the lab ran at rate 0).
+    checks = [s["expect_syslog"] for s in steps if "expect_syslog" in s]
+    failed = [c for c in checks if c["text"] == "%LICMGR-3-LOG_SMART_LIC_COMM_FAILED: *"]
+    assert [c["count"] for c in failed] == [1, 49]
+    assert any(c["text"] == "%LICMGR-3-LOG_SMART_LIC_COMM_RESTORED: *" for c in checks)
+
+    replay = CliRunner().invoke(app, ["run", str(recording)])
+    assert replay.exit_code == 0, replay.output
+    assert "PASS  dns-outage-demo" in replay.output
+
+    # Without the fault, the replay no longer logs what the class saw: the checks say so.
+    broken = tmp_path / "no-fault.yaml"
+    text = recording.read_text().replace("- fault: {target: dns, kind: unreachable}\n", "")
+    broken.write_text(text.replace("name: dns-outage-demo", "name: no-fault"))
+    result = run_file(broken)
+    assert not result.passed
+    assert result.failure is not None and "COMM_FAILED" in result.failure.message
+
+
+def test_config_blocks_sub_modes_and_questions_replay_as_typed(tmp_path: Path) -> None:
+    """An SSH-style session: config mode with a sub-mode, interleaved with another switch's
+    command, and a (y/n) question answered yes."""
+    path = tmp_path / "session.yaml"
+
+    async def session() -> None:
+        lab = Lab(lab_options(None, start=START, switches=2))
+        recorder = LabRecorder(lab, path)
+        await lab.start()
+        try:
+            leaf1 = SwitchAccess(lab.simulation, "leaf1", lab.lock, activity=lab.activity)
+            leaf2 = SwitchAccess(lab.simulation, "leaf2", lab.lock, activity=lab.activity)
+            one, two = leaf1.new_session(), leaf2.new_session()
+            one.interactive = two.interactive = True
+            for line in ("configure terminal", "vrf context management", "ip domain-name a.test"):
+                await leaf2.run(two, line)
+            await leaf1.run(one, "show clock")  # leaf2's block is cut here ...
+            for line in ("ip name-server 192.0.2.53", "exit", "hostname core2", "end"):
+                await leaf2.run(two, line)  # ... and goes on inside the same sub-mode
+            await leaf1.run(one, "license smart factory reset")
+            await leaf1.run(one, "y")
+            await leaf1.run(one, "show runnning-config")  # a typo NX-OS refuses
+        finally:
+            await lab.stop()
+        recorder.write(lab.now())
+
+    asyncio.run(session())
+    scenario = load_scenario(path)
+    assert [s.kind for s in scenario.steps if not s.is_expectation] == [
+        "config",
+        "exec",
+        "config",
+        "exec",
+        "exec",
+    ]
+    data = yaml.safe_load(path.read_text())["steps"]
+    configs = [s for s in data if "config" in s]
+    assert configs[0] == {
+        "config": "vrf context management\nip domain-name a.test\n",
+        "switch": "leaf2",
+        "note": "typed over SSH",
+    }
+    # The continuation re-enters the sub-mode it was left in; `end` is the step's own.
+    assert configs[1]["config"].splitlines() == [
+        "vrf context management",
+        "ip name-server 192.0.2.53",
+        "exit",
+        "hostname core2",
+    ]
+    # The question and its answer are one command, run without asking on replay.
+    assert {"exec": "license smart factory reset", "note": "typed over SSH"} in data
+    assert "y" not in [s.get("exec") for s in data]
+    # What the reset logged when it was answered is checked right after it, on leaf1.
+    reset = data.index({"exec": "license smart factory reset", "note": "typed over SSH"})
+    assert data[reset + 1] == {
+        "expect_syslog": {
+            "text": "%LICMGR-6-LOG_SMART_LIC_REPORTING_REQUIRED: *",
+            "count": 1,
+            "switch": "leaf1",
+        }
+    }
+    result = run_file(path)
+    assert result.passed, result.explain()
+
+
+def test_a_lab_where_nothing_happened_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+
+    async def idle() -> None:
+        lab = Lab(lab_options(None, start=START, switches=1))
+        recorder = LabRecorder(lab, path)
+        with pytest.raises(RecordError, match="nothing happened"):
+            recorder.write(lab.now())
+
+    asyncio.run(idle())
+    assert not path.exists()
+
+
+def test_record_refuses_a_state_dir_that_holds_a_lab(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    from sim.lab.background import BackgroundLab
+
+    with BackgroundLab(lab_options(state, start=START, switches=1)):
+        pass
+    result = CliRunner().invoke(
+        app, ["lab", "--record", str(tmp_path / "x.yaml"), "--state-dir", str(state)]
+    )
+    assert result.exit_code == 2
+    assert "--record starts from a new lab" in result.output
