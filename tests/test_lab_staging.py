@@ -1,0 +1,110 @@
+"""`slpsim lab --scenario FILE --until STEP`: a lab that starts already broken."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+from wire_lab import nxapi_output, post_nxapi
+
+from sim.command_line import app
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+MISSING_DNS = SCENARIOS / "comm-failure-missing-dns.yaml"
+WAIT = 60  # seconds: a safety net against a lab that never comes up, not a measured duration
+
+
+def _staged_lab(*args: str, log: Path) -> tuple[subprocess.Popen[bytes], str, int]:
+    command = [
+        sys.executable,
+        "-m",
+        "sim.command_line",
+        "lab",
+        *args,
+        "--rate",
+        "0",
+        "--control-port",
+        "0",
+        "--ssh-port-base",
+        "0",
+        "--nxapi-port-base",
+        "0",
+    ]
+    env = {**os.environ, "COLUMNS": "200"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        control = re.search(r"control API\s+(http://127\.0\.0\.1:\d+)", text)
+        nxapi = re.search(r"leaf1 nx-api\s+http://127\.0\.0\.1:(\d+)/ins", text)
+        if control and nxapi:
+            return process, control.group(1), int(nxapi.group(1))
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"the lab did not start:\n{log.read_text(errors='replace')}")
+
+
+def test_the_class_gets_a_switch_that_is_already_broken(tmp_path: Path) -> None:
+    log = tmp_path / "lab.log"
+    # Steps 1-6: DNS removed, a trust attempt that fails; the fix (step 7 on) is not played.
+    process, control_url, nxapi = _staged_lab(
+        "--scenario", str(MISSING_DNS), "--until", "6", log=log
+    )
+    try:
+        text = log.read_text()
+        assert "staged comm-failure-missing-dns: played up to step 6 of 11" in text
+        # The summary comes before the endpoint table: the lab is ready once it is broken.
+        assert text.index("staged ") < text.index("control API")
+        ping = post_nxapi(nxapi, "ping cisco.com vrf management").text
+        assert "% Invalid host/interface cisco.com" in ping
+        logged = nxapi_output(nxapi, "show logging logfile")["body"]
+        assert "%LICMGR-3-LOG_SMART_LIC_TRUST_CODE_INSTALL_FAILED" in logged
+        assert "TRUST_CODE_INSTALL_SUCCESS" not in logged
+        # The scenario's start, not today's date.
+        clock = httpx.get(f"{control_url}/sim/clock", timeout=WAIT).json()
+        assert clock["now"].startswith("2026-01-05T09:00")
+        switches = httpx.get(f"{control_url}/sim/switches", timeout=WAIT).json()
+        assert [s["name"] for s in switches] == ["leaf1"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=WAIT)
+    assert process.returncode == 0, log.read_text()
+
+
+def test_without_until_every_step_is_played(tmp_path: Path) -> None:
+    log = tmp_path / "lab.log"
+    process, _, nxapi = _staged_lab("--scenario", str(MISSING_DNS), log=log)
+    try:
+        assert "played up to step 11 of 11" in log.read_text()
+        logged = nxapi_output(nxapi, "show logging logfile")["body"]
+        assert "%LICMGR-6-LOG_SMART_LIC_TRUST_CODE_INSTALL_SUCCESS" in logged
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=WAIT)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scenario", str(MISSING_DNS), "--until", "12"], "a step number from 1 to 11"),
+        (["--scenario", str(MISSING_DNS), "--until", "ping"], "a step number from 1 to 11"),
+        (["--scenario", "no-such-file.yaml"], "no-such-file.yaml: cannot read the file"),
+        (["--until", "3"], "--until needs --scenario FILE"),
+    ],
+)
+def test_a_bad_scenario_or_step_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, ["lab", *args, "--control-port", "0"])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
