@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,81 @@ def _running_config(lab: BackgroundLab) -> Any:
         return lab.lab.simulation.switch("leaf1").exec("show running-config")
 
     return show
+
+
+# ---------------------------------------------------------------------- counters
+
+
+def _advance(sim: Simulation, delta: timedelta) -> None:
+    asyncio.run(sim.advance(delta))
+
+
+def _counts(sim: Simulation, name: str) -> dict[str, Any]:
+    [row] = rows(sim, f"show interface {name}")
+    return row
+
+
+def test_counters_of_an_up_interface_grow_with_virtual_time_and_a_down_one_stays_at_zero(
+    sim: Simulation,
+) -> None:
+    _advance(sim, timedelta(hours=1))
+    hour = _counts(sim, "mgmt0")
+    _advance(sim, timedelta(hours=1))
+    two_hours = _counts(sim, "mgmt0")
+    assert hour["eth_inbytes"] > 0 and hour["eth_outpkts"] > 0
+    assert two_hours["eth_inbytes"] == 2 * hour["eth_inbytes"]
+    assert two_hours["eth_inpkts"] == (
+        two_hours["eth_inucast"] + two_hours["eth_inmcast"] + two_hours["eth_inbcast"]
+    )
+    # The rate is what the counters grow by, per second.
+    assert int(hour["eth_inrate1_bits"]) == hour["eth_inbytes"] * 8 // 3600
+    down = _counts(sim, "Ethernet1/1")
+    assert (down["eth_inbytes"], down["eth_outpkts"], down["eth_inrate1_bits"]) == (0, 0, "0")
+    # The text says the same, as ntc-templates reads it.
+    [parsed] = parse_output("cisco_nxos", "show interface", exec_(sim, "show interface mgmt0"))
+    assert int(parsed["input_packets"]) == two_hours["eth_inpkts"]
+    assert int(parsed["output_packets"]) == two_hours["eth_outpkts"]
+    assert parsed["bandwidth_input_rate"] == two_hours["eth_inrate1_bits"]
+
+
+def test_clear_counters_starts_them_again_for_one_interface_or_all(sim: Simulation) -> None:
+    _advance(sim, timedelta(hours=1))
+    before = _counts(sim, "mgmt0")["eth_outbytes"]
+    assert exec_(sim, "clear counters interface mgmt0") == ""
+    cleared = _counts(sim, "mgmt0")
+    assert (cleared["eth_outbytes"], cleared["eth_clear_counters"]) == (0, "00:00:00")
+    _advance(sim, timedelta(minutes=5))
+    assert 0 < _counts(sim, "mgmt0")["eth_outbytes"] < before
+    assert "counters 00:05:00" in exec_(sim, "show interface mgmt0")
+    _advance(sim, timedelta(days=3, hours=4))
+    assert _counts(sim, "mgmt0")["eth_clear_counters"] == "3d04h"
+    exec_(sim, "clear counters")
+    assert _counts(sim, "mgmt0")["eth_inbytes"] == 0
+
+
+def test_show_interface_counters_tables_agree_with_show_interface(sim: Simulation) -> None:
+    _advance(sim, timedelta(minutes=30))
+    mgmt = _counts(sim, "mgmt0")
+    data = json.loads(exec_(sim, "show interface counters | json"))
+    rx = [r for r in data["TABLE_rx_counters"]["ROW_rx_counters"] if r["interface_rx"] == "mgmt0"]
+    assert rx == [
+        {
+            "interface_rx": "mgmt0",
+            "eth_inbytes": mgmt["eth_inbytes"],
+            "eth_inucast": mgmt["eth_inucast"],
+        },
+        {
+            "interface_rx": "mgmt0",
+            "eth_inmcast": mgmt["eth_inmcast"],
+            "eth_inbcast": mgmt["eth_inbcast"],
+        },
+    ]
+    text = exec_(sim, "show interface counters")
+    assert f"mgmt0{mgmt['eth_inbytes']:>40}{mgmt['eth_inucast']:>37}" in text
+    assert "OutBcastPkts" in text
+    detailed = json.loads(exec_(sim, "show interface mgmt0 counters detailed | json"))
+    [row] = detailed["TABLE_interface"]["ROW_interface"]
+    assert row["mgmt_out_bytes"] == mgmt["eth_outbytes"]
+    assert f"rx_bytes_input_pkts = {mgmt['eth_inbytes']}" in exec_(
+        sim, "show interface mgmt0 counters detailed"
+    )

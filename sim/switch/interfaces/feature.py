@@ -7,10 +7,13 @@ from collections.abc import Callable, Sequence
 from sim.switch.cli import ArgType, CommandError, Mode
 from sim.switch.feature import Ctx, Feature, Grammar, Record, switch_of
 from sim.switch.interfaces import config, render
+from sim.switch.interfaces.counters import traffic
 from sim.switch.interfaces.state import Interface, parse_interface_name
 
 HELP = {
     "interface": "Display interface information",
+    "counters": "Show interface counters",
+    "detailed": "Show only non-zero counters",
     "brief": "Show brief info of interface",
     "status": "Display interface line status",
     "description": "Show interface description",
@@ -31,6 +34,27 @@ def _selected(ctx: Ctx) -> Sequence[Interface]:
 
 def _record(build: Callable[[Sequence[Interface]], Record]) -> Callable[[Ctx], Record]:
     return lambda ctx: build(_selected(ctx))
+
+
+def _counted(build: Callable[[render.Counted], Record]) -> Callable[[Ctx], Record]:
+    def record(ctx: Ctx) -> Record:
+        switch = switch_of(ctx)
+        now = switch.now()
+        return build(
+            [
+                (interface, traffic(interface, now=now, booted_at=switch.booted_at))
+                for interface in _selected(ctx)
+            ]
+        )
+
+    return record
+
+
+def _clear_counters(ctx: Ctx) -> str:
+    switch = switch_of(ctx)
+    for interface in _selected(ctx):
+        interface.counters_cleared_at = switch.now()
+    return ""
 
 
 IP_HELP = {
@@ -80,9 +104,32 @@ def register(grammar: Grammar) -> None:
     config.register(grammar)
     grammar.show(
         "show interface [<ifname:interface>]",
-        _record(render.interface_record),
+        _counted(render.interface_record),
         render.interface_text,
         help=HELP,
+    )
+    for selected in ("", "<ifname:interface> "):
+        grammar.show(
+            f"show interface {selected}counters",
+            _counted(render.counters_record),
+            render.counters_text,
+            help=HELP,
+        )
+        grammar.show(
+            f"show interface {selected}counters detailed",
+            _counted(render.counters_detailed_record),
+            render.counters_detailed_text,
+            help=HELP,
+        )
+    grammar.add(
+        Mode.EXEC,
+        "clear counters [interface <ifname:interface>]",
+        _clear_counters,
+        help={
+            "clear": "Reset functions",
+            "counters": "Clear counters",
+            "interface": "Clear interface counters",
+        },
     )
     grammar.show("show interface brief", _record(render.brief_record), render.brief_text, help=HELP)
     grammar.show(

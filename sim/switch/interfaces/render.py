@@ -10,6 +10,7 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
+from sim.switch.interfaces.counters import LOAD_INTERVALS, Traffic, age_text, rate_text
 from sim.switch.interfaces.state import Interface
 
 Record = dict[str, Any]
@@ -43,7 +44,50 @@ def _hardware(interface: Interface) -> str:
     return "100/1000/10000 Ethernet"
 
 
-def interface_row(interface: Interface) -> Row:
+def _load(bits_per_second: int, interface: Interface) -> str:
+    """txload / rxload: the share of the bandwidth in 255ths, at least 1."""
+    return str(max(1, round(255 * bits_per_second / (interface.speed_mbps * 1_000_000))))
+
+
+def _rates(traffic: Traffic) -> Row:
+    row: Row = {}
+    for number, seconds in enumerate(LOAD_INTERVALS, start=1):
+        row |= {
+            f"eth_load_interval{number}_rx": seconds,
+            f"eth_inrate{number}_bits": str(traffic.rx.bits_per_second),
+            f"eth_inrate{number}_pkts": str(traffic.rx.packets_per_second),
+            f"eth_load_interval{number}_tx": seconds,
+            f"eth_outrate{number}_bits": str(traffic.tx.bits_per_second),
+            f"eth_outrate{number}_pkts": str(traffic.tx.packets_per_second),
+            f"eth_inrate{number}_summary_bits": rate_text(traffic.rx.bits_per_second),
+            f"eth_inrate{number}_summary_pkts": f"{traffic.rx.packets_per_second} pps",
+            f"eth_outrate{number}_summary_bits": rate_text(traffic.tx.bits_per_second),
+            f"eth_outrate{number}_summary_pkts": f"{traffic.tx.packets_per_second} pps",
+        }
+    return row
+
+
+def counter_row(traffic: Traffic) -> Row:
+    """The packet and octet counters, under the keys `show interface` and
+    `show interface counters detailed` give them."""
+    rx, tx = traffic.rx, traffic.tx
+    return {
+        "eth_inpkts": rx.packets,
+        "eth_inucast": rx.unicast,
+        "eth_inmcast": rx.multicast,
+        "eth_inbcast": rx.broadcast,
+        "eth_inbytes": rx.octets,
+        "eth_inerr": 0,
+        "eth_outpkts": tx.packets,
+        "eth_outucast": tx.unicast,
+        "eth_outmcast": tx.multicast,
+        "eth_outbcast": tx.broadcast,
+        "eth_outbytes": tx.octets,
+        "eth_outerr": 0,
+    }
+
+
+def interface_row(interface: Interface, traffic: Traffic) -> Row:
     state = "up" if interface.oper_up else "down"
     row: Row = {"interface": interface.name, "state": state}
     if not interface.oper_up:
@@ -69,8 +113,8 @@ def interface_row(interface: Interface) -> Row:
         "eth_bw": interface.speed_mbps * 1000,
         "eth_dly": 10,
         "eth_reliability": "255",
-        "eth_txload": "1",
-        "eth_rxload": "1",
+        "eth_txload": _load(traffic.tx.bits_per_second, interface),
+        "eth_rxload": _load(traffic.rx.bits_per_second, interface),
         "medium": "broadcast",
         "eth_mode": "routed" if interface.routed else "access",
         "eth_duplex": "full" if up else "auto",
@@ -79,26 +123,22 @@ def interface_row(interface: Interface) -> Row:
         "eth_mdix": "off",
         "eth_ethertype": "0x0000" if interface.is_mgmt else "0x8100",
         "eth_link_flapped": "never",
-        "eth_clear_counters": "never",
+        "eth_clear_counters": "never"
+        if traffic.cleared_at is None
+        else age_text(traffic.since_clear),
         "eth_reset_cntr": 0,
-        "eth_inpkts": 0,
-        "eth_inucast": 0,
-        "eth_inmcast": 0,
-        "eth_inbcast": 0,
-        "eth_inbytes": 0,
-        "eth_inerr": 0,
-        "eth_outpkts": 0,
-        "eth_outucast": 0,
-        "eth_outmcast": 0,
-        "eth_outbcast": 0,
-        "eth_outbytes": 0,
-        "eth_outerr": 0,
+        **_rates(traffic),
+        **counter_row(traffic),
     }
     return row
 
 
-def interface_record(interfaces: Sequence[Interface]) -> Record:
-    return _table([interface_row(interface) for interface in interfaces])
+Counted = Sequence[tuple[Interface, Traffic]]
+"""Interfaces with their traffic at the moment of the `show`."""
+
+
+def interface_record(interfaces: Counted) -> Record:
+    return _table([interface_row(interface, traffic) for interface, traffic in interfaces])
 
 
 def _interface_text(row: Row) -> list[str]:
@@ -131,6 +171,7 @@ def _interface_text(row: Row) -> list[str]:
         f"  Last link flapped {row['eth_link_flapped']}",
         f'  Last clearing of "show interface" counters {row["eth_clear_counters"]}',
         f"  {row['eth_reset_cntr']} interface resets",
+        *_rate_lines(row),
         "  RX",
         f"    {row['eth_inucast']} unicast packets  {row['eth_inmcast']} multicast packets"
         f"  {row['eth_inbcast']} broadcast packets",
@@ -154,8 +195,150 @@ def _interface_text(row: Row) -> list[str]:
     return lines
 
 
+def _rate_lines(row: Row) -> list[str]:
+    lines: list[str] = []
+    for number, seconds in enumerate(LOAD_INTERVALS, start=1):
+        title = (
+            f"{seconds} seconds" if seconds < 60 else f"{seconds // 60} minute ({seconds} seconds)"
+        )
+        lines += [
+            f"  Load-Interval #{number}: {title}",
+            f"    {seconds} seconds input rate {row[f'eth_inrate{number}_bits']} bits/sec,"
+            f" {row[f'eth_inrate{number}_pkts']} packets/sec",
+            f"    {seconds} seconds output rate {row[f'eth_outrate{number}_bits']} bits/sec,"
+            f" {row[f'eth_outrate{number}_pkts']} packets/sec",
+            f"    input rate {row[f'eth_inrate{number}_summary_bits']},"
+            f" {row[f'eth_inrate{number}_summary_pkts']};"
+            f" output rate {row[f'eth_outrate{number}_summary_bits']},"
+            f" {row[f'eth_outrate{number}_summary_pkts']}",
+        ]
+    return lines
+
+
 def interface_text(record: Record) -> str:
     return "".join(f"{line}\n" for row in rows_of(record) for line in _interface_text(row))
+
+
+# ---------------------------------------------------------------------- counters
+
+_COUNTER_RULE = "-" * 82
+_COUNTER_TABLES = (
+    ("TABLE_rx_counters", "ROW_rx_counters", "interface_rx", "rx"),
+    ("TABLE_tx_counters", "ROW_tx_counters", "interface_tx", "tx"),
+)
+_COUNTER_COLUMNS = {
+    "eth_inbytes": "InOctets",
+    "eth_inucast": "InUcastPkts",
+    "eth_inmcast": "InMcastPkts",
+    "eth_inbcast": "InBcastPkts",
+    "eth_outbytes": "OutOctets",
+    "eth_outucast": "OutUcastPkts",
+    "eth_outmcast": "OutMcastPkts",
+    "eth_outbcast": "OutBcastPkts",
+}
+
+
+def counters_record(interfaces: Counted) -> Record:
+    """`show interface counters`: two rows per interface and direction, as NX-OS splits
+    them (octets and unicast, then multicast and broadcast)."""
+    record: Record = {}
+    for table, row_name, key, direction in _COUNTER_TABLES:
+        prefix = "eth_in" if direction == "rx" else "eth_out"
+        rows: list[Row] = []
+        for interface, traffic in interfaces:
+            counts = counter_row(traffic)
+            rows.append(
+                {
+                    key: interface.name,
+                    f"{prefix}bytes": counts[f"{prefix}bytes"],
+                    f"{prefix}ucast": counts[f"{prefix}ucast"],
+                }
+            )
+        for interface, traffic in interfaces:
+            counts = counter_row(traffic)
+            rows.append(
+                {
+                    key: interface.name,
+                    f"{prefix}mcast": counts[f"{prefix}mcast"],
+                    f"{prefix}bcast": counts[f"{prefix}bcast"],
+                }
+            )
+        record[table] = {row_name: rows}
+    return record
+
+
+def counters_text(record: Record) -> str:
+    lines: list[str] = []
+    for table, row_name, key, _ in _COUNTER_TABLES:
+        rows: list[Row] = record[table][row_name]
+        half = len(rows) // 2
+        for block in (rows[:half], rows[half:]):
+            if not block:
+                continue
+            first, second = (column for column in block[0] if column != key)
+            lines += [
+                "",
+                _COUNTER_RULE,
+                f"{'Port':<20}{_COUNTER_COLUMNS[first]:>25}{_COUNTER_COLUMNS[second]:>37}",
+                _COUNTER_RULE,
+            ]
+            lines += [f"{_short(row[key]):<20}{row[first]:>25}{row[second]:>37}" for row in block]
+    lines.append("")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _short(name: str) -> str:
+    return name.replace("Ethernet", "Eth", 1)
+
+
+_DETAILED = (
+    ("rx_unicast_pkts", "inucast"),
+    ("rx_multicast_pkts", "inmcast"),
+    ("rx_broadcast_pkts", "inbcast"),
+    ("rx_input_pkts", "inpkts"),
+    ("rx_bytes_input_pkts", "inbytes"),
+    ("tx_unicast_pkts", "outucast"),
+    ("tx_multicast_pkts", "outmcast"),
+    ("tx_broadcast_pkts", "outbcast"),
+    ("tx_output_pkts", "outpkts"),
+    ("tx_bytes_output_pkts", "outbytes"),
+)
+
+
+def counters_detailed_record(interfaces: Counted) -> Record:
+    """`show interface counters detailed`: NAPALM's get_interfaces_counters reads this.
+    mgmt0's keys are its own (`mgmt_in_bytes`), as on NX-OS."""
+    rows: list[Row] = []
+    for interface, traffic in interfaces:
+        counts = counter_row(traffic)
+        if interface.is_mgmt:
+            row: Row = {"interface": interface.name}
+            for direction in ("in", "out"):
+                for kind in ("pkts", "bytes", "ucast", "mcast", "bcast"):
+                    row[f"mgmt_{direction}_{kind}"] = counts[f"eth_{direction}{kind}"]
+            rows.append(row)
+        else:
+            rows.append({"interface": interface.name, **counts})
+    return _table(rows)
+
+
+def counters_detailed_text(record: Record) -> str:
+    lines: list[str] = []
+    for row in rows_of(record):
+        lines += [row["interface"], "   64 bit counters:"]
+        mgmt = "mgmt_in_bytes" in row
+        number = 0
+        for label, key in _DETAILED:
+            if mgmt:
+                direction = "in" if key.startswith("in") else "out"
+                value = row[f"mgmt_{direction}_{key.removeprefix(direction)}"]
+            else:
+                value = row[f"eth_{key}"]
+            if value:
+                lines.append(f"    {f'{number}.':<4}{label:>32} = {value}")
+                number += 1
+        lines.append("")
+    return "".join(f"{line}\n" for line in lines)
 
 
 # ---------------------------------------------------------------------- brief

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 _DEFAULT_PID = "N9K-C93180YC-FX"
 
@@ -48,6 +49,8 @@ class Interface:
     routed: bool = False
     ipv4: str | None = None
     """The primary address and prefix length, `10.1.1.1/24`, of a routed port."""
+    counters_cleared_at: datetime | None = None
+    """When `clear counters` last ran for it (state, not configuration)."""
 
     @property
     def is_mgmt(self) -> bool:
@@ -74,7 +77,11 @@ def is_default(interface: Interface) -> bool:
     """Nothing configured: the port has no running-config block."""
     # A plugged cable is hardware, not configuration.
     fresh = Interface(
-        interface.name, interface.mac, interface.speed_mbps, transceiver=interface.transceiver
+        interface.name,
+        interface.mac,
+        interface.speed_mbps,
+        transceiver=interface.transceiver,
+        counters_cleared_at=interface.counters_cleared_at,
     )
     if interface.is_mgmt:
         fresh.routed = True
