@@ -158,6 +158,16 @@ def run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document with every result.")
     ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Also write one self-contained HTML page: a summary, then per scenario a "
+            "timeline, every check, the transcript and the syslog.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Run scenario files; exit status 0 only if every scenario passes."""
     out = _console()
@@ -224,6 +234,13 @@ def run(
             write_junit(results, junit)
         except ReportError as exc:
             raise _fail(str(exc)) from None
+    if html is not None:
+        from sim.scenario.html_report import write_html
+
+        try:
+            write_html(results, html)
+        except OSError as exc:
+            raise _fail(f"cannot write {html}: {exc.strerror or exc}") from None
     raise typer.Exit(0 if all(r.passed for r in results) else 1)
 
 

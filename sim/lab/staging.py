@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sim.lab.lab import Lab, LabOptions
 from sim.scenario.model import Scenario, ScenarioError, load_scenario
-from sim.scenario.runner import Failure, Narrate, play_steps
+from sim.scenario.runner import Failure, Narrate, describe_step, play_steps
 from sim.simulation import SwitchSpec
 
 
@@ -105,26 +105,3 @@ def stage_on_start(lab: Lab, stage: Stage, report: Narrate, narrate: Narrate | N
         report(Staged(stage, played, failure).summary())
 
     lab.on_started.append(play)
-
-
-def describe_step(step: object) -> str:
-    """A step as a few words: `advance 4h`, `exec show license status`, `fault dns ...`."""
-    from sim.scenario.model import format_span
-
-    kind = getattr(step, "kind", "?")
-    value = getattr(step, kind, None)
-    if kind == "advance" and value is not None:
-        return f"advance {format_span(value)}"
-    if kind in ("exec",) and isinstance(value, str):
-        return f"exec {value}"
-    if kind == "config" and value is not None:
-        lines = value.splitlines() if isinstance(value, str) else list(value)
-        first = next((line.strip() for line in lines if line.strip()), "")
-        return f"config {first}" + (" ..." if len(lines) > 1 else "")
-    if kind in ("fault", "clear") and value is not None:
-        return f"{kind} {value.target} {value.kind}"
-    if kind == "clear":
-        return "clear all"
-    if kind == "backend" and value is not None:
-        return f"{value.target} {value.action}"
-    return str(kind)

@@ -151,6 +151,29 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class StepEntry:
+    """A step as it ran: when (simulation time), what, and the scenario's note on it."""
+
+    step: int
+    at: datetime
+    kind: str
+    summary: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckEntry:
+    """One expectation checked, passed or not (HTML reports list every one)."""
+
+    step: int
+    at: datetime
+    kind: str  # expect_syslog, expect_no_syslog, or the step kind whose output was checked
+    description: str
+    passed: bool
+    found: str = ""
+
+
+@dataclass(frozen=True)
 class TranscriptEntry:
     step: int
     at: datetime  # simulation time
@@ -176,6 +199,10 @@ class ScenarioResult:
     loaded: bool = True  # False: the file did not load (an error, not a failed expectation)
     syslog: dict[str, list[SyslogRecord]] = field(default_factory=dict)
     transcript: list[TranscriptEntry] = field(default_factory=list)
+    timeline: list[StepEntry] = field(default_factory=list)
+    checks: list[CheckEntry] = field(default_factory=list)
+    start: datetime | None = None  # simulation time when the steps began
+    narrative: str | None = None
 
     @classmethod
     def from_error(cls, path: str | Path, error: ScenarioError) -> ScenarioResult:
@@ -250,6 +277,7 @@ async def run_scenario(
         topology=scenario.topology,
         source=scenario.source,
         tags=tuple(scenario.tags),
+        narrative=scenario.narrative,
     )
     make = factory or simulation_factory
     try:
@@ -265,6 +293,9 @@ async def run_scenario(
     finally:
         result.steps_run = run.steps_run
         result.transcript = run.transcript
+        result.timeline = run.timeline
+        result.checks = run.checks
+        result.start = began
         result.sim_span = simulation.clock.now() - began
         try:
             result.syslog = {name: list(simulation.syslog(name)) for name in run.switches}
@@ -308,6 +339,8 @@ class _Run:
         self.prompts = {s.name: s.hostname or s.name for s in scenario.switches}
         self.variables: dict[str, str] = {}
         self.transcript: list[TranscriptEntry] = []
+        self.timeline: list[StepEntry] = []
+        self.checks: list[CheckEntry] = []
         self.steps_run = 0
         # The last record of each switch when the latest action step began: `since: step`.
         self.step_marks: Marks = dict.fromkeys(self.switches)
@@ -327,6 +360,9 @@ class _Run:
                 self.step_marks = self._marks()
                 self.step_index = index
             self._say_note(step)
+            self.timeline.append(
+                StepEntry(index, self.sim.clock.now(), step.kind, describe_step(step), step.note)
+            )
             try:
                 failure = await self._step(index, step)
             except UndefinedVariableError as exc:
@@ -487,6 +523,20 @@ class _Run:
                     problem = f"the output to match /{pattern}/"
             except ValueError as exc:  # a variable's value made the pattern invalid
                 problem = f"the output to match /{pattern}/, but {exc}"
+        wanted = [*(f"contains {self._sub(t)!r}" for t in expect.contains)]
+        wanted += [f"does not contain {self._sub(t)!r}" for t in expect.not_contains]
+        if expect.matches is not None:
+            wanted.append(f"matches /{self._sub(expect.matches)}/")
+        self.checks.append(
+            CheckEntry(
+                index,
+                self.sim.clock.now(),
+                step.kind,
+                f"the output of {source} " + ", ".join(wanted),
+                problem is None,
+                "" if problem is None else f"expected {problem}",
+            )
+        )
         if problem is not None:
             self._say(f"{self._stamp()} ✘ expected {problem}")
             return self._fail(index, step, problem, seen, seen_lines)
@@ -512,6 +562,9 @@ class _Run:
         expected = f"{count.describe()} matching {pattern!r} on {switch} {where}"
         found = len(matching)
         passed = count.accepts(found)
+        self.checks.append(
+            CheckEntry(index, self.sim.clock.now(), step.kind, expected, passed, f"found {found}")
+        )
         self._say(
             f"{self._stamp()} {'✔' if passed else '✘'} {step.kind} {pattern!r} on {switch} "
             f"{where}: {count.describe()}, found {found}"
@@ -714,6 +767,35 @@ def _crash(
         kind=scenario.steps[index].kind if index is not None else None,
         traceback=None if refused else "".join(traceback.format_exception(exc)),
     )
+
+
+def describe_step(step: StepBase) -> str:
+    """A step in a few words: `advance 4h`, `exec show license status`, `fault dns dns`."""
+    match step:
+        case AdvanceStep():
+            return f"advance {format_span(step.advance)}"
+        case ExecStep():
+            return step.exec
+        case ConfigStep():
+            more = f" (+{len(step.lines) - 1} lines)" if len(step.lines) > 1 else ""
+            return f"configure: {step.lines[0]}{more}"
+        case FaultStep():
+            return f"fault {step.fault.target} {step.fault.kind}"
+        case ClearStep():
+            return (
+                "clear all faults"
+                if step.clear is None
+                else (f"clear {step.clear.target} {step.clear.kind}")
+            )
+        case TokenStep():
+            return f"ID token as ${{{step.token.save_as}}}"
+        case BackendStep():
+            return f"{step.backend.target}: {step.backend.action}"
+        case ExpectSyslogStep():
+            return f"expect {step.expect_syslog.text}"
+        case ExpectNoSyslogStep():
+            return f"expect no {step.expect_no_syslog.text}"
+    return step.kind
 
 
 def _tail(lines: Sequence[str], limit: int) -> list[str]:
