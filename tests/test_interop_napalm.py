@@ -111,6 +111,7 @@ UPLINK = [
     "no switchport",
     "mtu 9216",
     "ip address 10.1.3.1/24",
+    "ipv6 address 2001:db8:3::1/64",
     "interface Ethernet1/4",
     "shutdown",
 ]
@@ -153,7 +154,12 @@ def test_nxos_gets_interfaces_and_their_addresses(configured: SwitchEndpoints) -
     with nxapi_driver(configured) as device:
         _assert_interfaces(device.get_interfaces(), configured, "mgmt0")
         addresses = device.get_interfaces_ip()
-    assert addresses == {"Ethernet1/3": {"ipv4": {"10.1.3.1": {"prefix_length": 24}}}}
+    assert addresses == {
+        "Ethernet1/3": {
+            "ipv4": {"10.1.3.1": {"prefix_length": 24}},
+            "ipv6": {"2001:db8:3::1": {"prefix_length": 64}},
+        }
+    }
 
 
 def test_nxos_ssh_gets_interfaces_and_their_addresses(configured: SwitchEndpoints) -> None:
@@ -161,6 +167,12 @@ def test_nxos_ssh_gets_interfaces_and_their_addresses(configured: SwitchEndpoint
         _assert_interfaces(device.get_interfaces(), configured, "Management0")
         addresses = device.get_interfaces_ip()
     assert addresses["Ethernet1/3"]["ipv4"] == {"10.1.3.1": {"prefix_length": 24}}
+    # The driver reads the link-local address too, as a /64.
+    [link_local] = [address for address in addresses["Ethernet1/3"]["ipv6"] if "fe80" in address]
+    assert addresses["Ethernet1/3"]["ipv6"] == {
+        "2001:db8:3::1": {"prefix_length": 64},
+        link_local: {"prefix_length": 64},
+    }
 
 
 @pytest.mark.parametrize("make", [nxapi_driver, ssh_driver], ids=["nxos", "nxos_ssh"])

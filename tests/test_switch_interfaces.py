@@ -327,3 +327,76 @@ def test_show_interface_counters_tables_agree_with_show_interface(sim: Simulatio
     assert f"rx_bytes_input_pkts = {mgmt['eth_inbytes']}" in exec_(
         sim, "show interface mgmt0 counters detailed"
     )
+
+
+# ---------------------------------------------------------------------- IPv6
+
+
+def _routed_v6(sim: Simulation) -> list[str]:
+    return sim.switch("leaf1").apply_config(
+        [
+            "interface Ethernet1/10",
+            "no switchport",
+            "ipv6 address 2001:db8:10::1/64",
+            "ipv6 address 2001:db8:11::1/64",
+            "interface mgmt0",
+            "ipv6 address 2001:db8::10/64",
+        ]
+    )
+
+
+def test_ipv6_addresses_show_in_text_and_json_per_vrf(sim: Simulation) -> None:
+    assert _routed_v6(sim) == [""] * 6
+    data = json.loads(exec_(sim, "show ipv6 interface vrf all | json"))
+    by_name = {row["intf-name"]: row for row in data["TABLE_intf"]["ROW_intf"]}
+    assert list(by_name) == ["mgmt0", "Ethernet1/10"]
+    assert by_name["Ethernet1/10"]["TABLE_addr"]["ROW_addr"] == [
+        {"addr": "2001:db8:10::1/64"},
+        {"addr": "2001:db8:11::1/64"},
+    ]
+    # One address: NX-OS gives the row itself, which is how Ansible's facts read it.
+    assert by_name["mgmt0"]["TABLE_addr"]["ROW_addr"] == {"addr": "2001:db8::10/64"}
+    assert by_name["mgmt0"]["vrf-name-out"] == "management"
+    assert by_name["Ethernet1/10"]["prefix"] == "2001:db8:10::/64"
+    # EUI-64 from the port's MAC, with the universal/local bit flipped.
+    mac = by_name["Ethernet1/10"]["linklocal-addr"]
+    [row] = rows(sim, "show interface e1/10")
+    assert mac == "fe80::2ec2:" + _eui64_tail(row["eth_hw_addr"])
+    default_only = json.loads(exec_(sim, "show ipv6 interface | json"))
+    assert [r["intf-name"] for r in default_only["TABLE_intf"]["ROW_intf"]] == ["Ethernet1/10"]
+    text = exec_(sim, "show ipv6 interface vrf all")
+    assert 'IPv6 Interface Status for VRF "management"\nmgmt0, Interface status:' in text
+    assert "    2001:db8:11::1/64 [VALID]\n" in text
+    # The template reads one address per interface: mgmt0 has one.
+    command = "show ipv6 interface brief vrf management"
+    [brief] = parse_output("cisco_nxos", "show ipv6 interface brief", exec_(sim, command))
+    assert (brief["interface"], brief["ipv6_address"], brief["linkipaddr"]) == (
+        "mgmt0",
+        "2001:db8::10",
+        by_name["mgmt0"]["linklocal-addr"],
+    )
+
+
+def _eui64_tail(mac: str) -> str:
+    octets = mac.replace(".", "")
+    groups = (octets[4:6] + "ff", "fe" + octets[6:8], octets[8:12])
+    return ":".join(f"{int(group, 16):x}" for group in groups)
+
+
+def test_ipv6_configuration_is_kept_removed_and_refused_like_nx_os(sim: Simulation) -> None:
+    _routed_v6(sim)
+    running = exec_(sim, "show running-config")
+    assert (
+        "interface Ethernet1/10\n  no switchport\n  ipv6 address 2001:db8:10::1/64\n"
+        "  ipv6 address 2001:db8:11::1/64\n  no shutdown\n"
+    ) in running
+    switch = sim.switch("leaf1")
+    assert switch.apply_config(["interface e1/10", "no ipv6 address 2001:db8:10::1/64"]) == [""] * 2
+    assert "2001:db8:10::1" not in exec_(sim, "show ipv6 interface")
+    assert switch.apply_config(["interface e1/10", "no ipv6 address"]) == [""] * 2
+    assert "Ethernet1/10" not in exec_(sim, "show ipv6 interface")
+    refused = switch.apply_config(
+        ["interface e1/11", "ipv6 address 2001:db8::1/64", "ipv6 address 2001:db8::1"]
+    )
+    assert refused[1] == "ERROR: Ethernet1/11: IPv6 address not allowed on a switchport\n"
+    assert refused[2].endswith("% Invalid parameter detected at '^' marker.\n")

@@ -27,6 +27,7 @@ HELP = {
     "mtu": "Configure mtu for the port",
     "ip": "Configure IP features",
     "address": "Configure IP address on interface",
+    "ipv6": "Configure IPv6 features",
 }
 
 
@@ -47,6 +48,18 @@ def _parse_description(text: str) -> str:
     return text.strip()
 
 
+def _parse_ipv6_prefix(token: str) -> str:
+    if "/" not in token or "." in token:
+        raise ValueError(token)
+    interface = ipaddress.IPv6Interface(token)  # refuses a bad group or prefix length
+    if interface.network.prefixlen == 0 or interface.ip.is_multicast:
+        raise ValueError(token)
+    return str(interface)
+
+
+IPV6_PREFIX_TYPE = ArgType(
+    "A:B::C:D/LEN", "IPv6 prefix and network mask length", _parse_ipv6_prefix
+)
 PREFIX_TYPE = ArgType("A.B.C.D/LEN", "IP prefix and network mask length", _parse_prefix)
 DESCRIPTION_TYPE = ArgType("LINE", "Description", _parse_description, rest_of_line=True)
 
@@ -86,6 +99,7 @@ def _switchport(ctx: Ctx) -> str:
     interface.routed = ctx.negated
     if not interface.routed:
         interface.ipv4 = None  # an L2 port keeps no address
+        interface.ipv6 = []
     changed(ctx)
     return ""
 
@@ -114,8 +128,27 @@ def _ip_address(ctx: Ctx) -> str:
     return ""
 
 
+def _ipv6_address(ctx: Ctx) -> str:
+    interface = _editing(ctx)
+    prefix = ctx.args.get("prefix6")
+    if ctx.negated:
+        if prefix is None:
+            interface.ipv6 = []
+        elif prefix in interface.ipv6:
+            interface.ipv6.remove(prefix)
+        else:
+            raise CommandError(f"ERROR: Address {prefix} not configured on {interface.name}")
+    elif not interface.routed:
+        raise CommandError(f"ERROR: {interface.name}: IPv6 address not allowed on a switchport")
+    elif prefix not in interface.ipv6:
+        interface.ipv6.append(str(prefix))
+    changed(ctx)
+    return ""
+
+
 def register(grammar: Grammar) -> None:
     grammar.commands.define_type("ipv4prefix", PREFIX_TYPE)
+    grammar.commands.define_type("ipv6prefix", IPV6_PREFIX_TYPE)
     grammar.commands.define_type("description", DESCRIPTION_TYPE)
     grammar.add(
         Mode.CONFIG,
@@ -155,6 +188,13 @@ def register(grammar: Grammar) -> None:
         no_pattern="ip address [<prefix:ipv4prefix>]",
         help=HELP,
     )
+    grammar.add(
+        CONFIG_IF,
+        "ipv6 address <prefix6:ipv6prefix>",
+        _ipv6_address,
+        no_pattern="ipv6 address [<prefix6:ipv6prefix>]",
+        help=HELP | {"address": "Configure IPv6 address on interface"},
+    )
 
 
 def running_config(switch: Switch) -> list[str]:
@@ -175,5 +215,6 @@ def running_config(switch: Switch) -> list[str]:
             lines.append(f"  mtu {interface.mtu}")
         if interface.ipv4:
             lines.append(f"  ip address {interface.ipv4}")
+        lines += [f"  ipv6 address {prefix}" for prefix in interface.ipv6]
         lines.append("  no shutdown" if interface.admin_up else "  shutdown")
     return lines

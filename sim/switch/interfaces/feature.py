@@ -94,12 +94,21 @@ def register(grammar: Grammar) -> None:
         render.ip_interface_brief_text,
         help=IP_HELP,
     )
-    grammar.add(
-        Mode.EXEC,
+    ipv6_help = IP_HELP | {
+        "ipv6": "Display IPv6 information",
+        "interface": "Display IPv6 interface status and configuration",
+    }
+    grammar.show(
         "show ipv6 interface [vrf <vrf_name:name>]",
-        lambda ctx: render.ipv6_interface_text(_vrfs(ctx)),
-        json=lambda ctx: render.ipv6_interface_record(switch_of(ctx).interfaces, _vrfs(ctx)),
-        help=IP_HELP | {"ipv6": "Display IPv6 information"},
+        _ip_record(render.ipv6_interface_record),
+        render.ipv6_interface_text,
+        help=ipv6_help,
+    )
+    grammar.show(
+        "show ipv6 interface brief [vrf <vrf_name:name>]",
+        _ip_record(render.ipv6_interface_brief_record),
+        render.ipv6_interface_brief_text,
+        help=ipv6_help,
     )
     config.register(grammar)
     grammar.show(

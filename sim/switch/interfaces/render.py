@@ -537,7 +537,8 @@ def _ip_status(row: Row) -> str:
 def ip_interface_text(record: Record) -> str:
     lines: list[str] = []
     for vrf in _vrfs(record):
-        lines.append(f'IP Interface Status for VRF "{vrf}"({VRF_IDS.get(vrf, 3)})')
+        # No VRF id in the full form's title, as ntc-templates and Genie read it.
+        lines.append(f'IP Interface Status for VRF "{vrf}"')
         for row in (r for r in _ip_rows(record) if r["vrf-name-out"] == vrf):
             lines += [
                 f"{row['intf-name']}, Interface status: {_ip_status(row)}, iod: {row['iod']},",
@@ -584,13 +585,145 @@ def ip_interface_brief_text(record: Record) -> str:
 # ---------------------------------------------------------------------- show ipv6 interface
 
 
+def _ipv6_rows(interfaces: Sequence[Interface], vrfs: Sequence[str]) -> list[tuple[int, Interface]]:
+    """(iod, interface) of each interface with IPv6 on, in the VRFs asked for."""
+    return [
+        (iod, interface)
+        for iod, interface in enumerate(interfaces, start=5)
+        if interface.ipv6 and vrf_of(interface) in vrfs
+    ]
+
+
+def _one_or_many(rows: list[Row]) -> Row | list[Row]:
+    # NX-OS gives a one-row table as the row itself; Ansible's facts read it only that way.
+    return rows[0] if len(rows) == 1 else rows
+
+
+def _solicited_node(address: str) -> str:
+    low = int(ipaddress.IPv6Address(address)) & 0xFFFFFF
+    return str(ipaddress.IPv6Address((0xFF02 << 112) | (1 << 32) | (0xFF << 24) | low))
+
+
+def _multicast_groups(interface: Interface) -> list[str]:
+    addresses = [prefix.split("/")[0] for prefix in interface.ipv6] + [interface.link_local]
+    solicited = dict.fromkeys(_solicited_node(address) for address in addresses)
+    return [*solicited, "ff02::2", "ff02::1"]
+
+
 def ipv6_interface_record(interfaces: Sequence[Interface], vrfs: Sequence[str]) -> Record:
-    """IPv6 is not modelled: no interface has an IPv6 address, and NX-OS then answers
-    `| json` with an empty body (Ansible's facts and NAPALM read that as no addresses)."""
-    return {}
+    """`show ipv6 interface [vrf ...]`: the interfaces with an IPv6 address, NAPALM's and
+    Ansible's keys (`TABLE_addr` / `ROW_addr` / `addr`, `prefix`) included."""
+    rows: list[Row] = []
+    for iod, interface in _ipv6_rows(interfaces, vrfs):
+        primary = ipaddress.IPv6Interface(interface.ipv6[0])
+        rows.append(
+            {
+                "vrf-name-out": vrf_of(interface),
+                "intf-name": interface.name,
+                **_ip_states(interface),
+                "iod": iod,
+                "TABLE_addr": {
+                    "ROW_addr": _one_or_many([{"addr": prefix} for prefix in interface.ipv6])
+                },
+                "prefix": str(primary.network),
+                "linklocal-addr": interface.link_local,
+                "linklocal-configured": "FALSE",
+                "mcast-routing": "disabled",
+                "report-link-local": "disabled",
+                "forwarding-feature": "disabled",
+                "TABLE_mcast_grps": {
+                    "ROW_mcast_grps": [
+                        {"mcast-grp-addr": group} for group in _multicast_groups(interface)
+                    ]
+                },
+                "mtu": interface.mtu,
+                "urpf": "none",
+                "ipv6-lstype": "none",
+                "stats-last-reset": "never",
+            }
+        )
+    return {
+        "TABLE_vrf": {"ROW_vrf": [{"vrf-name-out": vrf} for vrf in vrfs]},
+        "TABLE_intf": {"ROW_intf": rows},
+    }
 
 
-def ipv6_interface_text(vrfs: Sequence[str]) -> str:
-    return "".join(
-        f'IPv6 Interface Status for VRF "{vrf}"({VRF_IDS.get(vrf, 3)})\n\n' for vrf in vrfs
-    )
+def _addresses(row: Row) -> list[str]:
+    found = row["TABLE_addr"]["ROW_addr"]
+    return [entry["addr"] for entry in (found if isinstance(found, list) else [found])]
+
+
+def ipv6_interface_text(record: Record) -> str:
+    # The full form titles each VRF without its id, as ntc-templates and Genie read it.
+    lines: list[str] = []
+    for vrf in _vrfs(record):
+        lines.append(f'IPv6 Interface Status for VRF "{vrf}"')
+        for row in (r for r in _ip_rows(record) if r["vrf-name-out"] == vrf):
+            groups = "  ".join(
+                g["mcast-grp-addr"] for g in row["TABLE_mcast_grps"]["ROW_mcast_grps"]
+            )
+            lines += [
+                f"{row['intf-name']}, Interface status: {_ip_status(row)}, iod: {row['iod']}",
+                "  IPv6 address: ",
+                *(f"    {address} [VALID]" for address in _addresses(row)),
+                f"  IPv6 subnet:  {row['prefix']}",
+                f"  IPv6 link-local address: {row['linklocal-addr']} (default) [VALID]",
+                "  IPv6 virtual addresses configured: none",
+                f"  IPv6 multicast routing: {row['mcast-routing']}",
+                f"  IPv6 report link local: {row['report-link-local']}",
+                f"  IPv6 Forwarding feature: {row['forwarding-feature']}",
+                "  IPv6 multicast groups locally joined:   ",
+                f"      {groups}  ",
+                "  IPv6 multicast (S,G) entries joined: none",
+                f"  IPv6 MTU: {row['mtu']} (using link MTU)",
+                f"  IPv6 unicast reverse path forwarding: {row['urpf']}",
+                f"  IPv6 load sharing: {row['ipv6-lstype']} ",
+                f"  IPv6 interface statistics last reset: {row['stats-last-reset']}",
+                "  IPv6 interface RP-traffic statistics: (forwarded/originated/consumed)",
+                "    Unicast packets:      0/0/0",
+                "    Unicast bytes:        0/0/0",
+                "    Multicast packets:    0/0/0",
+                "    Multicast bytes:      0/0/0",
+                "",
+            ]
+        lines.append("")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def ipv6_interface_brief_record(interfaces: Sequence[Interface], vrfs: Sequence[str]) -> Record:
+    rows: list[Row] = [
+        {
+            "vrf-name-out": vrf_of(interface),
+            "intf-name": interface.name,
+            "TABLE_addr": {
+                "ROW_addr": _one_or_many(
+                    [{"addr": prefix.split("/")[0]} for prefix in interface.ipv6]
+                )
+            },
+            "linklocal-addr": interface.link_local,
+            **_ip_states(interface),
+        }
+        for _, interface in _ipv6_rows(interfaces, vrfs)
+    ]
+    return {
+        "TABLE_vrf": {"ROW_vrf": [{"vrf-name-out": vrf} for vrf in vrfs]},
+        "TABLE_intf": {"ROW_intf": rows},
+    }
+
+
+def ipv6_interface_brief_text(record: Record) -> str:
+    lines: list[str] = []
+    for vrf in _vrfs(record):
+        lines += [
+            f'IPv6 Interface Status for VRF "{vrf}"({VRF_IDS.get(vrf, 3)})',
+            f"{'Interface':<24}{'IPv6 Address/Link-local Address':<38}Interface Status",
+            f"{'':<62}prot/link/admin",
+        ]
+        for row in (r for r in _ip_rows(record) if r["vrf-name-out"] == vrf):
+            name = _short(row["intf-name"])
+            states = f"{row['proto-state']}/{row['link-state']}/{row['admin-state']}"
+            for index, address in enumerate(_addresses(row)):
+                lines.append(f"{name if index == 0 else '':<24}{address:<38}{states}")
+            lines.append(f"{'':<24}{row['linklocal-addr']}")
+        lines.append("")
+    return "".join(f"{line}\n" for line in lines)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 _DEFAULT_PID = "N9K-C93180YC-FX"
@@ -49,6 +49,8 @@ class Interface:
     routed: bool = False
     ipv4: str | None = None
     """The primary address and prefix length, `10.1.1.1/24`, of a routed port."""
+    ipv6: list[str] = field(default_factory=list)
+    """Configured IPv6 addresses with their prefix length, `2001:db8::1/64`, in order."""
     counters_cleared_at: datetime | None = None
     """When `clear counters` last ran for it (state, not configuration)."""
 
@@ -66,6 +68,14 @@ class Interface:
         if self.oper_up:
             return "none"
         return "Administratively down" if not self.admin_up else NOT_INSERTED
+
+    @property
+    def link_local(self) -> str:
+        """The EUI-64 link-local address NX-OS derives from the MAC once IPv6 is on."""
+        octets = bytes.fromhex(self.mac.replace(".", ""))
+        eui = bytes([octets[0] ^ 0x02, *octets[1:3], 0xFF, 0xFE, *octets[3:]])
+        groups = [f"{int.from_bytes(eui[i : i + 2], 'big'):x}" for i in range(0, 8, 2)]
+        return "fe80::" + ":".join(groups)
 
     @property
     def short_name(self) -> str:
