@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sim.http_input import AsciiJSONResponse, BodyTooLarge, bounded_body, checked_json_body
+from sim.lab import console
 from sim.lab.control_token import ControlTokenGuard
 from sim.lab.jump import JumpProgress, JumpRunning
 from sim.lab.syslog_feed import SyslogFeed
@@ -275,6 +276,8 @@ def create_control_app(lab: Lab) -> FastAPI:
     app.router.route_class = _contained_route(lab)
     # Outside the routes, so /docs and /openapi.json are behind the token as well.
     app.add_middleware(ControlTokenGuard, token=lab.options.control_token)
+    # The trainer's console on `/`; its sign-in runs before the guard (sim/lab/console).
+    console.install(app, lab)
     sim = lab.simulation
 
     @app.exception_handler(RequestValidationError)

@@ -104,6 +104,7 @@ class HttpListener:
         config = uvicorn.Config(
             self._dispatch,
             interface="asgi3",
+            ws="wsproto",  # the console's CLI; a project dependency, unlike `websockets`
             lifespan="off",
             log_level="warning",
             access_log=False,
