@@ -336,7 +336,8 @@ def timing() -> None:
     for name, value in DEFAULT_TIMING.model_dump().items():
         source, _, meaning = TIMING_NOTES.get(name, "").partition(": ")
         style = "yellow" if source == "assumption" else "green" if source == "seed" else ""
-        table.add_row(name, format_duration(value), Text(source, style=style), Text(meaning))
+        shown = str(value) if isinstance(value, int) else format_duration(value)
+        table.add_row(name, shown, Text(source, style=style), Text(meaning))
     out.print(table)
     out.print(
         "seed: stated by Cisco's documentation; assumption: chosen by slpsim. "

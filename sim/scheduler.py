@@ -67,6 +67,11 @@ class Scheduler:
         self._heap: list[_Entry] = []
         self._seq = itertools.count()
         self.events_run = 0
+        # Between the slices of a run (run_slice): events scheduled before this sequence
+        # number belong to that run and wait for its next slice, even if due now.
+        self._paused_run_before: int | None = None
+        # Told the owner of each event as it runs: a lab's state dir saves what events touched.
+        self.on_event: Callable[[str], None] | None = None
 
     def schedule(self, at: datetime, action: Action, *, owner: str = "scheduler") -> Handle:
         """Run `action` at `at`; `owner` names who an exception in it is recorded against."""
@@ -99,9 +104,11 @@ class Scheduler:
         `enough()` says so. True when the whole run is done (the clock is then at `until`);
         otherwise the clock stays at the last event run, so slices in a row run exactly the
         events, at exactly the times, of one uninterrupted `run_until`."""
+        self._paused_run_before = None
         ran = 0
         while (nxt := self.peek()) is not None and nxt <= until:
             if ran >= max_events or (ran and enough is not None and enough()):
+                self._paused_run_before = next(self._seq)
                 return False
             await self._fire(heapq.heappop(self._heap))
             ran += 1
@@ -109,10 +116,16 @@ class Scheduler:
             self.clock.advance_to(until)
         return True
 
+    def end_run(self) -> None:
+        """The sliced run stopped for good (done or cancelled): what it left due is due."""
+        self._paused_run_before = None
+
     async def _fire(self, entry: _Entry) -> None:
         self.clock.advance_to(entry.at)
         entry.cancelled = True
         self.events_run += 1
+        if self.on_event is not None:
+            self.on_event(entry.owner)
         try:
             result = entry.action()
             if inspect.isawaitable(result):
@@ -128,5 +141,22 @@ class Scheduler:
         await self.run_until(self.clock.now() + delta)
 
     async def settle(self) -> None:
-        """Run what is due right now (including what those events schedule for now)."""
-        await self.run_until(self.clock.now())
+        """Run what is due right now (including what those events schedule for now).
+
+        Between two slices of a run, only what was scheduled since: a command typed during a
+        lab's jump runs its own effects, not the jump's next hundred events due at the same
+        instant (the jump's next slice runs those, as it would have without the command)."""
+        paused = self._paused_run_before
+        if paused is None:
+            await self.run_until(self.clock.now())
+            return
+        now = self.clock.now()
+        held: list[_Entry] = []
+        while (nxt := self.peek()) is not None and nxt <= now:
+            entry = heapq.heappop(self._heap)
+            if entry.seq < paused:
+                held.append(entry)
+            else:
+                await self._fire(entry)
+        for entry in held:
+            heapq.heappush(self._heap, entry)

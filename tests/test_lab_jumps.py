@@ -5,6 +5,7 @@ a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -20,8 +21,10 @@ import httpx
 import pytest
 from wire_lab import lab_options, nxapi_output
 
+from sim.clock import VirtualClock
 from sim.lab.background import BackgroundLab
 from sim.lab.jump import UNSLICED, SliceBudget
+from sim.scheduler import Scheduler
 
 START = datetime.fromisoformat("2026-03-02T08:00:00+00:00")
 YEAR = 365 * 86400
@@ -246,3 +249,30 @@ def test_a_rate_set_through_the_control_api_survives_a_restart(tmp_path: Path) -
         assert clock(running, "resume")["rate"] == 600  # back to the rate before the pause
     with BackgroundLab(options(5.0)) as running:  # a rate given at restart wins
         assert clock(running)["rate"] == 5
+
+
+def test_a_command_between_slices_runs_its_own_effects_not_the_jumps() -> None:
+    asyncio.run(command_between_slices())
+
+
+async def command_between_slices() -> None:
+    clock = VirtualClock(START)
+    scheduler = Scheduler(clock)
+    ran: list[str] = []
+    for name in ("jump-1", "jump-2", "jump-3"):
+        scheduler.schedule(START, lambda name=name: ran.append(name))
+    target = START + timedelta(hours=1)
+    assert await scheduler.run_slice(target, max_events=1) is False
+    # A command typed now: its effect runs at once, the jump's two due events wait.
+    scheduler.call_soon(lambda: ran.append("command"))
+    await scheduler.settle()
+    assert ran == ["jump-1", "command"]
+    assert await scheduler.run_slice(target, max_events=10) is True
+    assert ran == ["jump-1", "command", "jump-2", "jump-3"] and clock.now() == target
+    # A jump stopped for good leaves nothing held: what it left due runs at the next settle.
+    scheduler.schedule(target, lambda: ran.append("left"))
+    scheduler.schedule(target, lambda: ran.append("over"))
+    assert await scheduler.run_slice(target, max_events=1) is False
+    scheduler.end_run()
+    await scheduler.settle()
+    assert ran[-2:] == ["left", "over"]

@@ -10,6 +10,10 @@ uninterrupted `run_until`, and ends in the same state.
 
 A jump can be cancelled: it stops at the next slice boundary, with every event up to there
 run and none half-way, and the lab can jump again from there.
+
+Between slices a command's own effects run at once (Scheduler.settle), while the events the
+jump still has due at that instant wait for its next slice: a `show clock` during a jump of a
+hundred switches costs one command, not the hundred exchanges due at the same moment.
 """
 
 from __future__ import annotations
@@ -90,18 +94,21 @@ class Jump:
     async def run(self, lock: asyncio.Lock) -> None:
         """Run slices until the target is reached or the jump is cancelled."""
         budget = self.budget
-        while not self.cancel_requested:
-            async with lock:
-                done = await self.scheduler.run_slice(
-                    self.target,
-                    max_events=budget.events,
-                    enough=_time_up(real_monotonic() + budget.seconds),
-                )
-                self.slices += 1
-            if done:
-                return
-            # asyncio.Lock hands itself to a queued waiter on release; this lets it run.
-            await asyncio.sleep(0)
+        try:
+            while not self.cancel_requested:
+                async with lock:
+                    done = await self.scheduler.run_slice(
+                        self.target,
+                        max_events=budget.events,
+                        enough=_time_up(real_monotonic() + budget.seconds),
+                    )
+                    self.slices += 1
+                if done:
+                    return
+                # asyncio.Lock hands itself to a queued waiter on release; this lets it run.
+                await asyncio.sleep(0)
+        finally:
+            self.scheduler.end_run()
 
 
 def _time_up(deadline: float) -> Callable[[], bool]:

@@ -5,7 +5,9 @@ network still decides names, routes and faults, then hands the request to the ri
 Every switch has an SSH port and an NX-API port; a control API moves time and faults. Time is
 a PacedClock: it flows at `rate` x real time, and the pacing loop runs each scheduler event
 when its moment comes; jumps run every event on the way, under the same lock the front ends
-take, so nothing observes the simulation half-way through an event.
+take, so nothing observes the simulation half-way through an event. A jump takes that lock a
+slice at a time (sim/lab/jump.py), so the front ends answer while it runs, and the pacing
+loop waits for it to end.
 
 With a state dir, the lab keeps the durability rule of sim/lab/persistence.py. Saved state is
 restored before any port answers, and the control API and NX-API answer 503 until the lab is
@@ -204,7 +206,7 @@ class Lab:
         )
         for offset, (name, switch) in enumerate(sim.switches.items()):
             access = SwitchAccess(
-                sim, name, self.lock, self.save_switches, activity=self.activity, via="nxapi"
+                sim, name, self.lock, self.after_command(name), activity=self.activity, via="nxapi"
             )
             nxapi = create_nxapi_app(
                 access,
@@ -250,7 +252,7 @@ class Lab:
                     sim,
                     entry.name,
                     self.lock,
-                    self.save_switches,
+                    self.after_command(entry.name),
                     activity=self.activity,
                     via="ssh",
                 ),
@@ -307,6 +309,11 @@ class Lab:
 
     def request_stop(self) -> None:
         self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        """Asked to stop: long-lived responses (the console's event stream) end now."""
+        return self._stopping.is_set()
 
     # ---------------------------------------------------------------- state
 
@@ -387,6 +394,21 @@ class Lab:
         if self.persistence is not None:
             self.persistence.save_switches()
 
+    def save_changes(self) -> None:
+        """Save what changed since the last commit; nothing at all when nothing did."""
+        if self.persistence is not None:
+            self.persistence.save_changes()
+
+    def after_command(self, name: str) -> Callable[[], None]:
+        """What runs after each command on switch `name`: it saves that switch, not all."""
+
+        def save() -> None:
+            if self.persistence is not None:
+                self.persistence.touched_switch(name)
+                self.persistence.save_switches()
+
+        return save
+
     async def put_file(self, name: str, data: bytes) -> None:
         """Store a file in the operator's workspace; committed before this returns."""
         async with self.lock:
@@ -399,7 +421,7 @@ class Lab:
             await asyncio.sleep(SAVE_EVERY_SECONDS)
             try:
                 async with self.lock:
-                    self.save_switches()
+                    self.save_changes()
                     if self.store is not None:
                         # The databases themselves stay current, not only their -wal files.
                         self.store.checkpoint()
@@ -471,7 +493,7 @@ class Lab:
         try:
             await jump.run(self.lock)
             async with self.lock:
-                self.persist()
+                self.save_changes()
         except Exception as exc:  # handed to whoever waits on it (finish)
             jump.error = exc
             if not isinstance(exc, CommitFailed):  # that one stops the lab by itself
