@@ -51,7 +51,14 @@ from sim.protocol.messages import (
     TrustSyncRequest,
     UsageReportRequest,
 )
-from sim.protocol.rum import builtin_key, feature_and_count_of, mac, report_id_of
+from sim.protocol.rum import (
+    builtin_key,
+    conversion_of,
+    feature_and_count_of,
+    mac,
+    report_id_of,
+    standby_of,
+)
 from sim.protocol.signing import SignedDocument, Signer
 from sim.timing import DEFAULT_TIMING, TimingProfile
 
@@ -267,6 +274,8 @@ class ReceivedReport:
     count: int
     received: datetime
     end_time: int  # epoch seconds of the measurement's end, orders reports per feature
+    standby: Sudi | None = None  # the standby supervisor the active reported for
+    conversion: dict[str, int] = field(default_factory=dict)  # PAK licenses converted
 
 
 @dataclass
@@ -282,6 +291,8 @@ class ProductInstance:
     duplicates_received: int = 0
     ack_poll_ids: list[int] = field(default_factory=list)
     acks_issued: int = 0
+    standby: Sudi | None = None  # the last standby supervisor its reports named
+    converted: dict[str, int] = field(default_factory=dict)  # PAK licenses converted (FAQ 9)
 
     @property
     def trusted(self) -> bool:
@@ -1103,6 +1114,8 @@ class CssmModel:
             else:
                 pi.reports[report.report_id] = report
                 self.counters.reports_received += 1
+                pi.standby = report.standby or pi.standby
+                pi.converted.update(report.conversion)
             if report.report_id not in seen:
                 seen.add(report.report_id)
                 report_ids.append(report.report_id)
@@ -1211,6 +1224,8 @@ def _parse_report(wire: RumReportWire, now: datetime) -> ReceivedReport:
         count=count,
         received=now,
         end_time=_end_time_of(wire.payload),
+        standby=standby_of(wire),
+        conversion=conversion_of(wire),
     )
 
 

@@ -58,6 +58,7 @@ class Operator:
             ("cssm", "download-ack"): self.cssm_download_ack,
             ("cssm", "download-policy"): self.cssm_download_policy,
             ("cssm", "usage-data-files"): self.cssm_usage_data_files,
+            ("cssm", "product-instances"): self.cssm_product_instances,
             ("cslu", "sync"): self.relay_sync("cslu"),
             ("cslu", "download-all-for-cisco"): self.cslu_download_all_for_cisco,
             ("cslu", "upload-from-cisco"): self.cslu_upload_from_cisco,
@@ -162,6 +163,23 @@ class Operator:
                     f"{new} new report(s), {device.duplicates} already received"
                 )
                 rows.append(f"  {device.udi.display}: {detail}")
+        return "\n".join(rows)
+
+    def cssm_product_instances(self, _: Params) -> str:
+        """Inventory > Product Instances: one row per UDI, with what its reports said."""
+        rows = ["Name\tProduct Type\tVirtual Account\tTrust\tLast Contact\tLicenses"]
+        for pi in self.simulation.cssm.product_instances():
+            usage = self.simulation.cssm.usage_of(pi.udi)
+            licenses = ", ".join(f"{name} ({count})" for name, count in usage.items()) or "-"
+            contact = f"{pi.last_contact:%Y-%b-%d %H:%M}" if pi.last_contact else "-"
+            rows.append(
+                f"{pi.udi.display}\t{pi.udi.udi_pid}\t{pi.virtual_account}\t"
+                f"{'Yes' if pi.trusted else 'No'}\t{contact}\t{licenses}"
+            )
+            if pi.standby is not None:
+                rows.append(f"  Standby: {pi.standby.display}")
+            for name, count in sorted(pi.converted.items()):
+                rows.append(f"  Converted from PAK: {name} ({count})")
         return "\n".join(rows)
 
     def cssm_download_policy(self, params: Params) -> str:

@@ -37,6 +37,7 @@ from sim.protocol.signing import Signer, TrustStore
 from sim.scheduler import Handle, Scheduler
 from sim.switch.neighbors.state import cable_pairs
 from sim.switch.switch import SimContext, Switch
+from sim.switch.system.replacement import replacement
 from sim.syslog import SyslogRecord
 from sim.timing import DEFAULT_TIMING, TimingProfile, parse_duration, parse_signed_duration
 from sim.transport import BackendEndpoint, Exchange, NetworkTransport
@@ -124,6 +125,8 @@ class SwitchSpec:
     serial: str = "FDO2434107N"
     licenses: dict[str, int] = field(default_factory=lambda: {"NXOS_ADVANTAGE_XF": 1})
     hostname: str | None = None
+    standby_serial: str | None = None  # a second supervisor (dual-supervisor chassis)
+    migrated_from: str | None = None  # "pak": moved to SLP from PAK licenses (FAQ 9)
 
 
 class Simulation:
@@ -246,9 +249,17 @@ class Simulation:
             serial=spec.serial,
             licenses=spec.licenses,
             hostname=spec.hostname,
+            standby_serial=spec.standby_serial,
+            migrated_from=spec.migrated_from,
         )
         self.switches[spec.name] = switch
         return switch
+
+    async def replace_device(self, name: str, serial: str, carry: list[str]) -> Switch:
+        """RMA: a factory-fresh chassis with `serial` takes `name`'s place (FAQ 25)."""
+        self.switches[name] = replacement(self.switch(name), serial, carry)
+        await self.scheduler.settle()
+        return self.switches[name]
 
     @property
     def switch_names(self) -> list[str]:

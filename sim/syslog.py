@@ -6,6 +6,7 @@ import fnmatch
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Protocol
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -95,13 +96,23 @@ class Message(Enum):
 FACILITY = "LICMGR"
 
 
+class Catalogued(Protocol):
+    """A catalogued message of any facility: LICMGR's `Message`, or another feature's."""
+
+    @property
+    def mnemonic(self) -> str: ...
+
+    @property
+    def severity(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class SyslogRecord:
     """One logged message, stamped with the switch's own clock."""
 
     at: datetime  # the switch clock when logged
     hostname: str
-    message: Message
+    message: Message | Catalogued
     text: str
     facility: str = FACILITY
     sim_at: datetime | None = None  # simulation time when logged (the switch clock may differ)

@@ -196,6 +196,7 @@ def test_every_step_kind_is_registered() -> None:
         "expect_syslog",
         "expect_no_syslog",
         "backend",
+        "rma",
     }
 
 

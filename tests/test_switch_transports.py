@@ -338,6 +338,7 @@ def test_summary_udi_host_id_and_all_have_structured_forms(sim: Simulation) -> N
             "ROW_license_usage": [
                 {
                     "license": "NXOS_ADVANTAGE_XF",
+                    "description": "Advantage license for Nexus 9300-XF",
                     "entitlement_tag": "NXOS_ADVANTAGE_XF",
                     "count": 1,
                     "status": "IN USE",

@@ -10,6 +10,7 @@ from enum import Enum
 
 from pydantic import ValidationError
 
+from sim.agent.conversion import Conversion
 from sim.agent.effects import AgentRequest, Effect, Log, Send
 from sim.agent.import_outcome import ImportOutcome, ImportResult
 from sim.agent.policy import NEXUS_DEFAULT_POLICY, Policy, ack_deadline
@@ -21,6 +22,7 @@ from sim.protocol.messages import (
     PolicyBody,
     PollRequest,
     Reply,
+    RumReportWire,
     Sudi,
     TrustCodeBody,
     TrustRequest,
@@ -154,6 +156,8 @@ class _Pending:
     id_token: str | None = None
     force: bool = False
     scope: str = "all"
+    udi: Sudi | None = None  # a trust request for the standby supervisor; None: the active
+    conversion: bool = False  # a usage push carrying the PAK conversion data
 
 
 @dataclass
@@ -170,6 +174,14 @@ class Agent:
     licenses: dict[str, int] = field(default_factory=dict)
     policy: Policy = NEXUS_DEFAULT_POLICY
     trust: TrustCode | None = None
+    # A dual-supervisor chassis: the standby's UDI and trust code. The active requests and
+    # installs both trust codes and reports for the standby (NX-OS SLP guide, HA).
+    standby: Sudi | None = None
+    standby_trust: TrustCode | None = None
+    conversion: Conversion | None = None  # a switch migrated from PAK licenses (FAQ 9)
+    # A switchover asked for a report that could not leave yet (no trust code on the new
+    # active): it goes as soon as one can.
+    report_owed: bool = False
     reports: list[RumReport] = field(default_factory=list)
     usage_start: datetime | None = None
     last_change: datetime | None = None
@@ -295,18 +307,31 @@ class Agent:
                 now, Message.TRUST_CODE_INSTALL_FAILED, self.sudi.display, CommError.NO_URL.text
             )
             return
+        self._event(now, "Trust code install requested" + (" (force)" if force else ""))
+        self._request_trust(now, token, scope=scope, force=force, udi=None)
+        if scope == "all" and self.standby is not None:
+            # `all` covers the standby supervisor too; `local` only the active.
+            self._request_trust(now, token, scope=scope, force=force, udi=self.standby)
+
+    def _request_trust(
+        self, now: datetime, token: str, *, scope: str, force: bool, udi: Sudi | None
+    ) -> None:
         request = TrustRequest(
             timestamp=_ms(now),
             nonce=self._nonce(),
-            sudi=self.sudi,
+            sudi=udi or self.sudi,
             hostname=self.hostname,
             id_token=token,
             force=force,
             scope="all" if scope == "all" else "local",
         )
-        self._event(now, "Trust code install requested" + (" (force)" if force else ""))
         pending = _Pending(
-            Channel.TRUST_ESTABLISHMENT, now, id_token=token, force=force, scope=request.scope
+            Channel.TRUST_ESTABLISHMENT,
+            now,
+            id_token=token,
+            force=force,
+            scope=request.scope,
+            udi=udi,
         )
         self._send(request, pending)
 
@@ -356,6 +381,31 @@ class Agent:
             )
             self._send(request, _Pending(Channel.TRUST_SYNC, now))
 
+    def begin_conversion(self, now: datetime) -> None:
+        """The switch came up on SLP from PAK licensing: convert the licenses it uses."""
+        self.conversion = Conversion(migrated_at=now, licenses=dict(self.licenses))
+        self._event(now, "License conversion from PAK started")
+
+    def switchover(self, now: datetime) -> None:
+        """The standby supervisor becomes the active one; the old active becomes the standby.
+
+        Trust codes stay with their UDIs, the policy and the reports with the chassis. The
+        new active reports with its own UDI and trust code at once: a switchover triggers
+        reporting (NX-OS SLP guide, HA). An ACK awaited for the old active's push is dropped:
+        the report that push carried goes again from the new active.
+        """
+        if self.standby is None:
+            raise ValueError("no standby supervisor")
+        self.sudi, self.standby = self.standby, self.sudi
+        self.trust, self.standby_trust = self.standby_trust, self.trust
+        self._in_flight.clear()
+        self.pending_poll = self.next_ack_check = None
+        self.phase, self.retry_until = PushPhase.NORMAL, None
+        self.next_push = None
+        self._event(now, f"Switchover: {self.sudi.display} is active")
+        self.report_owed = bool(self.licenses)
+        self._reschedule_push(now)
+
     def reboot(self, now: datetime, *, resume_reporting: bool) -> None:
         """The switch reloaded: exchanges in flight are lost, licensing data is kept."""
         self._in_flight.clear()
@@ -386,7 +436,9 @@ class Agent:
         self._next_notice = self._notice_after(now)
         for pending in lost:
             if pending.channel is Channel.TRUST_ESTABLISHMENT and pending.id_token is not None:
-                self.trust_idtoken(now, pending.id_token, scope=pending.scope, force=pending.force)
+                self._request_trust(
+                    now, pending.id_token, scope=pending.scope, force=pending.force, udi=pending.udi
+                )
 
     def usage_file(self, now: datetime, *, unreported_only: bool) -> str:
         """`license smart save usage`: the `<smartLicense>` file of RUM reports."""
@@ -401,15 +453,9 @@ class Agent:
         ]
         for name, count in sorted(self.licenses.items()):
             self._open(name, count, now)
-        secret = self.trust.secret if self.trust else None
-        wire = [
-            sign_report(
-                self.sudi,
-                RumMeasurement(r.report_id, r.feature, r.count, r.start, r.end or now),
-                secret,
-            )
-            for r in chosen
-        ]
+        wire = self._signed(now, chosen)
+        if self._carries_conversion(now) and self.conversion is not None:
+            self.conversion.carried_by(now, [r.report_id for r in chosen])
         system = SystemInfo(
             sudi=self.sudi,
             hostname=self.hostname,
@@ -471,39 +517,45 @@ class Agent:
     # ------------------------------------------------------------------ replies
 
     def _on_trust_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
-        udi = self.sudi.display
+        target = pending.udi or self.sudi
+        udi = target.display
         # A message is trusted only if the signer's certificate is valid at our clock; a switch
         # whose clock is far off sees a signature mismatch before it can read any answer.
         # (A CSLU signs nothing: its refusals carry no key id and are read as they are.)
         if reply.server_key_id and not self.trust_store.valid_at(reply.server_key_id, now):
-            self._trust_failed(now, Refusal.SIGNATURE_MISMATCH.text)
+            self._trust_failed(now, Refusal.SIGNATURE_MISMATCH.text, target)
             return
         if reply.status != "SUCCESS" or reply.trust_code is None:
-            self._trust_failed(now, Refusal.from_code(reply.message_code).text)
+            self._trust_failed(now, Refusal.from_code(reply.message_code).text, target)
             return
         try:
             body = TrustCodeBody.model_validate(self.trust_store.verify(reply.trust_code, now))
         except (SignatureError, ValidationError):
-            self._trust_failed(now, Refusal.SIGNATURE_MISMATCH.text)
+            self._trust_failed(now, Refusal.SIGNATURE_MISMATCH.text, target)
             return
-        if body.udi != self.sudi:
-            self._trust_failed(now, Refusal.SIGNATURE_MISMATCH.text)
+        if body.udi != target or target not in (self.sudi, self.standby):
+            # Not for this UDI, or for a supervisor no longer in the chassis.
+            self._trust_failed(now, Refusal.SIGNATURE_MISMATCH.text, target)
             return
-        self.trust = TrustCode(
+        code = TrustCode(
             trust_id=body.trust_id,
             installed_at=now,
             smart_account=body.smart_account,
             virtual_account=body.virtual_account,
             secret=base64.b64decode(body.secret),
         )
+        if target == self.sudi:
+            self.trust = code
+        else:
+            self.standby_trust = code
         self._history(now, Channel.TRUST_ESTABLISHMENT, "SUCCESS")
-        self._event(now, "Trust code installed")
+        self._event(now, "Trust code installed" + ("" if target == self.sudi else " (standby)"))
         self._log(now, Message.TRUST_CODE_INSTALL_SUCCESS, udi)
         self._reschedule_push(now)
 
-    def _trust_failed(self, now: datetime, reason: str) -> None:
+    def _trust_failed(self, now: datetime, reason: str, udi: Sudi | None = None) -> None:
         self._history(now, Channel.TRUST_ESTABLISHMENT, f"FAILED: {reason}")
-        self._log(now, Message.TRUST_CODE_INSTALL_FAILED, self.sudi.display, reason)
+        self._log(now, Message.TRUST_CODE_INSTALL_FAILED, (udi or self.sudi).display, reason)
 
     def _on_push_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
         if reply.status == "FAILED" and reply.message_code == Refusal.REPORTING_NOT_SUPPORTED.code:
@@ -517,8 +569,11 @@ class Agent:
         for report in self.reports:
             if report.report_id in pending.report_ids:
                 report.sent = True
+        if pending.conversion and self.conversion is not None:
+            self.conversion.carried_by(now, list(pending.report_ids))
         self._history(now, Channel.USAGE_REPORTING, "OK_POLL")
         self.last_push = now
+        self.report_owed = False
         self.pending_poll = reply.poll_id
         self.next_ack_check = now + self.timing.ack_poll_every
         self.phase, self.retry_until = PushPhase.NORMAL, None
@@ -590,13 +645,15 @@ class Agent:
         except ValidationError:
             self._event(now, "RUM ACK rejected: not an acknowledgement")
             return False
-        if ack.udi != self.sudi:
+        if not self._is_own(ack.udi):
             self._event(now, "RUM ACK rejected: for another product instance")
             return False
         acked = set(ack.report_ids)
         for report in self.reports:
             if report.report_id in acked and report.state is ReportState.CLOSED:
                 report.state = ReportState.ACK
+        if self.conversion is not None:
+            self.conversion.acknowledged(now, acked)
         self.last_ack = now
         self._event(now, f"RUM ACK received for {len(acked)} report(s)")
         if ack.policy is not None and install_policy:
@@ -646,7 +703,7 @@ class Agent:
                 return self._import_failed(now, "RUM ACK", ImportOutcome.SIGNATURE_MISMATCH)
             except ValidationError:
                 return self._import_failed(now, "RUM ACK", ImportOutcome.NOT_AN_ACK)
-            if ack.udi != self.sudi:
+            if not self._is_own(ack.udi):
                 outcome = ImportOutcome.OTHER_PRODUCT
                 return self._import_failed(now, "RUM ACK", outcome, ack.udi.display)
             if ack.policy is not None:
@@ -695,15 +752,7 @@ class Agent:
             for name, count in sorted(self.licenses.items()):
                 self._open(name, count, now)
         unacked = [r for r in self.reports if r.state is ReportState.CLOSED]
-        secret = self.trust.secret if self.trust else None
-        wire = [
-            sign_report(
-                self.sudi,
-                RumMeasurement(r.report_id, r.feature, r.count, r.start, r.end or now),
-                secret,
-            )
-            for r in unacked
-        ]
+        wire = self._signed(now, unacked)
         request = UsageReportRequest(
             timestamp=_ms(now),
             nonce=self._nonce(),
@@ -718,6 +767,7 @@ class Agent:
             now,
             scheduled=scheduled,
             report_ids=tuple(r.report_id for r in unacked),
+            conversion=self._carries_conversion(now),
         )
         self._send(request, pending)
 
@@ -752,7 +802,9 @@ class Agent:
                 self.next_push = None
             return
         if self.next_push is None and not self._push_in_flight():
-            if self.last_push is None:
+            if self.report_owed:
+                self.next_push = now
+            elif self.last_push is None:
                 start = self.usage_start or now
                 self.next_push = max(now, start + self.timing.first_push_delay)
             else:
@@ -765,7 +817,8 @@ class Agent:
         self._history(now, pending.channel, f"FAILED: {reason}")
         self._log(now, Message.COMM_FAILED, self.config.peer, reason)
         if pending.channel is Channel.TRUST_ESTABLISHMENT:
-            self._log(now, Message.TRUST_CODE_INSTALL_FAILED, self.sudi.display, reason)
+            udi = pending.udi or self.sudi
+            self._log(now, Message.TRUST_CODE_INSTALL_FAILED, udi.display, reason)
         elif pending.channel is Channel.USAGE_REPORTING:
             self._push_failed(now, pending)
         elif pending.channel is Channel.RESULT_POLLING and self.pending_poll is not None:
@@ -816,6 +869,39 @@ class Agent:
         self._next_request_id += 1
         self._in_flight[request_id] = pending
         self._effects.append(Send(request_id, config.url, config.peer, request, config.route_vrf))
+
+    def _signed(self, now: datetime, reports: list[RumReport]) -> list[RumReportWire]:
+        """The reports as they leave the switch, signed with the active's trust code.
+
+        The active reports for its standby, and carries the PAK conversion data once it
+        exists (FAQ 9: not during the first hour after migration).
+        """
+        secret = self.trust.secret if self.trust else None
+        conversion = self.conversion.data(now) if self.conversion is not None else ()
+        wire = [
+            sign_report(
+                self.sudi,
+                RumMeasurement(
+                    r.report_id,
+                    r.feature,
+                    r.count,
+                    r.start,
+                    r.end or now,
+                    standby=self.standby,
+                    conversion=conversion,
+                ),
+                secret,
+            )
+            for r in reports
+        ]
+        return wire
+
+    def _carries_conversion(self, now: datetime) -> bool:
+        return self.conversion is not None and bool(self.conversion.data(now))
+
+    def _is_own(self, udi: Sudi) -> bool:
+        """An ACK for either supervisor is this chassis's (a switchover swaps the two)."""
+        return udi == self.sudi or (self.standby is not None and udi == self.standby)
 
     def _push_in_flight(self) -> bool:
         return self._in_flight_on(Channel.USAGE_REPORTING)

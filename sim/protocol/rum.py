@@ -13,6 +13,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sim.protocol.messages import RumReportWire, RumSignature, Sudi
 
@@ -41,12 +42,16 @@ class RumMeasurement:
     count: int
     start: datetime
     end: datetime
+    # A dual-supervisor chassis: the active reports for its standby (NX-OS SLP guide, HA).
+    standby: Sudi | None = None
+    # Licenses converted from PAK files, carried once the conversion data exists (FAQ 9).
+    conversion: tuple[tuple[str, int], ...] = ()
 
 
 def build_payload(sudi: Sudi, measurement: RumMeasurement) -> str:
     start = int(measurement.start.timestamp())
     end = max(int(measurement.end.timestamp()), start)
-    payload = {
+    payload: dict[str, Any] = {
         "asset_identification": {
             "asset": {"name": SOFTWARE_TAG},
             "instance": {"sudi": sudi.model_dump()},
@@ -57,7 +62,12 @@ def build_payload(sudi: Sudi, measurement: RumMeasurement) -> str:
             "feature_name": measurement.feature,
             "report_id": measurement.report_id,
             "software_version": SOFTWARE_VERSION,
-            "ha_udi": [{"role": "Active", "sudi": sudi.model_dump()}],
+            "ha_udi": [{"role": "Active", "sudi": sudi.model_dump()}]
+            + (
+                [{"role": "Standby", "sudi": measurement.standby.model_dump()}]
+                if measurement.standby is not None
+                else []
+            ),
         },
         "measurements": [
             {
@@ -72,6 +82,11 @@ def build_payload(sudi: Sudi, measurement: RumMeasurement) -> str:
             }
         ],
     }
+    if measurement.conversion:
+        payload["conversion"] = [
+            {"source": "PAK", "license": name, "count": count}
+            for name, count in measurement.conversion
+        ]
     return json.dumps(payload, separators=(",", ":"))
 
 
@@ -109,3 +124,24 @@ def feature_and_count_of(report: RumReportWire) -> tuple[str, int]:
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise ValueError("payload is not a RUM report") from exc
     return feature, count
+
+
+def standby_of(report: RumReportWire) -> Sudi | None:
+    """The standby supervisor's UDI a report names, or None (one supervisor, or unreadable)."""
+    try:
+        entries = json.loads(report.payload)["meta"]["ha_udi"]
+        for entry in entries:
+            if entry["role"] == "Standby":
+                return Sudi.model_validate(entry["sudi"])
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return None
+    return None
+
+
+def conversion_of(report: RumReportWire) -> dict[str, int]:
+    """The PAK licenses a report says were converted (empty when it carries none)."""
+    try:
+        entries = json.loads(report.payload).get("conversion") or []
+        return {str(e["license"]): int(e["count"]) for e in entries}
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return {}

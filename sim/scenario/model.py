@@ -115,6 +115,15 @@ def default_serial(position: int) -> str:
     return f"FDO{_SERIAL_BASE + position}N"
 
 
+def standby_serial_for(serial: str) -> str:
+    """The standby supervisor's serial when a dual-supervisor switch gives none."""
+    return serial[:19] + "S"
+
+
+# Chassis that take a second supervisor (Nexus 9500 and 9800, Nexus 7000 and 7700).
+_MODULAR_PID = re.compile(r"^N(9K-C9[58]|7K-C7[07])[0-9]{2}")
+
+
 def _shown(value: str, limit: int = 80) -> str:
     return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value)} characters)"
 
@@ -535,6 +544,30 @@ class BackendStep(StepBase):
     expect: OutputExpectation | None = None
 
 
+class RmaSpec(_Strict):
+    """A replacement chassis (seed FAQ 25): its serial, and the files carried over to it."""
+
+    serial: str
+    carry: list[str] = Field(default_factory=list, max_length=16)
+
+    @field_validator("serial")
+    @classmethod
+    def _serial(cls, value: str) -> str:
+        if not _SERIAL.match(value):
+            raise ValueError(
+                f"expected the replacement's serial number such as FDO2999001A (letters and "
+                f"digits, at most 20), got {_shown(value)}"
+            )
+        return value
+
+
+class RmaStep(StepBase):
+    kind: ClassVar[str] = "rma"
+
+    rma: RmaSpec
+    switch: str | None = None
+
+
 def _check_switches(outer: str | None, inner: str | None) -> None:
     if outer is not None and inner is not None and outer != inner:
         raise ValueError(f"the step names two switches, {outer!r} and {inner!r}")
@@ -552,6 +585,7 @@ STEP_KINDS: dict[str, type[StepBase]] = {
         ExpectSyslogStep,
         ExpectNoSyslogStep,
         BackendStep,
+        RmaStep,
     )
 }
 
@@ -584,7 +618,8 @@ Step = Annotated[
     | Annotated[ClearStep, Tag(_tag("clear"))]
     | Annotated[ExpectSyslogStep, Tag(_tag("expect_syslog"))]
     | Annotated[ExpectNoSyslogStep, Tag(_tag("expect_no_syslog"))]
-    | Annotated[BackendStep, Tag(_tag("backend"))],
+    | Annotated[BackendStep, Tag(_tag("backend"))]
+    | Annotated[RmaStep, Tag(_tag("rma"))],
     Discriminator(
         _step_tag,
         custom_error_type="step_kind",
@@ -605,6 +640,28 @@ class SwitchModel(_Strict):
         default_factory=lambda: {"NXOS_ADVANTAGE_XF": 1}, max_length=64
     )
     hostname: str | None = None
+    # A dual-supervisor chassis: the standby's own UDI (derived from `serial` when not given).
+    supervisors: Literal[1, 2] = 1
+    standby_serial: str | None = Field(default=None, min_length=1)
+    # `pak`: the switch moved to SLP from PAK licenses and converts them (seed FAQ 9).
+    migrated_from: Literal["pak"] | None = None
+
+    @model_validator(mode="after")
+    def _supervisors(self) -> SwitchModel:
+        if self.supervisors == 2 and not _MODULAR_PID.match(self.pid):
+            raise ValueError(
+                f"a second supervisor needs a modular chassis such as N9K-C9504 or N9K-C9508, "
+                f"got {_shown(self.pid)}"
+            )
+        if self.standby_serial is not None:
+            if self.supervisors != 2:
+                raise ValueError("standby_serial needs supervisors: 2")
+            if not _SERIAL.match(self.standby_serial):
+                raise ValueError(
+                    f"expected a standby serial number such as FOX2001A1C3 (letters and digits, "
+                    f"at most 20), got {_shown(self.standby_serial)}"
+                )
+        return self
 
     @field_validator("name")
     @classmethod
@@ -716,6 +773,10 @@ class Scenario(BaseModel):
                 serial = default_serial(candidate)
                 taken.add(serial)
                 switch = switch.model_copy(update={"serial": serial})
+            if switch.supervisors == 2 and switch.standby_serial is None:
+                assert switch.serial is not None
+                standby = standby_serial_for(switch.serial)
+                switch = switch.model_copy(update={"standby_serial": standby})
             switches.append(switch)
         self.switches = switches
         return self
@@ -1307,6 +1368,18 @@ def _check(
             )
         else:
             serials[model.serial] = model.name
+        standby = model.standby_serial
+        if standby is not None:
+            if standby in serials:
+                found.append(
+                    (
+                        ("switches", i, "standby_serial"),
+                        f"serial number {standby} is already {serials[standby]}'s: each "
+                        "supervisor has its own",
+                    )
+                )
+            else:
+                serials[standby] = f"{model.name}'s standby"
     span = timedelta(0)
     for i, step in enumerate(scenario.steps):
         if isinstance(step, AdvanceStep):
@@ -1326,6 +1399,14 @@ def _check(
         for loc, switch in _switch_refs(i, step):
             if switch not in names:
                 found.append((loc, f"expected a switch of this scenario ({known}), got {switch!r}"))
+        if isinstance(step, RmaStep) and step.rma.serial in serials:
+            found.append(
+                (
+                    ("steps", i, "rma", "serial"),
+                    f"serial number {step.rma.serial} is already {serials[step.rma.serial]}'s: "
+                    "a replacement comes with a serial of its own",
+                )
+            )
         spec: FaultSpec | ClearTarget | None = None
         if isinstance(step, FaultStep):
             spec = step.fault

@@ -30,6 +30,7 @@ from sim.scenario.model import (
     ExpectSyslogStep,
     FaultStep,
     OutputExpectation,
+    RmaStep,
     Scenario,
     ScenarioError,
     Since,
@@ -80,6 +81,8 @@ class SimulationLike(Protocol):
 
     def syslog(self, switch: str) -> Sequence[SyslogRecord]: ...
 
+    async def replace_device(self, name: str, serial: str, carry: list[str]) -> object: ...
+
     async def close(self) -> None: ...
 
 
@@ -97,6 +100,8 @@ def build_simulation(scenario: Scenario) -> SimulationLike:
             serial=s.serial,
             licenses=dict(s.licenses),
             hostname=s.hostname,
+            standby_serial=s.standby_serial,
+            migrated_from=s.migrated_from,
         )
         for s in scenario.switches
     ]
@@ -440,6 +445,11 @@ class _Run:
                             summary="it returned nothing",
                         )
                     self.variables[action.save_as] = answer
+            case RmaStep():
+                switch = step.switch or self.switches[0]
+                carried = "".join(f" bootflash:{name}" for name in step.rma.carry)
+                self._say_action(f"📦 RMA: {switch} replaced by SN {step.rma.serial}{carried}")
+                await self.sim.replace_device(switch, step.rma.serial, list(step.rma.carry))
             case ExpectSyslogStep():
                 wanted = step.expect_syslog
                 return self._expect_syslog(

@@ -44,7 +44,7 @@ from sim.switch.ntp_dns.state import NtpServer
 from sim.switch.platform import NXOS_VERSION
 from sim.switch.users.state import User, default_users
 from sim.switch.vlans.state import Vlan, default_vlans
-from sim.syslog import Message, SyslogRecord, make_record
+from sim.syslog import Catalogued, Message, SyslogRecord, make_record
 from sim.timing import TimingProfile
 from sim.transport import NetworkTransport, Outcome
 
@@ -97,6 +97,8 @@ class Switch:
         serial: str,
         licenses: dict[str, int],
         hostname: str | None = None,
+        standby_serial: str | None = None,
+        migrated_from: str | None = None,
     ) -> None:
         self.ctx = ctx
         self.name = name
@@ -110,6 +112,11 @@ class Switch:
             timing=ctx.timing,
             rng=random.Random(f"{pid}/{serial}"),
         )
+        if standby_serial is not None:
+            # A second supervisor: its own UDI, for which the active does the licensing.
+            self.agent.standby = Sudi(udi_pid=pid, udi_serial_number=standby_serial)
+        # `pak`: this switch moved to SLP from PAK licenses and converts them (FAQ 9).
+        self.migrated_from = migrated_from
         self.dns = DnsConfig()
         self.ntp_servers: list[NtpServer] = []
         self.ntp_synced_to: str | None = None
@@ -206,7 +213,16 @@ class Switch:
     def boot(self) -> None:
         self.booted_at = self.now()
         self.agent.start(self.now(), self.licenses_in_use)
+        if self.migrated_from == "pak":
+            self.agent.begin_conversion(self.now())
         self.pump()
+
+    def retire(self) -> None:
+        """This chassis leaves the simulation (an RMA): its timers stop for good."""
+        for handle in (self._timer, self._ntp_check, self._replace_timer):
+            if handle is not None:
+                handle.cancel()
+        self._timer = self._ntp_check = self._replace_timer = None
 
     def resume(self) -> None:
         """Carry on after a restart from saved state: timers and sessions are new."""
@@ -420,6 +436,16 @@ class Switch:
 
     def log(self, message: Message, *args: object) -> SyslogRecord:
         record = make_record(self.now(), self.hostname, message, *args, sim_at=self.ctx.clock.now())
+        return self.keep_log(record)
+
+    def log_other(self, facility: str, message: Catalogued, text: str) -> SyslogRecord:
+        """A message of another facility than LICMGR (the system manager's, say)."""
+        record = SyslogRecord(
+            self.now(), self.hostname, message, text, facility=facility, sim_at=self.ctx.clock.now()
+        )
+        return self.keep_log(record)
+
+    def keep_log(self, record: SyslogRecord) -> SyslogRecord:
         self.syslog.append(record)
         del self.syslog[:-SYSLOG_CAPACITY]
         for listener in self.syslog_listeners:

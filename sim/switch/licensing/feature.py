@@ -199,6 +199,7 @@ def register(grammar: Grammar) -> None:
         ("show license udi", render.license_udi_json, render.license_udi_text),
         ("show license host-id", render.license_host_id_json, render.license_host_id_text),
         ("show license rum id all", render.rum_reports_json, render.rum_reports_text),
+        ("show license data conversion", render.data_conversion_json, render.data_conversion_text),
     ]
     for pattern, record, text in records:
         grammar.show(pattern, _of_switch(record), text)
@@ -210,7 +211,6 @@ def register(grammar: Grammar) -> None:
         ("show license history message", render.history_message, None),
         ("show license eventlog", render.eventlog, None),
         ("show ip http client", render.ip_http_client, None),
-        ("show license data conversion", render.data_conversion, None),
     ]
     for pattern, text, json in shows:
         grammar.show_text(pattern, text, json)

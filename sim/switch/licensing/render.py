@@ -16,7 +16,7 @@ These texts are still rendered beside their records, not from them.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sim.agent.machine import RumReport
@@ -45,7 +45,6 @@ LICENSE_DESCRIPTIONS = {
 
 
 def license_status(switch: Switch) -> str:
-    agent = switch.agent
     lines = ["", "Smart Licensing Using Policy:", "  Status: ENABLED", ""]
     lines += [*_account(switch), ""]
     lines += [
@@ -60,18 +59,40 @@ def license_status(switch: Switch) -> str:
     lines += [*_policy(switch), ""]
     lines += ["Miscellaneous:", "  Custom Id: <empty>", ""]
     lines += [*_usage_reporting(switch), ""]
-    trust = agent.trust
-    if trust is None:
-        lines.append(f"Trust Code installed: {NONE}")
-    else:
-        # The seed's NX-OS sample: `PID: x, SN: y`, the date alone on the next line.
-        sudi = switch.sudi
-        lines += [
-            f"Trust Code installed: {license_time(trust.installed_at)}",
-            f"  Active: PID: {sudi.udi_pid}, SN: {sudi.udi_serial_number}",
-            f"           {license_time(trust.installed_at)}",
-        ]
+    lines += _trust_codes(switch)
     return "\n".join(lines) + "\n"
+
+
+def _trust_codes(switch: Switch) -> list[str]:
+    """The seed's NX-OS sample: `PID: x, SN: y`, the date alone on the next line.
+
+    A dual-supervisor chassis lists the standby the same way (two trust codes, NX-OS SLP
+    guide, HA); a supervisor without one shows `<none>` as its date.
+    """
+    agent = switch.agent
+    if agent.standby is None:
+        if agent.trust is None:
+            return [f"Trust Code installed: {NONE}"]
+        sudi = agent.sudi
+        return [
+            f"Trust Code installed: {license_time(agent.trust.installed_at)}",
+            f"  Active: PID: {sudi.udi_pid}, SN: {sudi.udi_serial_number}",
+            f"           {license_time(agent.trust.installed_at)}",
+        ]
+    latest = max(
+        (t.installed_at for t in (agent.trust, agent.standby_trust) if t is not None),
+        default=None,
+    )
+    lines = [f"Trust Code installed: {license_time(latest)}"]
+    for role, sudi, trust in (
+        ("Active", agent.sudi, agent.trust),
+        ("Standby", agent.standby, agent.standby_trust),
+    ):
+        lines += [
+            f"  {role}: PID: {sudi.udi_pid}, SN: {sudi.udi_serial_number}",
+            f"           {license_time(trust.installed_at if trust else None)}",
+        ]
+    return lines
 
 
 def _account(switch: Switch) -> list[str]:
@@ -245,10 +266,54 @@ def eventlog(switch: Switch) -> str:
     return "\n".join(lines) + "\n"
 
 
-def data_conversion(switch: Switch) -> str:
-    # Only licenses converted from PAK have conversion data; the switch has none, and the
-    # seed (FAQ 9) describes the output as blank until there is some.
-    return ""
+def data_conversion_json(switch: Switch) -> dict[str, Any]:
+    """Conversion data: none unless the switch migrated from PAK and an hour has passed.
+
+    The seed (FAQ 9) describes the output as blank until the data exists; the NX-OS
+    pre-SLP `show license summary` capture's `Smart License Conversion:` block gives the
+    field style (`Status:`). The layout is ours (docs/fidelity.md: unverified).
+    """
+    conversion = switch.agent.conversion
+    now = switch.now()
+    if conversion is None or not conversion.ready(now):
+        return {}
+    rows = [
+        {"license": name, "count": count, "source": "PAK"}
+        for name, count in sorted(conversion.licenses.items())
+    ]
+    return {
+        "status": conversion.status(now).value,
+        "migrated_from": "PAK",
+        "migrated": iso(conversion.migrated_at),
+        "data_ready": iso(conversion.ready_at),
+        "reported": iso(conversion.reported_at),
+        "acknowledged": iso(conversion.acknowledged_at),
+        "udi": switch.agent.sudi.display,
+        "TABLE_conversion": {"ROW_conversion": rows},
+    }
+
+
+def data_conversion_text(record: dict[str, Any]) -> str:
+    if not record:
+        return ""
+    lines = [
+        "Smart License Conversion:",
+        f"  UDI: {record['udi']}",
+        f"  Migrated from: {record['migrated_from']}",
+        f"  Status: {record['status']}",
+        f"  Conversion data ready: {_time_of(record['data_ready'])}",
+        f"  Reported: {_time_of(record['reported'])}",
+        f"  Acknowledged: {_time_of(record['acknowledged'])}",
+    ]
+    for row in record["TABLE_conversion"]["ROW_conversion"]:
+        lines += ["", f"({row['license']}):", f"  Source: {row['source']}"]
+        lines.append(f"  Count: {row['count']}")
+    return "\n".join(lines) + "\n"
+
+
+def _time_of(stamp: str | None) -> str:
+    """A record's ISO-8601 time as the license commands print times."""
+    return license_time(datetime.fromisoformat(stamp) if stamp else None)
 
 
 def license_all(switch: Switch) -> str:
@@ -257,7 +322,7 @@ def license_all(switch: Switch) -> str:
         + "\nLicense Usage:\n"
         + license_usage(switch)[1:]
         + "\nProduct Information:\n"
-        + f"  UDI: {switch.sudi.display}\n"
+        + f"  UDI: {switch.agent.sudi.display}\n"
         + "\nAgent Version:\n"
         + f"  Smart Agent for Licensing: {AGENT_VERSION}\n"
     )
@@ -318,8 +383,12 @@ def license_status_json(switch: Switch) -> dict[str, Any]:
         "last_report_file_write": iso(agent.last_file_write),
         "reporting_stopped": _reporting_stopped(switch),
         "trust_code_installed": iso(trust.installed_at) if trust else None,
-        "udi_pid": switch.sudi.udi_pid,
-        "udi_sn": switch.sudi.udi_serial_number,
+        "udi_pid": agent.sudi.udi_pid,
+        "udi_sn": agent.sudi.udi_serial_number,
+        "standby_udi_sn": agent.standby.udi_serial_number if agent.standby else None,
+        "standby_trust_code_installed": iso(
+            agent.standby_trust.installed_at if agent.standby_trust else None
+        ),
     }
 
 
@@ -347,15 +416,33 @@ def _reporting_stopped(switch: Switch) -> str | None:
 
 def license_summary_json(switch: Switch) -> dict[str, Any]:
     rows = [
-        {"license": name, "entitlement_tag": name, "count": count, "status": "IN USE"}
+        {
+            "license": name,
+            "description": LICENSE_DESCRIPTIONS.get(name, f"{name} license"),
+            "entitlement_tag": name,
+            "count": count,
+            "status": "IN USE",
+        }
         for name, count in sorted(switch.agent.licenses.items())
     ]
     return {"TABLE_license_usage": {"ROW_license_usage": rows}}
 
 
 def license_udi_json(switch: Switch) -> dict[str, Any]:
-    sudi = switch.sudi
-    return {"udi": sudi.display, "pid": sudi.udi_pid, "sn": sudi.udi_serial_number}
+    agent = switch.agent
+    sudi = agent.sudi
+    record: dict[str, Any] = {
+        "udi": sudi.display,
+        "pid": sudi.udi_pid,
+        "sn": sudi.udi_serial_number,
+    }
+    if agent.standby is not None:
+        rows = [
+            {"role": "Active", "udi": sudi.display},
+            {"role": "Standby", "udi": agent.standby.display},
+        ]
+        record["TABLE_ha_udi"] = {"ROW_ha_udi": rows}
+    return record
 
 
 def license_host_id_json(switch: Switch) -> dict[str, Any]:
@@ -405,19 +492,31 @@ def license_usage_text(record: dict[str, Any]) -> str:
 
 
 def license_summary_text(record: dict[str, Any]) -> str:
+    """The NX-OS capture's layout (Nexus 3550-T SLP guide, migration chapter): no indent,
+    `Entitlement tag`, the description in the License column cut to 26 characters."""
     lines = [
+        "",
         "License Usage:",
-        "  License                 Entitlement Tag               Count Status",
-        "  " + "-" * 77,
+        "License                    Entitlement tag                 Count   Status",
+        "-" * 75,
     ]
     for row in record["TABLE_license_usage"]["ROW_license_usage"]:
-        tag = row["entitlement_tag"][:26] + ")"
-        lines.append(f"  {row['license']:<23} ({tag:<28} {row['count']:>5} {row['status']}")
+        description = row["description"]
+        if len(description) > 26:
+            description = description[:23] + "..."
+        tag = f"({row['entitlement_tag']})"
+        lines.append(f"{description:<26} {tag:<32} {row['count']:<7} {row['status']:<7}")
     return "\n".join(lines) + "\n"
 
 
 def license_udi_text(record: dict[str, Any]) -> str:
-    return f"UDI: {record['udi']}\n"
+    """`UDI:` alone; with a standby, the `HA UDI List:` of IOS-XE HA captures."""
+    text = f"UDI: {record['udi']}\n"
+    if "TABLE_ha_udi" in record:
+        text += "\nHA UDI List:\n"
+        for row in record["TABLE_ha_udi"]["ROW_ha_udi"]:
+            text += f"    {row['role']}:{row['udi']}\n"
+    return text
 
 
 def license_host_id_text(record: dict[str, Any]) -> str:

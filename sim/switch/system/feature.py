@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sim.switch.cli import CommandError, Mode
 from sim.switch.feature import Ctx, Feature, Grammar, changed, switch_of
 from sim.switch.platform import BIOS_VERSION, NXOS_VERSION
-from sim.switch.system import render
+from sim.switch.system import install, redundancy, render
 
 if TYPE_CHECKING:
     from sim.switch.switch import Switch
@@ -20,6 +20,10 @@ HELP = {
     "reload": "Reboot the entire box",
     "ascii": "Reload with ASCII configuration replay",
     "version": "Show the software & hardware version",
+    "system": "System management commands",
+    "switchover": "Switch over to the standby supervisor",
+    "install": "Upgrade software",
+    "nxos": "Install the NX-OS image",
 }
 
 
@@ -59,6 +63,33 @@ def _reload(ctx: Ctx) -> str:
     return ctx.confirm(RELOAD_QUESTION, reload, default=False)
 
 
+# The refusal when there is no standby to take over (wording unverified: docs/fidelity.md).
+NO_STANDBY = "Failed to switchover: standby supervisor not ready or not present"
+
+
+def _switchover(ctx: Ctx) -> str:
+    switch = switch_of(ctx)
+    if switch.agent.standby is None:
+        raise CommandError(NO_STANDBY)
+    redundancy.switchover(switch)
+    return ""
+
+
+def _install_all(ctx: Ctx) -> str:
+    switch = switch_of(ctx)
+    image = str(ctx.args["image"])
+    if not image.startswith("bootflash:") or not image.endswith(".bin"):
+        raise CommandError(f"Invalid image: {image}")
+    report = install.compatibility_report(image)
+
+    def upgrade() -> str:
+        # Disruptive: the switch reloads on the new image; licensing data persists (FAQ 28).
+        switch.reload()
+        return ""
+
+    return report + ctx.confirm(install.QUESTION, upgrade, default=False)
+
+
 def _hostname(ctx: Ctx) -> str:
     if ctx.negated:
         switch_of(ctx).set_hostname("switch")
@@ -87,6 +118,8 @@ def register(grammar: Grammar) -> None:
         _clock_set,
     )
     grammar.add(exec_, "reload [ascii]", _reload)
+    grammar.add(exec_, "system switchover", _switchover)
+    grammar.add(exec_, "install all nxos <image:word>", _install_all)
     grammar.add(
         Mode.CONFIG, "hostname <name:hostname>", _hostname, no_pattern="hostname [<name:hostname>]"
     )
