@@ -222,6 +222,33 @@ def test_install_all_reloads_and_keeps_trust_policy_and_acks(leaf: Simulation) -
     assert "Next report push: Jan 05 11:20:00 2026 UTC" in after
 
 
+def test_install_all_asks_first_in_an_interactive_session(leaf: Simulation) -> None:
+    switch = leaf.switch("leaf1")
+    booted = switch.booted_at
+    session = switch.new_session()
+    session.interactive = True
+    asked = session.execute("install all nxos bootflash:nxos64-cs.10.4.3.F.bin")
+    assert asked.question
+    assert asked.output.endswith(
+        "Switch will be reloaded for disruptive upgrade.\n"
+        "Do you want to continue with the installation (y/n)?  [n] "
+    )
+    session.execute("")  # the default is no
+    advance(leaf, timedelta(minutes=1))
+    assert switch.booted_at == booted
+    session.execute("install all nxos bootflash:nxos64-cs.10.4.3.F.bin")
+    session.execute("y")
+    assert switch.booted_at != booted
+
+
+def test_a_reload_keeps_both_trust_codes(ha: Simulation) -> None:
+    trust(ha)
+    exec_(ha, "copy running-config startup-config")
+    exec_(ha, "reload")
+    record = json.loads(exec_(ha, "show license status | json"))
+    assert record["trust_code_installed"] == record["standby_trust_code_installed"] is not None
+
+
 def test_install_all_refuses_what_is_not_an_image_on_bootflash(leaf: Simulation) -> None:
     assert "Invalid image: usb1:nxos.bin" in exec_(leaf, "install all nxos usb1:nxos.bin")
 
