@@ -49,6 +49,7 @@ from sim.protocol.messages import (
 )
 from sim.protocol.rum import SOFTWARE_TAG, builtin_key, mac, report_id_of
 from sim.protocol.signing import SignedDocument
+from sim.retention import keep_last, keep_newest_where, trim_newest
 from sim.timing import DEFAULT_TIMING, TimingProfile
 
 RelayRequest = TrustRequest | UsageReportRequest | PollRequest | TrustSyncRequest
@@ -288,6 +289,7 @@ class UsageRelay:
 
     def _log(self, level: str, source: str, text: str) -> None:
         self.log.append(LogLine(self.clock.now(), level, source, text))
+        keep_last(self.log, self.timing.backend_log_lines_kept)
 
     # ------------------------------------------------------------ device side
 
@@ -374,6 +376,7 @@ class UsageRelay:
             device_policy_id=request.policy_id,
         )
         self.polls[poll.poll_id] = poll
+        trim_newest(self.polls, self.timing.backend_acks_kept * max(1, len(self.inventory)))
         reply = self._ok_poll(poll.poll_id)
         reply.policy = self._policy_to_refurnish(pi, request.policy_id)
         return reply
@@ -581,10 +584,13 @@ class UsageRelay:
             pi.acks.append(
                 ReceivedAck(ack.document, ack.report_ids, ack.policy, ack.policy_id, now)
             )
+            keep_last(pi.acks, self.timing.backend_acks_kept)
             for report_id in ack.report_ids:
                 report = pi.reports.get(report_id)
                 if report is not None:
                     report.acknowledged = True
+            # Reports still owed to CSSM stay whatever their number.
+            keep_newest_where(pi.reports, self.timing.backend_reports_kept, _acknowledged)
             if ack.policy is not None:
                 pi.policy, pi.policy_id = ack.policy, ack.policy_id
                 summary.policies_received += 1
@@ -658,6 +664,10 @@ class CsluModel(UsageRelay):
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _acknowledged(report: RelayedReport) -> bool:
+    return report.acknowledged
 
 
 def _by_id(report: RelayedReport) -> int:

@@ -60,6 +60,7 @@ from sim.protocol.rum import (
     standby_of,
 )
 from sim.protocol.signing import SignedDocument, Signer
+from sim.retention import keep_last, keep_newest
 from sim.timing import DEFAULT_TIMING, TimingProfile
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -731,6 +732,7 @@ class CssmModel:
             device.report_ids, device.duplicates = self._store_reports(pi, parsed)
             upload.acks.append(self._pending(usage.sudi, va, device.report_ids, now))
         self.uploads[upload.upload_id] = upload
+        keep_newest(self.uploads, self.timing.backend_uploads_kept)
         self.counters.usage_uploads += 1
         return upload.upload_id
 
@@ -1085,6 +1087,9 @@ class CssmModel:
         )
         self.acks[ack.poll_id] = ack
         pi.ack_poll_ids.append(ack.poll_id)
+        for old in pi.ack_poll_ids[: -self.timing.backend_acks_kept]:
+            self.acks.pop(old, None)
+        keep_last(pi.ack_poll_ids, self.timing.backend_acks_kept)
         return self._ok_poll(ack.poll_id)
 
     def _ok_poll(self, poll_id: int) -> Reply:
@@ -1121,6 +1126,7 @@ class CssmModel:
                 report_ids.append(report.report_id)
         pi.duplicates_received += duplicates
         self.counters.duplicates_received += duplicates
+        keep_newest(pi.reports, self.timing.backend_reports_kept)
         return report_ids, duplicates
 
     def _poll(self, request: PollRequest, now: datetime) -> Reply:

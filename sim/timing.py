@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
 _COMPOUND = re.compile(r"^(?:\d+(?:\.\d+)?[smhdw])+$")
@@ -114,6 +114,25 @@ class TimingProfile(BaseModel):
     cslu_sync_every: Duration = timedelta(hours=1)
     onprem_sync_every: Duration = timedelta(hours=1)
 
+    # Retention: what a switch and a back end keep of their past, as far as the CLI and the
+    # back ends' pages show it, so that years of virtual time take no more memory than one.
+    # (assumption) `show logging logfile` lines: NX-OS's 4 MB logfile holds about as many.
+    syslog_lines_kept: int = Field(default=20000, ge=1, le=1_000_000)
+    # (assumption) `show license history message` entries (imports count apart).
+    history_kept: int = Field(default=200, ge=1, le=100_000)
+    # (assumption) `show license eventlog` entries.
+    eventlog_kept: int = Field(default=500, ge=1, le=100_000)
+    # (assumption) acknowledged RUM reports a switch keeps; unacknowledged ones are never
+    # dropped, they are still owed to CSSM.
+    rum_reports_kept: int = Field(default=24, ge=1, le=100_000)
+    # (assumption) a back end's memory of one device: its newest RUM reports (twice what a
+    # switch keeps, so a `save usage all` file is still recognised as duplicates) and ACKs.
+    backend_reports_kept: int = Field(default=48, ge=1, le=100_000)
+    backend_acks_kept: int = Field(default=12, ge=1, le=100_000)
+    # (assumption) CSSM's Usage Data Files list and the CSLU / On-Prem logs, in entries.
+    backend_uploads_kept: int = Field(default=100, ge=1, le=100_000)
+    backend_log_lines_kept: int = Field(default=10000, ge=1, le=1_000_000)
+
     def with_overrides(self, overrides: dict[str, Any]) -> TimingProfile:
         merged = self.model_dump()
         merged.update(overrides)
@@ -139,4 +158,12 @@ TIMING_NOTES: dict[str, str] = {
     "token_lifetime": "assumption: default ID token lifetime",
     "cslu_sync_every": "assumption: connected CSLU synchronises with CSSM this often",
     "onprem_sync_every": "assumption: connected SSM On-Prem synchronises with CSSM this often",
+    "syslog_lines_kept": "assumption: log file lines a switch keeps",
+    "history_kept": "assumption: show license history message entries a switch keeps",
+    "eventlog_kept": "assumption: show license eventlog entries a switch keeps",
+    "rum_reports_kept": "assumption: acknowledged RUM reports a switch keeps",
+    "backend_reports_kept": "assumption: RUM reports a back end keeps per device",
+    "backend_acks_kept": "assumption: ACKs a back end keeps per device",
+    "backend_uploads_kept": "assumption: usage uploads CSSM lists",
+    "backend_log_lines_kept": "assumption: log lines CSLU and SSM On-Prem keep",
 }

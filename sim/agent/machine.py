@@ -31,6 +31,7 @@ from sim.protocol.messages import (
 )
 from sim.protocol.rum import SOFTWARE_TAG, RumMeasurement, sign_report
 from sim.protocol.signing import SignatureError, SignedDocument, TrustStore
+from sim.retention import keep_last, keep_newest_done
 from sim.syslog import CSLU_PEER, CSSM_PEER, Message
 from sim.timing import DEFAULT_TIMING, TimingProfile
 
@@ -652,6 +653,9 @@ class Agent:
         for report in self.reports:
             if report.report_id in acked and report.state is ReportState.CLOSED:
                 report.state = ReportState.ACK
+        keep_newest_done(
+            self.reports, self.timing.rum_reports_kept, lambda r: r.state is ReportState.ACK
+        )
         if self.conversion is not None:
             self.conversion.acknowledged(now, acked)
         self.last_ack = now
@@ -725,6 +729,7 @@ class Agent:
                 installed.add(policy_id)
                 self.install_policy(now, document)
                 self.imports.append(ImportEntry(now, "POLICY", "SUCCESS"))
+        keep_last(self.imports, self.timing.history_kept)
         self._refresh_deadline(now)
         return ImportResult(ImportOutcome.SUCCESS)
 
@@ -733,7 +738,7 @@ class Agent:
     ) -> ImportResult:
         result = ImportResult(outcome, detail)
         self.imports.append(ImportEntry(now, kind, f"FAILED: {result.text.removeprefix('% ')}"))
-        del self.imports[:-200]
+        keep_last(self.imports, self.timing.history_kept)
         self._event(now, f"Import of {kind} failed")
         return result
 
@@ -922,11 +927,11 @@ class Agent:
 
     def _history(self, now: datetime, channel: Channel, outcome: str) -> None:
         self.history.append(HistoryEntry(now, channel, outcome))
-        del self.history[:-200]
+        keep_last(self.history, self.timing.history_kept)
 
     def _event(self, now: datetime, text: str) -> None:
         self.events.append((now, text))
-        del self.events[:-500]
+        keep_last(self.events, self.timing.eventlog_kept)
 
     def _nonce(self) -> str:
         return "".join(self.rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=16))

@@ -24,6 +24,7 @@ from sim.protocol.errors import CommError
 from sim.protocol.files import FileFormatError, read_import_file
 from sim.protocol.messages import Sudi
 from sim.protocol.signing import TrustStore
+from sim.retention import keep_last
 from sim.scheduler import Halt, Handle, Scheduler
 from sim.switch.bootflash import Bootflash, file_name
 from sim.switch.callhome.state import (
@@ -62,7 +63,6 @@ __all__ = [
     "default_tac_urls",
 ]
 
-SYSLOG_CAPACITY = 20000
 # After the licensing timer fires, the agent's next wake-up lies past the instant it ran at.
 # When it does not, STALL_LIMIT times in a row, the timer is stuck (a bug, or damaged saved
 # state): it is recorded as an incident and deferred by STALL_DEFER each time, so that no
@@ -447,7 +447,7 @@ class Switch:
 
     def keep_log(self, record: SyslogRecord) -> SyslogRecord:
         self.syslog.append(record)
-        del self.syslog[:-SYSLOG_CAPACITY]
+        keep_last(self.syslog, self.ctx.timing.syslog_lines_kept)
         for listener in self.syslog_listeners:
             listener(record)
         return record
