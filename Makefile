@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,interop]'
+	$(BIN)/python -m pip install --quiet -e '.[test,interop,browser]'
 	touch $(STAMP)
 
 lint: $(STAMP)
@@ -27,12 +27,16 @@ run: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/slpsim lab $(LAB_ARGS)
 
+# Every script in benchmarks/ prints the lines the README's benchmark table quotes, each figure
+# beside its reference from the same run. `make bench QUICK=1`: small runs, for scripts that
+# take --quick.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/one_switch_year.py
-	$(BIN)/python benchmarks/scenario_suite.py
-	$(BIN)/python benchmarks/fleet_year.py
-	$(BIN)/python benchmarks/lab_wire.py
-	$(BIN)/python benchmarks/device_model.py
+	@for script in benchmarks/*.py; do \
+		args=""; \
+		if [ -n "$(QUICK)" ] && grep -q -- '"--quick"' $$script; then args="--quick"; fi; \
+		echo "$$ $(BIN)/python $$script $$args"; \
+		$(BIN)/python $$script $$args || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
