@@ -240,3 +240,34 @@ def _upload(name: str) -> Any:
     from sim.lab.scp import _Upload
 
     return _Upload(name)
+
+
+# ---------------------------------------------------------------------- running-config all
+
+
+def test_running_config_names_mgmt0_s_vrf_and_all_adds_the_defaults() -> None:
+    sim = Simulation.build("direct", switches=[SwitchSpec("leaf1")])
+    asyncio.run(sim.boot())
+    switch = sim.switch("leaf1")
+    switch.apply_config(["vlan 10", "interface e1/3", "switchport access vlan 10"])
+    plain = switch.exec("show running-config")
+    assert "\ninterface mgmt0\n  vrf member management\n\ninterface Ethernet1/1\n" in plain
+    full = switch.exec("show running-config all")
+    assert full.startswith("!Command: show running-config all\n")
+    for block in (
+        "logging console 2\n",
+        "vlan 10\n  name VLAN0010\n  state active\n  no shutdown\n",
+        "interface mgmt0\n  vrf member management\n  no description\n  mtu 1500\n  no shutdown\n",
+        "interface Ethernet1/3\n  no description\n  switchport\n  switchport access vlan 10\n"
+        "  mtu 1500\n  no shutdown\n",
+        "line vty\n  exec-timeout 0\n",
+    ):
+        assert block in full
+    # Every line it prints is configuration the switch takes back unchanged.
+    body = [line for line in full.splitlines()[4:] if not line.startswith("version ")]
+    assert set(switch.apply_config(body)) == {""}
+    assert switch.exec("show running-config").split("\n", 3)[3] == plain.split("\n", 3)[3]
+    refused = switch.apply_config(["interface mgmt0", "vrf member red", "interface e1/1"])
+    assert refused[1] == "ERROR: mgmt0 is a member of VRF management only\n"
+    assert switch.apply_config(["interface e1/1", "vrf member red"])[1] == "% VRF red not found\n"
+    asyncio.run(sim.close())

@@ -107,3 +107,6 @@ class Feature:
     """Default `?` help for keywords whose grammar node gives none."""
     running_config: Callable[[Switch], list[str]] | None = None
     """This feature's lines of `show running-config`, in NX-OS order within the section."""
+    running_config_all: Callable[[Switch], list[str]] | None = None
+    """Its section of `show running-config all`, with the defaults NX-OS prints there;
+    the plain section when None."""

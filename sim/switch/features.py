@@ -41,11 +41,13 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 
-def running_config_lines(switch: Switch) -> list[str]:
-    """The configuration as re-applicable commands (what `copy run start` saves)."""
-    return [
-        line
-        for feature in FEATURES
-        if feature.running_config is not None
-        for line in feature.running_config(switch)
-    ]
+def running_config_lines(switch: Switch, *, defaults: bool = False) -> list[str]:
+    """The configuration as re-applicable commands (what `copy run start` saves); with
+    `defaults`, as `show running-config all` prints it."""
+    lines: list[str] = []
+    for feature in FEATURES:
+        section = feature.running_config_all if defaults else None
+        section = section or feature.running_config
+        if section is not None:
+            lines += section(switch)
+    return lines

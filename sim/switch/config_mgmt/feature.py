@@ -66,9 +66,13 @@ def _show(ctx: Ctx, lines: list[str], title: str) -> str:
 
 
 def _show_running(ctx: Ctx) -> str:
-    # No default values are modelled apart, so `all` shows the same commands.
-    title = "show running-config all" if "all" in ctx.args else "show running-config"
-    return _show(ctx, switch_of(ctx).running_config_lines(), title)
+    if "all" not in ctx.args:
+        return _show(ctx, switch_of(ctx).running_config_lines(), "show running-config")
+    # The features' list, imported here: it imports this feature.
+    from sim.switch.features import running_config_lines
+
+    lines = running_config_lines(switch_of(ctx), defaults=True)
+    return _show(ctx, lines, "show running-config all")
 
 
 def _show_startup(ctx: Ctx) -> str:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from sim.switch.switch import Switch
 
 CONFIG_IF = Mode.submode("config-if")
+MGMT_VRF = "management"
 _PREFIX = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}/[0-9]{1,2}")
 MAX_DESCRIPTION = 254
 
@@ -146,6 +147,17 @@ def _ipv6_address(ctx: Ctx) -> str:
     return ""
 
 
+def _vrf_member(ctx: Ctx) -> str:
+    # VRFs other than mgmt0's are not modelled: the running configuration always shows
+    # this line for mgmt0, so replaying it must work, and nothing else can.
+    interface, vrf = _editing(ctx), str(ctx.args["vrf_name"])
+    if not interface.is_mgmt:
+        raise CommandError(f"% VRF {vrf} not found")
+    if vrf != MGMT_VRF or ctx.negated:
+        raise CommandError("ERROR: mgmt0 is a member of VRF management only")
+    return ""
+
+
 def register(grammar: Grammar) -> None:
     grammar.commands.define_type("ipv4prefix", PREFIX_TYPE)
     grammar.commands.define_type("ipv6prefix", IPV6_PREFIX_TYPE)
@@ -190,6 +202,12 @@ def register(grammar: Grammar) -> None:
     )
     grammar.add(
         CONFIG_IF,
+        "vrf member <vrf_name:name>",
+        _vrf_member,
+        help={"vrf": "Configure VRF parameters", "member": "Set VRF membership"},
+    )
+    grammar.add(
+        CONFIG_IF,
         "ipv6 address <prefix6:ipv6prefix>",
         _ipv6_address,
         no_pattern="ipv6 address [<prefix6:ipv6prefix>]",
@@ -198,23 +216,33 @@ def register(grammar: Grammar) -> None:
 
 
 def running_config(switch: Switch) -> list[str]:
-    lines: list[str] = []
-    for interface in switch.interfaces:
-        # NX-OS lists every interface, configured or not; Ansible's interfaces resource
-        # module reads the set of interfaces from these headers.
-        lines += ["", f"interface {interface.name}"]
-        if is_default(interface):
-            continue
-        if interface.description:
-            lines.append(f"  description {interface.description}")
-        if not interface.is_mgmt and interface.routed:
-            lines.append("  no switchport")
-        if not interface.routed and interface.access_vlan != 1:
-            lines.append(f"  switchport access vlan {interface.access_vlan}")
-        if interface.mtu != DEFAULT_MTU:
-            lines.append(f"  mtu {interface.mtu}")
-        if interface.ipv4:
-            lines.append(f"  ip address {interface.ipv4}")
-        lines += [f"  ipv6 address {prefix}" for prefix in interface.ipv6]
-        lines.append("  no shutdown" if interface.admin_up else "  shutdown")
+    return [line for interface in switch.interfaces for line in _block(interface, False)]
+
+
+def running_config_all(switch: Switch) -> list[str]:
+    return [line for interface in switch.interfaces for line in _block(interface, True)]
+
+
+def _block(interface: Interface, defaults: bool) -> list[str]:
+    # NX-OS lists every interface, configured or not; Ansible's interfaces resource module
+    # reads the set of interfaces from these headers. mgmt0 always names its VRF.
+    lines = ["", f"interface {interface.name}"]
+    if interface.is_mgmt:
+        lines.append(f"  vrf member {MGMT_VRF}")
+    if is_default(interface) and not defaults:
+        return lines
+    if interface.description:
+        lines.append(f"  description {interface.description}")
+    elif defaults:
+        lines.append("  no description")
+    if not interface.is_mgmt and (interface.routed or defaults):
+        lines.append("  no switchport" if interface.routed else "  switchport")
+    if not interface.routed and (interface.access_vlan != 1 or defaults):
+        lines.append(f"  switchport access vlan {interface.access_vlan}")
+    if interface.mtu != DEFAULT_MTU or defaults:
+        lines.append(f"  mtu {interface.mtu}")
+    if interface.ipv4:
+        lines.append(f"  ip address {interface.ipv4}")
+    lines += [f"  ipv6 address {prefix}" for prefix in interface.ipv6]
+    lines.append("  no shutdown" if interface.admin_up else "  shutdown")
     return lines

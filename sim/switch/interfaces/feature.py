@@ -152,4 +152,9 @@ def register(grammar: Grammar) -> None:
     )
 
 
-FEATURE = Feature("interfaces", register, running_config=config.running_config)
+FEATURE = Feature(
+    "interfaces",
+    register,
+    running_config=config.running_config,
+    running_config_all=config.running_config_all,
+)

@@ -53,15 +53,23 @@ def register(grammar: Grammar) -> None:
     )
 
 
-def running_config(switch: Switch) -> list[str]:
+def _section(switch: Switch, defaults: bool) -> list[str]:
     lines: list[str] = []
     for name, minutes in (
         ("console", switch.lines.console_exec_timeout),
         ("vty", switch.lines.vty_exec_timeout),
     ):
-        if minutes:
+        if minutes or defaults:
             lines += ["", f"line {name}", f"  exec-timeout {minutes}"]
     return lines
 
 
-FEATURE = Feature("lines", register, HELP, running_config)
+def running_config(switch: Switch) -> list[str]:
+    return _section(switch, defaults=False)
+
+
+def running_config_all(switch: Switch) -> list[str]:
+    return _section(switch, defaults=True)
+
+
+FEATURE = Feature("lines", register, HELP, running_config, running_config_all)

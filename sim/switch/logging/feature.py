@@ -74,4 +74,10 @@ def running_config(switch: Switch) -> list[str]:
     return lines
 
 
-FEATURE = Feature("logging", register, HELP, running_config)
+def running_config_all(switch: Switch) -> list[str]:
+    # NX-OS shows the console's default severity (critical) once everything is listed.
+    console = ["logging console 2"] if switch.logging_console else []
+    return console + running_config(switch)
+
+
+FEATURE = Feature("logging", register, HELP, running_config, running_config_all)

@@ -107,6 +107,8 @@ def _name(ctx: Ctx) -> str:
         raise CommandError("ERROR: Default VLAN 1 name may not be changed")
     for vlan in vlans:
         vlan.name = "" if ctx.negated else str(ctx.args["name"])
+        if vlan.name == f"VLAN{vlan.vlan_id:04d}":
+            vlan.name = ""  # the default name, as `show running-config all` prints it
     changed(ctx)
     return ""
 
@@ -170,4 +172,17 @@ def running_config(switch: Switch) -> list[str]:
     return lines
 
 
-FEATURE = Feature("vlans", register, running_config=running_config)
+def running_config_all(switch: Switch) -> list[str]:
+    lines = ["", f"vlan {compress([v.vlan_id for v in switch.vlans])}"]
+    for vlan in switch.vlans:
+        lines.append(f"vlan {vlan.vlan_id}")
+        if vlan.vlan_id != 1:  # VLAN 1 keeps its name
+            lines.append(f"  name {vlan.shown_name}")
+        lines.append("  state suspend" if vlan.suspended else "  state active")
+        lines.append("  shutdown" if vlan.shutdown else "  no shutdown")
+    return lines
+
+
+FEATURE = Feature(
+    "vlans", register, running_config=running_config, running_config_all=running_config_all
+)
