@@ -510,7 +510,7 @@ def lab(
         typer.Option(
             metavar="FILE",
             help="Write what happens in the lab as a scenario file that `slpsim run` replays "
-            "(written when the lab stops).",
+            "(every few seconds, and when the lab stops).",
             dir_okay=False,
         ),
     ] = None,
@@ -570,6 +570,10 @@ def lab(
     if stage is not None:
         stage_on_start(the_lab, stage, lambda line: _console().print(line, markup=False))
     recorder = LabRecorder(the_lab, record) if record is not None else None
+    if recorder is not None:
+        if stage is not None:
+            recorder.continue_from(stage)  # the staged steps open the recording
+        recorder.save_while_running()
     # Every port is tried before anything starts: a taken one is one line, not a traceback.
     taken = _taken_port(the_lab)
     if taken is None:

@@ -29,8 +29,11 @@ START = datetime.fromisoformat("2026-03-02T08:00:00+00:00")
 WAIT = 60  # seconds: a safety net against a lab that never comes up, not a measured duration
 
 
-def _start_recording_lab(path: Path, log: Path) -> tuple[subprocess.Popen[bytes], str, int]:
-    """`slpsim lab --record path` at rate 0 with one switch; its control URL and NX-API port."""
+def _start_recording_lab(
+    path: Path, log: Path, *options: str
+) -> tuple[subprocess.Popen[bytes], str, int]:
+    """`slpsim lab --record path` at rate 0 (one switch unless `options` stage a scenario);
+    its control URL and the first switch's NX-API port."""
     command = [
         sys.executable,
         "-m",
@@ -40,8 +43,7 @@ def _start_recording_lab(path: Path, log: Path) -> tuple[subprocess.Popen[bytes]
         str(path),
         "--rate",
         "0",
-        "--switches",
-        "1",
+        *(options or ("--switches", "1")),
         "--control-port",
         "0",
         "--ssh-port-base",
@@ -213,3 +215,43 @@ def test_record_refuses_a_state_dir_that_holds_a_lab(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--record starts from a new lab" in result.output
+
+
+def test_a_staged_lab_is_recorded_after_its_staged_steps_even_if_killed(tmp_path: Path) -> None:
+    """Stage a broken lab, let a student fix it, and the recording (saved while the lab runs)
+    replays the staging and the fix."""
+    scenario = (
+        Path(__file__).resolve().parent.parent / "scenarios" / "comm-failure-missing-dns.yaml"
+    )
+    recording = tmp_path / "student-fix.yaml"
+    log = tmp_path / "lab.log"
+    process, control_url, nxapi = _start_recording_lab(
+        recording, log, "--scenario", str(scenario), "--until", "6"
+    )
+    try:
+        with httpx.Client(base_url=control_url, timeout=WAIT) as control:
+            nxapi_output(nxapi, "ip name-server 10.10.10.53 use-vrf management", "cli_conf")
+            token = control.post("/sim/tokens", json={"issuer": "cssm"}).json()["token"]
+            nxapi_output(nxapi, f"license smart trust idtoken {token} all")
+        deadline = time.monotonic() + WAIT
+        while "idtoken ${token1}" not in (recording.read_text() if recording.exists() else ""):
+            assert time.monotonic() < deadline, "the recording was never saved while running"
+            time.sleep(0.2)
+    finally:
+        process.kill()  # no chance to write at stop: what was saved while running must do
+        process.wait(timeout=WAIT)
+
+    steps = yaml.safe_load(recording.read_text())["steps"]
+    staged = yaml.safe_load(scenario.read_text())["steps"][:6]
+    assert steps[:6] == staged  # the staging, as the scenario wrote it
+    recorded = steps[6:]
+    assert recorded[0]["config"] == "ip name-server 10.10.10.53 use-vrf management\n"
+    assert {"token": {"save_as": "token1", "issuer": "cssm"}} in recorded
+    checks = [s["expect_syslog"] for s in recorded if "expect_syslog" in s]
+    assert {
+        "text": "%LICMGR-6-LOG_SMART_LIC_TRUST_CODE_INSTALL_SUCCESS: *",
+        "count": 1,
+        "switch": "leaf1",
+    } in checks
+    result = run_file(recording)
+    assert result.passed, result.explain()

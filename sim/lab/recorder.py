@@ -13,6 +13,11 @@ Lines logged in the same run of the event loop as a command's record are that co
 the others are handed to the step in progress once the loop turns (`call_soon`). Counts are
 exact while the lab's rate is 0 (nothing moves unless someone moves it, so a replay logs
 the same lines); at a rate above 0 a check asks for at least one line.
+
+The file is written when the lab stops, and every few seconds while it runs (atomically, once
+the scenario loader accepts it), so even a killed lab leaves a recent recording. A lab staged
+from a scenario (`--scenario`) is recorded after the staging, and the file starts with the
+staged steps as the scenario wrote them.
 """
 
 from __future__ import annotations
@@ -30,12 +35,21 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sim.lab.activity import Activity
-from sim.scenario.model import ScenarioError, format_span, parse_scenario
+from sim.scenario.model import (
+    AdvanceStep,
+    ScenarioError,
+    format_span,
+    parse_scenario,
+    saved_variable,
+)
 from sim.syslog import SyslogRecord
 from sim.timing import format_duration, parse_duration, parse_signed_duration
 
 if TYPE_CHECKING:
     from sim.lab.lab import Lab
+    from sim.lab.staging import Stage
+
+AUTOSAVE_SECONDS = 5.0
 
 # Activities whose own run logs lines before their record is added (see the docstring).
 _CAUSES_LINES = frozenset({"cli", "fault", "clear", "clear_all", "action"})
@@ -99,9 +113,60 @@ class LabRecorder:
         self._events: list[Activity | tuple[str, SyslogRecord]] = []
         self._pending: list[tuple[str, SyslogRecord]] = []
         self._flush_scheduled = False
+        # After a staged scenario (`lab --scenario`): its steps come first, raw as written.
+        self._prefix: list[Any] = []
+        self._prefix_variables: set[str] = set()
+        self._prefix_name = ""
+        self._resumed = (self.start, self.start)  # (replay time, lab time) the recording starts at
+        self._autosaver: asyncio.Task[None] | None = None
         lab.activity.listeners.append(self._on_activity)
         for name, switch in lab.simulation.switches.items():
             switch.syslog_listeners.append(self._listener(name))
+
+    def continue_from(self, stage: Stage) -> None:
+        """Record after `stage` is played: the file starts with the scenario's steps."""
+        scenario = stage.scenario
+        assert scenario.file is not None  # staged scenarios are loaded from files
+        raw = yaml.safe_load(Path(scenario.file).read_text(encoding="utf-8"))
+        self._prefix = list(raw["steps"][: stage.until])
+        played = scenario.steps[: stage.until]
+        self._prefix_variables = {v for v in map(saved_variable, played) if v is not None}
+        self._prefix_name = scenario.name
+        self.start = scenario.start
+        replayed = scenario.start + sum(
+            (s.advance for s in played if isinstance(s, AdvanceStep)), timedelta(0)
+        )
+
+        async def begin(lab: Lab) -> None:
+            # What staging logged is checked by the scenario's own steps.
+            self._flush()
+            self._events.clear()
+            self._resumed = (replayed, lab.now())
+
+        self.lab.on_started.append(begin)
+
+    def save_while_running(self, every: float = AUTOSAVE_SECONDS) -> None:
+        """Also write the file every few seconds while the lab runs: a crash loses little."""
+
+        async def start(lab: Lab) -> None:
+            self._autosaver = asyncio.create_task(self._autosave(every))
+
+        self.lab.on_started.append(start)
+
+    async def _autosave(self, every: float) -> None:
+        saved = 0
+        while True:
+            await asyncio.sleep(every)
+            if len(self._events) + len(self._pending) == saved:
+                continue
+            saved = len(self._events) + len(self._pending)
+            try:
+                self.write()
+            except RecordError:
+                continue  # nothing to write yet, or not valid yet: the final write says why
+            except Exception as exc:
+                # Recording must never take the lab down: record it and keep trying.
+                self.lab.simulation.incidents.record(self.lab.now(), "lab recorder", exc)
 
     # ---------------------------------------------------------------- listening
 
@@ -165,6 +230,12 @@ class LabRecorder:
         topology = lab.options.topology
         actions = [s for s in steps if "expect_syslog" not in s]
         span = format_span(end.replace(microsecond=0) - self.start)
+        staged = ""
+        if self._prefix:
+            staged = (
+                f" It starts with steps 1 to {len(self._prefix)} of {self._prefix_name}, "
+                "as the lab was staged."
+            )
         document: dict[str, Any] = {
             "name": name,
             "title": f"Recorded lab session ({topology}, {self.start:%Y-%m-%d %H:%M} UTC)",
@@ -172,13 +243,13 @@ class LabRecorder:
             "narrative": (
                 f"A {lab.options.topology} lab with {len(switches)} switch(es), recorded from "
                 f"{self.start:%Y-%m-%d %H:%M:%S} UTC over {span} of virtual time: "
-                f"{len(actions)} step(s), each followed by the syslog lines it caused.\n"
+                f"{len(actions)} step(s), each followed by the syslog lines it caused.{staged}\n"
             ),
             "topology": lab.options.topology,
             "start": self.start,
             "timing": _timing_overrides(lab),
             "switches": switches,
-            "steps": steps,
+            "steps": [*self._prefix, *steps],
         }
         if not document["timing"]:
             del document["timing"]
@@ -199,8 +270,10 @@ class _StepBuilder:
         self.end = end
         self.first_switch = next(iter(recorder.lab.simulation.switches))
         self.steps: list[_Step] = []
-        self.replayed = recorder.start  # virtual time a replay has reached after the steps
-        self.reached = recorder.start  # virtual time the lab had reached after the last step
+        # Virtual time a replay has reached after the steps, and the lab after the last one.
+        self.replayed, self.reached = recorder._resumed
+        self.staged = bool(recorder._prefix)
+        self.taken = set(recorder._prefix_variables)  # variable names the staged steps set
         self.rate = recorder._initial_rate
         self.current: _Step | None = None
         self.prologue: list[tuple[str, SyslogRecord]] = []
@@ -255,7 +328,11 @@ class _StepBuilder:
         elif kind == "rate":
             self.rate = float(params["rate"])
         elif kind == "token":
-            name = f"token{len(self.tokens) + 1}"
+            number = len(self.tokens) + 1
+            while f"token{number}" in self.taken:
+                number += 1
+            name = f"token{number}"
+            self.taken.add(name)
             self.tokens[str(params["token"])] = name
             request: dict[str, Any] = {"save_as": name}
             if params.get("issuer"):
@@ -436,7 +513,8 @@ class _StepBuilder:
         steps = [s for s in self.steps if s.data.get("advance") != "gap"]
         if steps:
             steps[0].lines[:0] = self.prologue
-            steps[0].since_start = True
+            # What booting logged is checked from the start (after staging: by the scenario).
+            steps[0].since_start = not self.staged
         for step in steps:
             rendered.append(step.data)
             rendered.extend(self._checks(step))
