@@ -7,9 +7,13 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncssh
+import httpx
 import pytest
 from wire_lab import shown_across_a_restart
 
+from sim.lab.background import BackgroundLab
+from sim.lab.lab import LabOptions
 from sim.simulation import Simulation, SwitchSpec
 
 
@@ -79,3 +83,58 @@ def test_a_lab_keeps_its_users_across_a_restart(tmp_path: Path) -> None:
     )
     assert "username bob password 5 $5$" in before
     assert after == before
+
+
+def _ssh_login(port: int, username: str, password: str) -> str | None:
+    """`show hostname` as `username`, or None when the login is refused."""
+
+    async def login() -> str | None:
+        try:
+            async with asyncssh.connect(
+                "127.0.0.1", port, username=username, password=password, known_hosts=None
+            ) as conn:
+                result = await conn.run("show hostname", check=False)
+                return str(result.stdout)
+        except asyncssh.PermissionDenied:
+            return None
+
+    return asyncio.run(login())
+
+
+def _nxapi_status(port: int, username: str, password: str) -> int:
+    body = {
+        "ins_api": {
+            "version": "1.0",
+            "type": "cli_show_ascii",
+            "chunk": "0",
+            "sid": "1",
+            "input": "show hostname",
+            "output_format": "json",
+        }
+    }
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/ins", json=body, auth=(username, password), timeout=30
+    )
+    return response.status_code
+
+
+def test_configured_users_log_in_over_ssh_and_nx_api_and_the_lab_admin_stays() -> None:
+    options = LabOptions(
+        switches=1, control_port=0, ssh_port_base=0, nxapi_port_base=0, password="lab-secret"
+    )
+    with BackgroundLab(options) as lab:
+        [switch] = lab.endpoints.switches
+
+        async def configure(lines: list[str]) -> list[str]:
+            return lab.lab.simulation.switch("leaf1").apply_config(lines)
+
+        assert lab.call(lambda: configure(["username bob password s3cret role network-operator"]))
+        assert _ssh_login(switch.ssh_port, "bob", "s3cret") == "leaf1.example.com\n"
+        assert _nxapi_status(switch.nxapi_port, "bob", "s3cret") == 200
+        assert _ssh_login(switch.ssh_port, "bob", "wrong") is None
+        assert _nxapi_status(switch.nxapi_port, "bob", "wrong") == 401
+        # admin's password is the lab's, whatever the switch's default configuration hashes.
+        assert _ssh_login(switch.ssh_port, "admin", "lab-secret") == "leaf1.example.com\n"
+        assert _nxapi_status(switch.nxapi_port, "admin", "admin") == 401
+        lab.call(lambda: configure(["no username bob"]))
+        assert _ssh_login(switch.ssh_port, "bob", "s3cret") is None

@@ -33,6 +33,7 @@ from sim.lab.access import SwitchAccess
 from sim.lab.login_guard import LoginGuard
 from sim.switch.cli import ENTER_CONFIG, CliResult, CliSession, Mode
 from sim.switch.switch import Switch
+from sim.switch.users.state import signs_in
 
 COOKIE = "nxapi_auth"
 COOKIE_LIFETIME = 600.0
@@ -128,7 +129,11 @@ def create_nxapi_app(
                 peer,
                 given_user,
                 f"{access.name} nx-api",
-                lambda: same_secret(given_user, username) & same_secret(given_password, password),
+                lambda: (
+                    (same_secret(given_user, username) & same_secret(given_password, password))
+                    # Accounts made with `username <u> password <p>` on the switch log in too.
+                    or signs_in(access.switch.users, given_user, given_password, reserved=username)
+                ),
             )
             return verdict.accepted, verdict.reason
         if cookies.valid(request.cookies.get(COOKIE)):

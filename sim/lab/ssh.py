@@ -14,6 +14,7 @@ import hmac
 import logging
 import re
 from collections import deque
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from sim.lab.login_guard import LoginGuard
 from sim.lab.scp import BootflashSftp
 from sim.switch.cli import CliResult, CliSession, Mode
 from sim.switch.switch import Switch
+from sim.switch.users.state import signs_in
 from sim.syslog import SyslogRecord
 
 HOST_KEY_ALGORITHM = "ssh-ed25519"
@@ -94,7 +96,9 @@ class _Login(asyncssh.SSHServer):
         connections: set[_Login],
         guard: LoginGuard,
         where: str,
+        configured: Callable[[str, str], bool] = lambda _user, _password: False,
     ) -> None:
+        self._configured = configured
         self._username = username
         self._password = password
         self._connections = connections
@@ -123,7 +127,8 @@ class _Login(asyncssh.SSHServer):
         def check() -> bool:
             user_ok = hmac.compare_digest(username.encode(), self._username.encode())
             password_ok = hmac.compare_digest(password.encode(), self._password.encode())
-            return user_ok and password_ok
+            # Accounts made with `username <u> password <p>` on the switch log in too.
+            return (user_ok and password_ok) or self._configured(username, password)
 
         verdict = await self._guard.attempt(self._peer, username, self._where, check)
         return verdict.accepted
@@ -163,7 +168,14 @@ async def start_ssh_server(
         process.exit(0)
 
     acceptor = await asyncssh.create_server(
-        lambda: _Login(username, password, connections, guard, where),
+        lambda: _Login(
+            username,
+            password,
+            connections,
+            guard,
+            where,
+            lambda user, given: signs_in(access.switch.users, user, given, reserved=username),
+        ),
         host,
         port,
         server_host_keys=[host_key or shared_host_key()],

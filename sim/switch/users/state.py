@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 ADMIN = "admin"
@@ -33,3 +35,17 @@ def hash_password(name: str, clear: str) -> str:
 
 def default_users() -> list[User]:
     return [User(ADMIN, hash_password(ADMIN, "admin"), ["network-admin"])]
+
+
+def signs_in(users: Sequence[User], name: str, password: str, *, reserved: str = ADMIN) -> bool:
+    """Whether `name` is a configured account whose password is `password`.
+
+    `admin` and `reserved` (the lab's own account) are never signed in this way: their
+    password is the lab's, whatever a configuration says."""
+    if name in (ADMIN, reserved):
+        return False
+    for user in users:
+        if user.name == name and user.password_hash:
+            given = hash_password(name, password)
+            return hmac.compare_digest(given.encode(), user.password_hash.encode())
+    return False
