@@ -333,3 +333,16 @@ def test_an_rma_serial_must_be_new(tmp_path: Path) -> None:
 def test_migrated_from_takes_pak_only(tmp_path: Path) -> None:
     message = scenario_error(tmp_path, "{name: leaf1, migrated_from: smart}")
     assert "migrated_from" in message and "pak" in message
+
+
+def test_a_lab_staged_from_a_scenario_gets_the_standby_and_the_migration() -> None:
+    from sim.lab.lab import LabOptions
+    from sim.lab.staging import load_stage, staged_options
+
+    scenarios = Path(__file__).resolve().parent.parent / "scenarios"
+    ha_stage = load_stage(scenarios / "ha-switchover-keeps-trust-and-policy.yaml", "1")
+    (core1,) = staged_options(ha_stage, LabOptions()).switch_specs or []
+    assert (core1.serial, core1.standby_serial) == (ACTIVE, STANDBY)
+    pak_stage = load_stage(scenarios / "pak-conversion-first-report-after-an-hour.yaml", "1")
+    (leaf1,) = staged_options(pak_stage, LabOptions()).switch_specs or []
+    assert leaf1.migrated_from == "pak"

@@ -80,6 +80,8 @@ def staged_options(stage: Stage, options: LabOptions) -> LabOptions:
             serial=s.serial or "",
             licenses=dict(s.licenses),
             hostname=s.hostname,
+            standby_serial=s.standby_serial,
+            migrated_from=s.migrated_from,
         )
         for s in scenario.switches
     ]
