@@ -61,7 +61,6 @@ GAP = (
     "show interface capabilities",
     "show interface snmp-ifindex",
     "show interface status err-disabled",
-    "show interface switchport",
     "show interface transceiver",
     "show interface transceiver details",
     "show ip adjacency",

@@ -400,3 +400,23 @@ def test_ipv6_configuration_is_kept_removed_and_refused_like_nx_os(sim: Simulati
     )
     assert refused[1] == "ERROR: Ethernet1/11: IPv6 address not allowed on a switchport\n"
     assert refused[2].endswith("% Invalid parameter detected at '^' marker.\n")
+
+
+def test_show_interface_switchport_follows_access_vlan_and_routing(sim: Simulation) -> None:
+    config = ["vlan 20", "name users", "interface e1/2", "switchport access vlan 20"]
+    config += ["interface e1/3", "no switchport"]
+    assert sim.switch("leaf1").apply_config(config) == [""] * 6
+    data = json.loads(exec_(sim, "show interface switchport | json"))
+    by_name = {row["interface"]: row for row in data["TABLE_interface"]["ROW_interface"]}
+    assert "mgmt0" not in by_name
+    access = by_name["Ethernet1/2"]
+    assert (access["access_vlan"], access["access_vlan_name"]) == ("20", "users")
+    assert by_name["Ethernet1/3"] == {"interface": "Ethernet1/3", "switchport": "Disabled"}
+    text = exec_(sim, "show interface e1/2 switchport")
+    [parsed] = parse_output("cisco_nxos", "show interface switchport", text)
+    assert (parsed["interface"], parsed["mode"], parsed["access_vlan"]) == (
+        "Ethernet1/2",
+        "access",
+        "20",
+    )
+    assert parsed["access_vlan_name"] == "users"

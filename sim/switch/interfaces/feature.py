@@ -50,6 +50,11 @@ def _counted(build: Callable[[render.Counted], Record]) -> Callable[[Ctx], Recor
     return record
 
 
+def _switchport(ctx: Ctx) -> Record:
+    vlans = {vlan.vlan_id: vlan.shown_name for vlan in switch_of(ctx).vlans}
+    return render.switchport_record(_selected(ctx), vlans)
+
+
 def _clear_counters(ctx: Ctx) -> str:
     switch = switch_of(ctx)
     for interface in _selected(ctx):
@@ -130,6 +135,12 @@ def register(grammar: Grammar) -> None:
             render.counters_detailed_text,
             help=HELP,
         )
+    grammar.show(
+        "show interface [<ifname:interface>] switchport",
+        _switchport,
+        render.switchport_text,
+        help=HELP | {"switchport": "Show interface switchport information"},
+    )
     grammar.add(
         Mode.EXEC,
         "clear counters [interface <ifname:interface>]",

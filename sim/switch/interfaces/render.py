@@ -341,6 +341,72 @@ def counters_detailed_text(record: Record) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
+# ---------------------------------------------------------------------- switchport
+
+NOT_ENABLED = "Not enabled"
+
+
+def switchport_record(interfaces: Sequence[Interface], vlan_names: dict[int, str]) -> Record:
+    """`show interface switchport`: each front-panel port's layer-2 settings."""
+    rows: list[Row] = []
+    for interface in interfaces:
+        if interface.is_mgmt:
+            continue
+        if interface.routed:
+            rows.append({"interface": interface.name, "switchport": "Disabled"})
+            continue
+        vlan = interface.access_vlan
+        rows.append(
+            {
+                "interface": interface.name,
+                "switchport": "Enabled",
+                "switchport_monitor": NOT_ENABLED,
+                "switchport_isolated": NOT_ENABLED,
+                "switchport_block_multicast": NOT_ENABLED,
+                "switchport_block_unicast": NOT_ENABLED,
+                "oper_mode": "access",
+                "access_vlan": str(vlan),
+                "access_vlan_name": vlan_names.get(vlan, "VLAN does not exist"),
+                "native_vlan": "1",
+                "native_vlan_name": vlan_names.get(1, "default"),
+                "trunk_vlans": "1-4094",
+                "fabricpath_topology": "0",
+            }
+        )
+    return _table(rows)
+
+
+def switchport_text(record: Record) -> str:
+    lines: list[str] = []
+    for row in rows_of(record):
+        lines += [f"Name: {row['interface']}", f"  Switchport: {row['switchport']}"]
+        if row["switchport"] == "Disabled":
+            lines.append("")
+            continue
+        lines += [
+            f"  Switchport Monitor: {row['switchport_monitor']} ",
+            f"  Switchport Isolated : {row['switchport_isolated']} ",
+            f"  Switchport Block Multicast: {row['switchport_block_multicast']} ",
+            f"  Switchport Block Unicast: {row['switchport_block_unicast']} ",
+            f"  Operational Mode: {row['oper_mode']}",
+            f"  Access Mode VLAN: {row['access_vlan']} ({row['access_vlan_name']})",
+            f"  Trunking Native Mode VLAN: {row['native_vlan']} ({row['native_vlan_name']})",
+            f"  Trunking VLANs Allowed: {row['trunk_vlans']}",
+            f"  FabricPath Topology List Allowed: {row['fabricpath_topology']}",
+            "  Administrative private-vlan primary host-association: none",
+            "  Administrative private-vlan secondary host-association: none",
+            "  Administrative private-vlan primary mapping: none",
+            "  Administrative private-vlan secondary mapping: none",
+            "  Administrative private-vlan trunk native VLAN: none",
+            "  Administrative private-vlan trunk encapsulation: dot1q",
+            "  Administrative private-vlan trunk normal VLANs: none",
+            "  Administrative private-vlan trunk private VLANs: none",
+            "  Operational private-vlan: none",
+            "",
+        ]
+    return "".join(f"{line}\n" for line in lines)
+
+
 # ---------------------------------------------------------------------- brief
 
 
