@@ -276,3 +276,24 @@ async def command_between_slices() -> None:
     scheduler.end_run()
     await scheduler.settle()
     assert ran[-2:] == ["left", "over"]
+
+
+def test_a_cancelled_jump_resumes_where_it_stopped_after_a_restart(tmp_path: Path) -> None:
+    options = lab_options(tmp_path, start=START, switches=2, topology="cslu")
+    with BackgroundLab(options) as running:
+        url = f"http://127.0.0.1:{running.endpoints.control_port}"
+        with httpx.Client(base_url=url, timeout=120) as control:
+            start_jump(control)
+            wait_until(lambda: (running_jump(control) or {}).get("events"), "the jump to run")
+            stopped = control.delete("/sim/clock/advance").json()
+            lines = control.get("/sim/syslog").json()
+    assert stopped["cancelled"] is True
+    with BackgroundLab(options) as again:
+        url = f"http://127.0.0.1:{again.endpoints.control_port}"
+        with httpx.Client(base_url=url, timeout=120) as control:
+            assert control.get("/sim/clock").json()["now"] == stopped["now"]
+            # What the jump logged is kept (the pacer may since have run what it left due).
+            assert control.get("/sim/syslog").json()[: len(lines)] == lines
+            moved = control.post("/sim/clock/advance", json={"seconds": 3600}).json()
+    reached = datetime.fromisoformat(stopped["now"]) + timedelta(hours=1)
+    assert datetime.fromisoformat(moved["now"]) == reached
