@@ -5,6 +5,7 @@ lab switches are (PID, cabling) and what was configured on them. See docs/intero
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -147,3 +148,20 @@ def test_get_vlans(device: tuple[NetworkDriver, SwitchEndpoints]) -> None:
 def test_get_ntp_servers(device: tuple[NetworkDriver, SwitchEndpoints]) -> None:
     driver, _ = device
     assert driver.get_ntp_servers() == {"192.0.2.123": {}}
+
+
+def test_get_interfaces_counters_move_with_virtual_time(configured: BackgroundLab) -> None:
+    switch = configured.endpoints.switches[0]
+    peer_link = PEER_LINK[switch.name][1]
+    with _driver("nxos_ssh", switch) as driver:  # the NX-API driver has no such getter
+        before = driver.get_interfaces_counters()
+        configured.advance(timedelta(minutes=10))
+        after = driver.get_interfaces_counters()
+    for name in ("mgmt0", peer_link):
+        assert after[name]["rx_octets"] > before[name]["rx_octets"]
+        assert after[name]["tx_multicast_packets"] > before[name]["tx_multicast_packets"]
+    uplink = after[peer_link]
+    assert uplink["rx_unicast_packets"] > 0 and uplink["tx_errors"] == 0
+    # A port with no transceiver is down: nothing moves.
+    assert after["Ethernet1/1"] == before["Ethernet1/1"]
+    assert after["Ethernet1/1"]["rx_octets"] == 0
