@@ -346,3 +346,18 @@ def test_a_lab_staged_from_a_scenario_gets_the_standby_and_the_migration() -> No
     pak_stage = load_stage(scenarios / "pak-conversion-first-report-after-an-hour.yaml", "1")
     (leaf1,) = staged_options(pak_stage, LabOptions()).switch_specs or []
     assert leaf1.migrated_from == "pak"
+
+
+def test_redundancy_status_shows_the_standby_and_follows_a_switchover(ha: Simulation) -> None:
+    status = exec_(ha, "show redundancy status")
+    assert "         operational:   HA\n" in status
+    assert "This supervisor (sup-1)" in status and "Active with HA standby" in status
+    assert "    Redundancy state:   Standby\n    Supervisor state:   HA standby\n" in status
+    exec_(ha, "system switchover")
+    after = exec_(ha, "show redundancy status")
+    assert "This supervisor (sup-2)" in after and "Other supervisor (sup-1)" in after
+
+
+def test_a_fixed_chassis_still_has_no_standby(leaf: Simulation) -> None:
+    status = exec_(leaf, "show redundancy status")
+    assert "Active with no standby" in status and "Redundancy state:   Not present\n\n" in status

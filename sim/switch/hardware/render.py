@@ -521,16 +521,24 @@ def _ctime(when: datetime) -> str:
 def redundancy_record(switch: Switch) -> Record:
     days, hours, minutes, seconds = _uptime(switch)
     uptime = f"{days} days, {hours} hours, {minutes} minutes, {seconds} seconds"
+    agent = switch.agent
+    # A dual-supervisor chassis (sim/switch/system/redundancy.py): sup-1 is the one with the
+    # chassis serial, and either may be the active after a switchover.
+    dual = agent.standby is not None
+    first_active = agent.sudi.udi_serial_number == switch.sudi.udi_serial_number
+    this, other = ("(sup-1)", "(sup-2)") if first_active else ("(sup-2)", "(sup-1)")
+    standby = {"other_sup_sup_state": "HA standby", "other_sup_internal_state": "HA standby"}
     return {
         # A fixed chassis is administratively HA with nothing to fail over to, as NX-OS says.
         "red_mode_admin": "HA",
-        "red_mode_oper": "None",
-        "this_sup": "(sup-1)",
+        "red_mode_oper": "HA" if dual else "None",
+        "this_sup": this,
         "this_sup_red_state": "Active",
         "this_sup_sup_state": "Active",
-        "this_sup_internal_state": "Active with no standby",
-        "other_sup": "(sup-2)",
-        "other_sup_red_state": "Not present",
+        "this_sup_internal_state": "Active with HA standby" if dual else "Active with no standby",
+        "other_sup": other,
+        "other_sup_red_state": "Standby" if dual else "Not present",
+        **(standby if dual else {}),
         "sys_start_time": _ctime(switch.booted_at or switch.now()),
         "sys_uptime": uptime,
         "kern_uptime": uptime,
@@ -555,6 +563,14 @@ def redundancy_text(record: Record) -> str:
             f"Other supervisor {record['other_sup']}",
             "------------------------",
             f"    Redundancy state:   {record['other_sup_red_state']}",
+            *(
+                [
+                    f"    Supervisor state:   {record['other_sup_sup_state']}",
+                    f"      Internal state:   {record['other_sup_internal_state']}",
+                ]
+                if "other_sup_sup_state" in record
+                else []
+            ),
             "",
             f"System start time:          {record['sys_start_time']}",
             "",
