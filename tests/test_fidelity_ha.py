@@ -361,3 +361,16 @@ def test_redundancy_status_shows_the_standby_and_follows_a_switchover(ha: Simula
 def test_a_fixed_chassis_still_has_no_standby(leaf: Simulation) -> None:
     status = exec_(leaf, "show redundancy status")
     assert "Active with no standby" in status and "Redundancy state:   Not present\n\n" in status
+
+
+def test_a_replaced_chassis_never_reports_again(leaf: Simulation) -> None:
+    old_udi = leaf.switch("leaf1").sudi
+    trust(leaf)
+    advance(leaf, timedelta(hours=2))
+    leaf.add_fault("cssm", "slow", {"seconds": 30})
+    exec_(leaf, "license smart sync all")  # its reply is still on the way at the RMA
+    run(leaf.replace_device("leaf1", "FDO2999001A", []))
+    advance(leaf, timedelta(days=40))
+    instance = leaf.cssm.product_instance(old_udi)
+    assert instance is not None and instance.last_contact is not None
+    assert instance.last_contact < leaf.clock.now() - timedelta(days=39)

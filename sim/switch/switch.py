@@ -88,6 +88,8 @@ class SimContext:
 
 
 class Switch:
+    retired = False  # replaced by another chassis (sim/switch/system/replacement.py)
+
     def __init__(
         self,
         ctx: SimContext,
@@ -218,7 +220,9 @@ class Switch:
         self.pump()
 
     def retire(self) -> None:
-        """This chassis leaves the simulation (an RMA): its timers stop for good."""
+        """This chassis leaves the simulation (an RMA): its timers stop for good, and a reply
+        still on its way to it wakes nothing up."""
+        self.retired = True
         for handle in (self._timer, self._ntp_check, self._replace_timer):
             if handle is not None:
                 handle.cancel()
@@ -464,6 +468,8 @@ class Switch:
         self._rearm()
 
     async def deliver(self, send: Send) -> None:
+        if self.retired:
+            return
         if self.before_send is not None:
             self.before_send(self)
         try:
@@ -488,6 +494,8 @@ class Switch:
         self.pump()
 
     def _rearm(self) -> None:
+        if self.retired:
+            return
         wake = self.agent.next_wakeup()
         at = wake - self.clock_offset if wake is not None else None
         if at is not None:
