@@ -374,3 +374,11 @@ def test_a_replaced_chassis_never_reports_again(leaf: Simulation) -> None:
     instance = leaf.cssm.product_instance(old_udi)
     assert instance is not None and instance.last_contact is not None
     assert instance.last_contact < leaf.clock.now() - timedelta(days=39)
+
+
+def test_show_license_all_lists_both_udis(ha: Simulation) -> None:
+    product = exec_(ha, "show license all").split("Product Information:\n", 1)[1]
+    assert product.startswith(
+        f"  UDI: PID:N9K-C9508,SN:{ACTIVE}\n\n  HA UDI List:\n"
+        f"      Active:PID:N9K-C9508,SN:{ACTIVE}\n      Standby:PID:N9K-C9508,SN:{STANDBY}\n\n"
+    )

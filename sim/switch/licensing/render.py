@@ -322,7 +322,10 @@ def license_all(switch: Switch) -> str:
         + "\nLicense Usage:\n"
         + license_usage(switch)[1:]
         + "\nProduct Information:\n"
-        + f"  UDI: {switch.agent.sudi.display}\n"
+        + "".join(
+            f"  {line}\n" if line else "\n"
+            for line in license_udi_text(license_udi_json(switch)).splitlines()
+        )
         + "\nAgent Version:\n"
         + f"  Smart Agent for Licensing: {AGENT_VERSION}\n"
     )
