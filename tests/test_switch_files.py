@@ -225,3 +225,12 @@ def test_tclsh_refuses_a_file_outside_bootflash(sim: Simulation) -> None:
     assert seen[1][1] == 'couldn\'t open "/usb1/x.cfg": no such file or directory\n'
     assert seen[3][1] == 'can\'t read "fl": no such variable\n'
     assert switch.bootflash_files() == []
+
+
+def test_tclsh_bounds_nesting_and_keeps_the_session(sim: Simulation) -> None:
+    switch = sim.switch("leaf1")
+    deep = "set x " + "[set y " * 150 + "1" + "]" * 150
+    seen = _typed(switch, ["tclsh", deep, "puts {still here}"])
+    assert seen[1][1] == "too many nested evaluations (infinite loop?)\n"
+    assert seen[2] == ("leaf1-tcl#", "still here\n")
+    assert len(sim.incidents) == 0  # a Tcl error, not a crash of the command

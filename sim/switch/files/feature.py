@@ -14,7 +14,13 @@ from weakref import WeakKeyDictionary
 from sim.switch.bootflash import FILE_SYSTEM, IMAGE_BYTES, TOTAL_BYTES, BootflashError, file_name
 from sim.switch.cli import CliSession, CommandError, Mode
 from sim.switch.feature import Ctx, Feature, Grammar, switch_of
-from sim.switch.files.tcl import TCL_COMMANDS, TclError, TclInterpreter, is_complete
+from sim.switch.files.tcl import (
+    MAX_SCRIPT_CHARS,
+    TCL_COMMANDS,
+    TclError,
+    TclInterpreter,
+    is_complete,
+)
 from sim.switch.formats import config_time
 
 if TYPE_CHECKING:
@@ -85,6 +91,8 @@ def _tclsh(ctx: Ctx) -> str:
 
 
 def _run_tcl(ctx: Ctx, script: str) -> str:
+    if len(script) > MAX_SCRIPT_CHARS:
+        raise CommandError("% Tcl command too long: discarded")
     if not is_complete(script):
         ctx.session.editing[TCL_MORE] = script
         ctx.session.enter(TCL_MORE)

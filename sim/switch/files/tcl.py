@@ -21,6 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 TCL_COMMANDS = ("set", "puts", "close", "open")
+MAX_NESTING = 100
+"""Command substitutions inside one another before Tcl's own `too many nested evaluations`."""
+MAX_SCRIPT_CHARS = 1_000_000
+"""The longest command kept while it goes on over several lines."""
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "$": "$", "[": "[", "]": "]"}
 _WRITE_ACCESS = {"w", "w+", "wb", "wb+", "a", "a+", "ab", "ab+"}
 
@@ -71,9 +75,19 @@ class TclInterpreter:
     variables: dict[str, str] = field(default_factory=dict)
     channels: dict[str, _Channel] = field(default_factory=dict)
     opened: int = 0
+    depth: int = 0
 
     def run(self, script: str) -> str:
         """Run one complete command; its output (empty or ending in a newline)."""
+        if self.depth >= MAX_NESTING:
+            raise TclError("too many nested evaluations (infinite loop?)")
+        self.depth += 1
+        try:
+            return self._run(script)
+        finally:
+            self.depth -= 1
+
+    def _run(self, script: str) -> str:
         words = self._words(script)
         if not words:
             return ""
