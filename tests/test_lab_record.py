@@ -255,3 +255,46 @@ def test_a_staged_lab_is_recorded_after_its_staged_steps_even_if_killed(tmp_path
     } in checks
     result = run_file(recording)
     assert result.passed, result.explain()
+
+
+def test_time_that_flowed_between_actions_becomes_advance_steps(tmp_path: Path) -> None:
+    """At a rate above 0, what a command logs while it settles stays with the command, and
+    what happens while time flows goes with an advance step; the replay still passes."""
+    path = tmp_path / "flowing.yaml"
+
+    async def session() -> None:
+        lab = Lab(lab_options(None, start=START, switches=1, rate=3600.0))
+        recorder = LabRecorder(lab, path)
+        await lab.start()
+        try:
+            token = lab.simulation.issue_token("cssm", virtual_account=None)
+            lab.activity.add(lab.now(), "token", via="control", issuer="cssm", token=token)
+            leaf1 = SwitchAccess(lab.simulation, "leaf1", lab.lock, activity=lab.activity)
+            await leaf1.run(leaf1.new_session(), f"license smart trust idtoken {token} all")
+            # Virtual time flows (an hour a second) until the first report's ACK arrives.
+            deadline = time.monotonic() + WAIT
+            while not any(
+                "POLICY_INSTALL_SUCCESS" in r.body for r in lab.simulation.syslog("leaf1")
+            ):
+                assert time.monotonic() < deadline, "no ACK while time flowed"
+                await asyncio.sleep(0.05)
+            await leaf1.run(leaf1.new_session(), "show license status")
+        finally:
+            await lab.stop()
+        recorder.write(lab.now())
+
+    asyncio.run(session())
+    steps = yaml.safe_load(path.read_text())["steps"]
+    kinds = [next(iter(s)) for s in steps]
+    trust = kinds.index("exec")
+    # The trust code's line is the command's own, checked right after it ...
+    assert steps[trust + 1]["expect_syslog"]["text"] == (
+        "%LICMGR-6-LOG_SMART_LIC_TRUST_CODE_INSTALL_SUCCESS: *"
+    )
+    # ... the ACK came while time flowed: an advance step, then its check (no exact count).
+    flowed = kinds.index("advance", trust)
+    assert steps[flowed]["note"].startswith("virtual time flowed")
+    policy = {"text": "%LICMGR-6-LOG_SMART_LIC_POLICY_INSTALL_SUCCESS: *", "switch": "leaf1"}
+    assert {"expect_syslog": policy} in steps[flowed + 1 :]
+    result = run_file(path)
+    assert result.passed, result.explain()

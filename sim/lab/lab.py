@@ -172,6 +172,8 @@ class Lab:
         self.started = False
         # Run once everything listens, before the lab says it is ready (a scenario is staged).
         self.on_started: list[Callable[[Lab], Awaitable[None]]] = []
+        # When a new lab's switches booted: where a recording of it starts (not on a resume).
+        self.booted_at: datetime | None = None
         # The clock jump running now (one at a time), and how it slices its events.
         self.jump: Jump | None = None
         self.jump_budget = SliceBudget()
@@ -237,6 +239,7 @@ class Lab:
                 sim.start_relays()
                 await sim.scheduler.settle()
             else:
+                self.booted_at = self.clock.now()
                 await sim.boot()
             self._save_settings()
             self.persist()

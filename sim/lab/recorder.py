@@ -59,6 +59,15 @@ _CONFIG_MODES_ROOT = ("exec", "config")
 _VIA = {"ssh": "SSH", "nxapi": "NX-API", "console": "the web console", "control": "the control API"}
 
 
+@dataclass(frozen=True)
+class _Line:
+    switch: str
+    record: SyslogRecord
+    # Logged by the task of the last activity while it settled (its own effects, even when
+    # virtual time flowed meanwhile), not by time passing.
+    caused: bool
+
+
 class RecordError(Exception):
     """The recording could not be written (nothing happened, or the file cannot be made)."""
 
@@ -96,7 +105,8 @@ class LabRecorder:
     def __init__(self, lab: Lab, path: Path) -> None:
         self.lab = lab
         self.path = path
-        self.start = lab.now().replace(microsecond=0)
+        self._created = lab.now()
+        self._staged_start: datetime | None = None
         self._initial_rate = lab.clock.rate
         # As they were built: a session may rename a switch or change what it uses.
         self._switches = [
@@ -110,14 +120,16 @@ class LabRecorder:
             for name, switch in lab.simulation.switches.items()
         ]
         # In the order things happened: activities, and syslog lines as (switch, record).
-        self._events: list[Activity | tuple[str, SyslogRecord]] = []
-        self._pending: list[tuple[str, SyslogRecord]] = []
+        self._events: list[Activity | _Line] = []
+        self._pending: list[_Line] = []
+        # The task that added the last activity: what it logs while it settles is that step's.
+        self._step_task: asyncio.Task[Any] | None = None
         self._flush_scheduled = False
         # After a staged scenario (`lab --scenario`): its steps come first, raw as written.
         self._prefix: list[Any] = []
         self._prefix_variables: set[str] = set()
         self._prefix_name = ""
-        self._resumed = (self.start, self.start)  # (replay time, lab time) the recording starts at
+        self._staged_at: tuple[datetime, datetime] | None = None  # (replay time, lab time)
         self._autosaver: asyncio.Task[None] | None = None
         lab.activity.listeners.append(self._on_activity)
         for name, switch in lab.simulation.switches.items():
@@ -132,7 +144,7 @@ class LabRecorder:
         played = scenario.steps[: stage.until]
         self._prefix_variables = {v for v in map(saved_variable, played) if v is not None}
         self._prefix_name = scenario.name
-        self.start = scenario.start
+        self._staged_start = scenario.start
         replayed = scenario.start + sum(
             (s.advance for s in played if isinstance(s, AdvanceStep)), timedelta(0)
         )
@@ -141,9 +153,23 @@ class LabRecorder:
             # What staging logged is checked by the scenario's own steps.
             self._flush()
             self._events.clear()
-            self._resumed = (replayed, lab.now())
+            self._staged_at = (replayed, lab.now())
 
         self.lab.on_started.append(begin)
+
+    @property
+    def start(self) -> datetime:
+        """The scenario's start: when the lab's switches booted (a staged lab: its scenario's)."""
+        if self._staged_start is not None:
+            return self._staged_start
+        return (self.lab.booted_at or self._created).replace(microsecond=0)
+
+    @property
+    def resumed(self) -> tuple[datetime, datetime]:
+        """Where recording begins: the virtual time a replay is at, and the lab was at."""
+        if self._staged_at is not None:
+            return self._staged_at
+        return self.start, self.lab.booted_at or self._created
 
     def save_while_running(self, every: float = AUTOSAVE_SECONDS) -> None:
         """Also write the file every few seconds while the lab runs: a crash loses little."""
@@ -174,7 +200,7 @@ class LabRecorder:
         return lambda record: self._on_syslog(switch, record)
 
     def _on_syslog(self, switch: str, record: SyslogRecord) -> None:
-        self._pending.append((switch, record))
+        self._pending.append(_Line(switch, record, self._in_step_task()))
         if self._flush_scheduled:
             return
         try:
@@ -190,7 +216,18 @@ class LabRecorder:
         self._events.extend(self._pending)
         self._pending.clear()
 
+    def _in_step_task(self) -> bool:
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:
+            return False
+        return task is not None and task is self._step_task
+
     def _on_activity(self, activity: Activity) -> None:
+        try:
+            self._step_task = asyncio.current_task()
+        except RuntimeError:
+            self._step_task = None
         if activity.kind in _CAUSES_LINES:
             # Lines logged in this run of the loop came from this activity's own work.
             self._events.append(activity)
@@ -271,7 +308,7 @@ class _StepBuilder:
         self.first_switch = next(iter(recorder.lab.simulation.switches))
         self.steps: list[_Step] = []
         # Virtual time a replay has reached after the steps, and the lab after the last one.
-        self.replayed, self.reached = recorder._resumed
+        self.replayed, self.reached = recorder.resumed
         self.staged = bool(recorder._prefix)
         self.taken = set(recorder._prefix_variables)  # variable names the staged steps set
         self.rate = recorder._initial_rate
@@ -281,10 +318,10 @@ class _StepBuilder:
         self.sessions: dict[int, _SessionState] = {}
         self.block: _ConfigBlock | None = None
 
-    def build(self, events: list[Activity | tuple[str, SyslogRecord]]) -> list[dict[str, Any]]:
+    def build(self, events: list[Activity | _Line]) -> list[dict[str, Any]]:
         for event in events:
-            if isinstance(event, tuple):
-                self._line(*event)
+            if isinstance(event, _Line):
+                self._line(event)
             else:
                 self._activity(event)
         self._close_block()
@@ -293,16 +330,17 @@ class _StepBuilder:
 
     # ------------------------------------------------------------------ events
 
-    def _line(self, switch: str, record: SyslogRecord) -> None:
+    def _line(self, line: _Line) -> None:
+        record = line.record
         at = record.sim_at or record.at
-        if at > self.reached:
+        if at > self.reached and not line.caused:
             # Logged while time flowed after the last action: it belongs to that gap.
             self._open_gap()
         target = self.current
         if target is None:
-            self.prologue.append((switch, record))
+            self.prologue.append((line.switch, record))
         else:
-            target.lines.append((switch, record))
+            target.lines.append((line.switch, record))
 
     def _activity(self, activity: Activity) -> None:
         kind = activity.kind
