@@ -9,10 +9,13 @@ between two actions, tokens saved as variables (later uses of a token's text bec
 
 Which step a syslog line belongs to: a command logs some lines while it runs, before the
 front end adds its activity record, and the rest while the simulation settles, after it.
-Lines logged in the same run of the event loop as a command's record are that command's;
-the others are handed to the step in progress once the loop turns (`call_soon`). Counts are
-exact while the lab's rate is 0 (nothing moves unless someone moves it, so a replay logs
-the same lines); at a rate above 0 a check asks for at least one line.
+Lines logged in the same run of the event loop as a command's record are that command's,
+and so are those its task logs while it settles; the others (logged as time flows) are
+handed to the step in progress once the loop turns (`call_soon`), or to the `advance:` step
+of the time that flowed when they came later than the last action. Counts are exact while
+the lab's rate is 0 (nothing moves unless someone moves it, so a replay logs the same
+lines); at a rate above 0 a check asks for at least one line. The scenario starts when the
+lab's switches booted.
 
 The file is written when the lab stops, and every few seconds while it runs (atomically, once
 the scenario loader accepts it), so even a killed lab leaves a recent recording. A lab staged
