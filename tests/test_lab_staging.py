@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from typer.testing import CliRunner
-from wire_lab import nxapi_output, post_nxapi
+from wire_lab import lab_options, nxapi_output, post_nxapi
 
 from sim.command_line import app
+from sim.lab.lab import Lab
+from sim.lab.staging import load_stage, stage_on_start, staged_options
 
+START = datetime.fromisoformat("2026-03-02T08:00:00+00:00")
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 MISSING_DNS = SCENARIOS / "comm-failure-missing-dns.yaml"
 WAIT = 60  # seconds: a safety net against a lab that never comes up, not a measured duration
@@ -108,3 +113,44 @@ def test_a_bad_scenario_or_step_is_one_line_and_exit_2(args: list[str], message:
     assert result.exit_code == 2
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+UNMET = """\
+name: unmet-while-staging
+title: A check that fails while the lab is staged
+source: "Issue: none"
+topology: direct
+switches:
+  - {name: leaf1}
+steps:
+  - config: |
+      hostname staged-1
+  - expect_syslog: {text: "%LICMGR-3-LOG_SMART_LIC_COMM_FAILED: *"}
+  - config: |
+      hostname staged-3
+"""
+
+
+def test_a_check_that_fails_while_staging_is_told_and_the_lab_still_starts(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "unmet-while-staging.yaml"
+    path.write_text(UNMET)
+    stage = load_stage(path, "3")
+    told: list[str] = []
+
+    async def staged() -> tuple[bool, str]:
+        lab = Lab(staged_options(stage, lab_options(None, start=START, switches=5)))
+        stage_on_start(lab, stage, told.append)
+        await lab.start()
+        try:
+            return lab.started, lab.simulation.switch("leaf1").hostname
+        finally:
+            await lab.stop()
+
+    started, hostname = asyncio.run(staged())
+    assert started  # handed over all the same: the trainer decides what to do
+    assert hostname == "staged-1"  # step 3 was never played
+    assert len(told) == 1
+    assert told[0].startswith("staged unmet-while-staging: stopped at step 2 of 3, where a check")
+    assert "COMM_FAILED" in told[0]
