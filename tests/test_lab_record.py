@@ -298,3 +298,51 @@ def test_time_that_flowed_between_actions_becomes_advance_steps(tmp_path: Path) 
     assert {"expect_syslog": policy} in steps[flowed + 1 :]
     result = run_file(path)
     assert result.passed, result.explain()
+
+
+def test_back_end_actions_of_an_offline_round_trip_replay(tmp_path: Path) -> None:
+    """Save usage, upload it to CSSM, download the ACK and import it: the actions done through
+    the control API become backend steps with their parameters."""
+    path = tmp_path / "offline-round-trip.yaml"
+
+    async def session() -> None:
+        lab = Lab(lab_options(None, start=START, switches=1, topology="offline"))
+        recorder = LabRecorder(lab, path)
+        await lab.start()
+        control = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{lab.endpoints.control_port}", timeout=WAIT
+        )
+        leaf1 = SwitchAccess(lab.simulation, "leaf1", lab.lock, activity=lab.activity)
+        try:
+            await control.post("/sim/clock/advance", json={"seconds": 3600})
+            await leaf1.run(
+                leaf1.new_session(), "license smart save usage all file bootflash:u.txt"
+            )
+            upload = {"from_switch": "leaf1", "file": "u.txt"}
+            for action, params in (("upload-usage-data", upload), ("download-ack", None)):
+                if params is None:
+                    await control.post("/sim/clock/advance", json={"seconds": 900})
+                    params = {"to_switch": "leaf1", "file": "ack.txt"}
+                body = {"target": "cssm", "action": action, **params}
+                assert (await control.post("/sim/actions", json=body)).is_success
+            await leaf1.run(leaf1.new_session(), "license smart import bootflash:ack.txt")
+        finally:
+            await control.aclose()
+            await lab.stop()
+        recorder.write(lab.now())
+
+    asyncio.run(session())
+    steps = yaml.safe_load(path.read_text())["steps"]
+    backends = [s["backend"] for s in steps if "backend" in s]
+    assert backends == [
+        {"target": "cssm", "action": "upload-usage-data", "from_switch": "leaf1", "file": "u.txt"},
+        {"target": "cssm", "action": "download-ack", "to_switch": "leaf1", "file": "ack.txt"},
+    ]
+    imported = steps.index(
+        {"exec": "license smart import bootflash:ack.txt", "note": "typed over SSH"}
+    )
+    assert steps[imported + 1]["expect_syslog"]["text"] == (
+        "%LICMGR-6-LOG_SMART_LIC_POLICY_INSTALL_SUCCESS: *"
+    )
+    result = run_file(path)
+    assert result.passed, result.explain()
