@@ -222,10 +222,11 @@ def test_a_failed_back_end_commit_never_acknowledges(tmp_path: Path) -> None:
 
 
 def test_a_failed_commit_in_the_background_stops_the_lab(tmp_path: Path) -> None:
-    with BackgroundLab(options(tmp_path)) as running:
+    # Time runs and the switch reports to CSLU on its own (an idle lab commits nothing).
+    with BackgroundLab(options(tmp_path, rate=3600.0, topology="cslu")) as running:
         lab = running.lab
         fill_the_disk(lab)
-        # No request at all: the once-a-second save finds the disk full.
+        # No request at all: saving what those events changed finds the disk full.
         wait_for(lambda: lab.failure is not None, "the saver's commit to fail")
         running._thread.join(timeout=30)
         assert not running._thread.is_alive()

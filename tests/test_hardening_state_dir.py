@@ -280,7 +280,7 @@ def test_a_state_dir_from_an_older_slpsim_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(
         StateError,
-        match=r"switches\.sqlite was written by a different slpsim \(schema 1, expected 2\); "
+        match=r"switches\.sqlite was written by a different slpsim \(schema 1, expected 3\); "
         r"use a new --state-dir",
     ):
         StateStore(state_dir)

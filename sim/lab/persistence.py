@@ -7,6 +7,11 @@ of it, and nothing that leaves the lab depends on state that is not committed ye
   its leaves, after every CLI command, and every second; the virtual time is committed
   before the control API or NX-API answers, so a restart never resumes earlier than a time
   the lab has shown.
+- Each commit writes what changed, so its cost follows the change, not the size of the lab:
+  a command or an event marks its own switch (the scheduler names each event's owner), a
+  back end's rows are the entries its reply reached (sim/lab/model_rows.py), and a row whose
+  text is what the store holds is not written. With nothing changed, the every-second save
+  encodes, writes and commits nothing.
 - CSSM is committed before CSLU or SSM On-Prem, every time. The relays call CSSM in-process
   (uploads, ACK files), so CSSM's state can change without a reply of its own; committing it
   first means a relay never holds, and so never hands a switch, an ACK whose reports CSSM
@@ -20,11 +25,13 @@ of it, and nothing that leaves the lab depends on state that is not committed ye
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 
-from sim.lab.state_store import StateError, StateStore, dumps, loads
+from sim.lab.model_rows import ModelRows
+from sim.lab.state_store import MovedRow, StateError, StateStore, dumps, loads
 from sim.scheduler import Halt
 from sim.simulation import Simulation
 from sim.switch.switch import Switch
@@ -73,7 +80,15 @@ class CommitFailed(Halt):
     A `Halt`: the scheduler lets it through rather than containing it as an incident."""
 
 
+FAULTS_ROW = "__faults__"
+WORKSPACE_ROW = "__workspace__"
+Rows = tuple[dict[str, bytes], list[str]]
+
+
 class Persistence:
+    """Saves what changed (see the module docstring): a switch when a command ran on it or
+    an event of its ran, a back end's rows when a reply or an event of its reached them."""
+
     def __init__(
         self,
         store: StateStore,
@@ -86,14 +101,29 @@ class Persistence:
         self.failure: CommitFailed | None = None
         self.committed_at: datetime | None = None  # virtual time of the last commit
         self.saves = 0
+        self.models = {name: ModelRows(model, name) for name, model in simulation.models.items()}
+        self.dirty_switches: set[str] = set()
+        self.dirty_backends: set[str] = set()
+        self._switch_rows: dict[str, bytes] = {}  # row -> digest of what switches.sqlite holds
+        self._workspace: Mapping[str, object] | None = None  # the files as last committed
 
-    def _commit(self, db_name: str, make_items: Callable[[], Mapping[str, bytes]]) -> None:
-        """Serialise and commit, or fail for good (see the module docstring)."""
+    def _commit(self, db_name: str, make_rows: Callable[[], Rows], *, always: bool = False) -> bool:
+        """Serialise and commit what changed, or fail for good (see the module docstring).
+
+        False when nothing had changed (and not `always`): then nothing was written."""
         if self.failure is not None:
             raise CommitFailed(str(self.failure))
         now = self._now()
         try:
-            self.store.save(db_name, make_items(), now)
+            write, delete = make_rows()
+            if not write and not delete and not always:
+                return False
+            deleted = set(delete)
+            items: dict[str, bytes | None] = {row: None for row in delete if row not in write}
+            for row, data in write.items():
+                # Deleted and written again: the entry was removed and added back.
+                items[row] = MovedRow(data) if row in deleted else data
+            self.store.save(db_name, items, now)
         # Whatever stops a commit (the disk, the database, state that will not serialise)
         # breaks the same promise, so it ends the lab the same way.
         except Exception as exc:
@@ -105,6 +135,7 @@ class Persistence:
             raise failure from exc
         self.committed_at = now
         self.saves += 1
+        return True
 
     def _live(self, *, leaving_out: str | None = None) -> dict[str, object]:
         sim = self.simulation
@@ -123,44 +154,100 @@ class Persistence:
     def _now(self) -> datetime:
         return self.simulation.clock.now()
 
+    # ---------------------------------------------------------------- what changed
+
+    def touched(self, owner: str) -> None:
+        """An event of `owner` (a switch, a back end) is about to run."""
+        if owner in self.simulation.switches:
+            self.dirty_switches.add(owner)
+        elif owner in self.models:
+            self.dirty_backends.add(owner)
+
+    def touched_switch(self, name: str) -> None:
+        self.dirty_switches.add(name)
+
     # ---------------------------------------------------------------- saving
 
-    def save_backend(self, name: str) -> None:
+    def save_backend(self, name: str, *, everything: bool = False) -> None:
         if name in RELAYS:
-            self._save_model("cssm")
-        self._save_model(name)
+            self._save_model("cssm", everything=everything)
+        self._save_model(name, everything=everything)
 
-    def _save_model(self, name: str) -> None:
-        model = self.simulation.models[name]
-        self._commit(name, lambda: {"model": dumps(model.__dict__, self._live(leaving_out=name))})
+    def _save_model(self, name: str, *, everything: bool = False) -> None:
+        self.dirty_backends.discard(name)
+        rows = self.models[name]
+        live = self._live(leaving_out=name)
+        if self._commit(name, lambda: rows.changes(live, everything=everything)):
+            rows.committed()
 
-    def save_switches(self) -> None:
-        def items() -> dict[str, bytes]:
+    def save_switches(self, *, everything: bool = False) -> None:
+        """Commit the switches marked as changed (every switch: `everything`), the faults
+        and the operator's files, each only if its text changed."""
+        sim = self.simulation
+        names = set(sim.switches) if everything else self.dirty_switches & set(sim.switches)
+        self.dirty_switches = set()
+        pending: dict[str, bytes] = {}
+        workspace = dict(sim.operator.files)
+
+        def rows() -> Rows:
             live = self._live()
-            sim = self.simulation
-            state = {name: _switch_state(switch, live) for name, switch in sim.switches.items()}
-            state["__faults__"] = dumps((sim.network.faults, sim.fault_previous), live)
-            state["__workspace__"] = dumps(sim.operator.files, live)
-            return state
+            items = {name: _switch_state(sim.switches[name], live) for name in sorted(names)}
+            items[FAULTS_ROW] = dumps((sim.network.faults, sim.fault_previous), live)
+            if everything or not _same_files(self._workspace, workspace):
+                items[WORKSPACE_ROW] = dumps(workspace, live)
+            write = {}
+            for row, data in items.items():
+                digest = _digest(data)
+                if self._switch_rows.get(row) != digest:
+                    write[row] = data
+                    pending[row] = digest
+            return write, []
 
-        self._commit("switches", items)
+        self._commit("switches", rows)
+        self._switch_rows.update(pending)
+        self._workspace = workspace
+
+    def save_changes(self) -> None:
+        """Commit whatever events, replies and commands changed since the last commit; with
+        nothing changed, nothing is encoded, written or committed."""
+        dirty = self.dirty_backends
+        for name in COMMIT_ORDER:
+            if name in dirty:
+                self.save_backend(name)
+        if self.dirty_switches or not _same_files(self._workspace, self.simulation.operator.files):
+            self.save_switches()
 
     def save_time(self) -> None:
         """Commit the virtual time alone, before a front end shows it to anyone."""
-        self._commit("switches", dict)
+        self._commit("switches", _nothing, always=True)
 
     def save_switch(self, switch: Switch) -> None:
-        self._commit("switches", lambda: {switch.name: _switch_state(switch, self._live())})
+        self.dirty_switches.discard(switch.name)
+        pending: dict[str, bytes] = {}
+
+        def rows() -> Rows:
+            data = _switch_state(switch, self._live())
+            digest = _digest(data)
+            if self._switch_rows.get(switch.name) == digest:
+                return {}, []
+            pending[switch.name] = digest
+            return {switch.name: data}, []
+
+        self._commit("switches", rows)
+        self._switch_rows.update(pending)
 
     def watch(self) -> None:
-        """Save each switch before any message of its leaves."""
+        """Save each switch before any message of its leaves; hear of every event."""
         for switch in self.simulation.switches.values():
             switch.before_send = self.save_switch
+        self.simulation.scheduler.on_event = self.touched
 
-    def save_all(self) -> None:
+    def save_all(self, *, everything: bool = False) -> None:
+        """Commit every back end's changes and every switch whose text changed (with
+        `everything`, every back-end row is encoded again too, not only those reached)."""
         for name in COMMIT_ORDER:
-            self._save_model(name)
-        self.save_switches()
+            self._save_model(name, everything=everything)
+        self.save_switches(everything=True)
 
     def persisting_app(self, name: str, app: Asgi) -> Asgi:
         """`app`, committing the back end's state before each response leaves."""
@@ -204,10 +291,8 @@ class Persistence:
 
     def _restore(self) -> None:
         sim = self.simulation
-        for name, model in sim.models.items():
-            saved = self.store.load(name).get("model")
-            if saved is not None:
-                model.__dict__.update(loads(saved, self._live(leaving_out=name)))
+        for name, rows in self.models.items():
+            rows.restore(self.store.load(name), self._live(leaving_out=name))
         # Switches trust the restored signers (their keys came back with the back ends).
         sim.trust_store.certificates.clear()
         for model in sim.models.values():
@@ -216,10 +301,12 @@ class Persistence:
                 sim.trust_store.add_signer(signer)
         live = self._live()
         items = self.store.load("switches")
-        faults = items.pop("__faults__", None)
-        workspace = items.pop("__workspace__", None)
+        self._switch_rows = {row: _digest(bytes(data)) for row, data in items.items()}
+        faults = items.pop(FAULTS_ROW, None)
+        workspace = items.pop(WORKSPACE_ROW, None)
         if workspace is not None:
             sim.operator.files.update(loads(workspace, live))
+            self._workspace = dict(sim.operator.files)
         if faults is not None:
             saved_faults, previous = loads(faults, live)
             sim.restore_faults(dict(saved_faults), dict(previous))
@@ -227,6 +314,22 @@ class Persistence:
             switch = sim.switches.get(name)
             if switch is not None:
                 restore_switch(switch, loads(data, live))
+
+
+def _nothing() -> Rows:
+    return {}, []
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _same_files(before: Mapping[str, object] | None, now: Mapping[str, object]) -> bool:
+    """Whether the operator's files are those last committed (their contents are bytes,
+    which never change in place, so the same objects are the same files)."""
+    if before is None or before.keys() != now.keys():
+        return False
+    return all(before[name] is data for name, data in now.items())
 
 
 def _switch_state(switch: Switch, live: Mapping[str, object]) -> bytes:

@@ -43,6 +43,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from pydantic import BaseModel
 
+from sim.lab.tracked_dict import TrackedDict
+
 # The project's pure parts (DESIGN §1): their objects hold data and do no I/O, so a crafted
 # one can at worst hold wrong data; it never reaches a socket, a file or a process.
 DATA_MODULES = (
@@ -216,16 +218,11 @@ class _Encoder:
         if isinstance(obj, _BUILTIN_DATA):
             # Its value lives outside __dict__, where this format does not look.
             raise CodecError(f"it is {_describe(obj)}, a subclass of a built-in type")
-        written = self._objects.get(id(obj))
-        if written is not None:
-            # Written once already (shared, or a cycle): number that one, point to it.
-            if "id" not in written:
-                written["id"] = self._new_ref()
-            return {"$ref": written["id"]}
-        self._visited.append(obj)
         if isinstance(obj, BaseModel):
+            # A message: written as a value wherever it appears (its dump holds no cycle),
+            # so a value does not depend on which other values share it. Equal state is
+            # then equal text, whether it is written in one piece or in rows.
             body: dict[str, Any] = {"type": _class_name(kind)}
-            self._objects[id(obj)] = body
             if obj.__pydantic_private__:
                 raise CodecError(f"{_describe(obj)} has private attributes (not saved)")
             try:
@@ -233,6 +230,13 @@ class _Encoder:
             except ValueError as exc:  # a field pydantic cannot write as JSON
                 raise CodecError(f"{_describe(obj)} does not dump as JSON ({exc})") from None
             return {"$model": body}
+        written = self._objects.get(id(obj))
+        if written is not None:
+            # Written once already (shared, or a cycle): number that one, point to it.
+            if "id" not in written:
+                written["id"] = self._new_ref()
+            return {"$ref": written["id"]}
+        self._visited.append(obj)
         fields: dict[str, Any] = {}
         body = {"type": _class_name(kind), "fields": fields}
         self._objects[id(obj)] = body
@@ -247,6 +251,8 @@ class _Encoder:
 _CONTAINERS: dict[type, Callable[[_Encoder, Any], Any]] = {
     list: _Encoder.list_,
     dict: _Encoder.dict_,
+    # A back end's tables (sim/lab/model_rows.py): saved, and read back, as plain dicts.
+    TrackedDict: _Encoder.dict_,
     set: _Encoder.set_,
     collections.Counter: _Encoder.counter,
     collections.deque: _Encoder.deque,

@@ -12,6 +12,10 @@ to: after a crash a switch is at worst behind, and resends what it was not sure 
 recognise report ids they already hold, so nothing is counted twice and nothing acknowledged
 is lost. Switches are saved after every CLI command and every second.
 
+Values are rows (a switch, a back end's entity: sim/lab/model_rows.py); a commit writes
+and deletes only the rows that changed, and `commits` / `rows_written` count them. An
+updated row keeps its place, so rows read back in the order they were first written.
+
 A state dir is data a user copies, inspects and may receive from others: values are JSON
 (sim/lab/state_codec.py), loading one never runs code, the dir is private to its owner (0700,
 files 0600: it holds the back ends' signing keys and OAuth secrets), and opening it checks
@@ -33,8 +37,10 @@ from typing import Any
 
 from sim.lab.state_codec import CodecError, dump_text, load_text
 
-# 1: pickled values; 2: JSON values (state_codec) and a lab id in every database.
-SCHEMA_VERSION = 2
+# 1: pickled values; 2: JSON values (state_codec) and a lab id in every database;
+# 3: a back end's model in rows (model fields, one row per entry). 2 reads as 3 does.
+SCHEMA_VERSION = 3
+MIGRATES = ("2",)  # read as they are; a back end's model is split into rows at its next save
 BACKEND_FILES = ("cssm", "cslu", "onprem")
 DATABASES = (*BACKEND_FILES, "switches")
 NEW_STATE_DIR = "use a new --state-dir"
@@ -42,6 +48,11 @@ _PRIVATE_DIR = 0o700
 _PRIVATE_FILE = 0o600
 _COMPANIONS = ("-wal", "-shm")
 OTHER_PRIVATE_FILES = ("ssh_host_key",)
+
+
+class MovedRow(bytes):
+    """A row to write at the end of the order, not in its place (its entry was removed from
+    a dict and added back, which moves it to the end there too)."""
 
 
 class StateError(RuntimeError):
@@ -89,6 +100,9 @@ class StateStore:
         self.state_dir = state_dir
         self._connections: dict[str, sqlite3.Connection] = {}
         self._checkpointed: dict[str, int] = {}
+        self.commits = 0
+        self.rows_written = 0
+        self.rows_deleted = 0
         _make_private_dir(state_dir)
         paths = {name: state_dir / f"{name}.sqlite" for name in DATABASES}
         present = [name for name in DATABASES if paths[name].exists()]
@@ -146,6 +160,8 @@ class StateStore:
             ) from None
         if version is None:
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif version[0] in MIGRATES:
+            db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA_VERSION),))
         elif version[0] != str(SCHEMA_VERSION):
             db.close()
             raise StateError(
@@ -226,11 +242,23 @@ class StateStore:
 
     # ---------------------------------------------------------------- writing
 
-    def save(self, db_name: str, items: Mapping[str, bytes], now: datetime) -> None:
-        rows = [(key, bytes(data).decode()) for key, data in items.items()]
+    def save(self, db_name: str, items: Mapping[str, bytes | None], now: datetime) -> None:
+        """Write `items` in their order (None: delete that row; a MovedRow: delete it, then
+        write it at the end of the order) and record `now`, in one commit."""
+        gone = [(key,) for key, data in items.items() if data is None or type(data) is MovedRow]
+        rows = [(key, bytes(data).decode()) for key, data in items.items() if data is not None]
         with self._transaction(db_name) as db:
-            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", rows)
+            db.executemany("DELETE FROM state WHERE name=?", gone)
+            # An upsert, not a replace: the row keeps its rowid, so its place in the order.
+            db.executemany(
+                "INSERT INTO state VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET data=excluded.data",
+                rows,
+            )
             db.execute("INSERT OR REPLACE INTO meta VALUES ('now', ?)", (now.isoformat(),))
+        self.commits += 1
+        self.rows_written += len(rows)
+        self.rows_deleted += len(gone) - sum(type(data) is MovedRow for data in items.values())
 
     def save_setting(self, key: str, value: str) -> None:
         with self._transaction("switches") as db:
@@ -242,7 +270,7 @@ class StateStore:
         # As bytes: text that is not UTF-8 is then the codec's clear refusal, not sqlite3's.
         rows = (
             self._connections[db_name]
-            .execute("SELECT name, CAST(data AS BLOB) FROM state")
+            .execute("SELECT name, CAST(data AS BLOB) FROM state ORDER BY rowid")
             .fetchall()
         )
         values = {}
