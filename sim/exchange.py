@@ -16,6 +16,7 @@ stay exactly what FastAPI answers.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -109,20 +110,34 @@ def onprem_routes(model: OnPremModel) -> tuple[DeviceRoute, ...]:
     return (DeviceRoute(_tenant, handle),)
 
 
+@functools.lru_cache(maxsize=256)
+def _path(url: str) -> str:
+    # Routes match the percent-decoded path, as Starlette matches scope["path"].
+    return unquote(urlsplit(url).path)
+
+
 def parse_device_message(body: bytes) -> DeviceRequest:
-    """The checks a device route makes on its body, in the order the app makes them."""
+    """The checks a device route makes on its body, with the app's answers.
+
+    The app checks the JSON's shape (`sim.http_input.json_document`) before it validates the
+    message. A body that validates always has a shape that passes: every device message
+    model forbids extra keys and holds no float, so its nesting is shallow and it has no NaN
+    or infinity. Validating first and checking the shape only for a body that failed gives
+    the same answers for every body, without walking the ones that are fine.
+    """
     if len(body) > MAX_FILE_BYTES:
         raise Refused(413, "too large", f"the body is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        return AGENT_REQUEST.validate_json(body)
+    except ValidationError as exc:
+        invalid = exc
     if body:
         try:
             json_document(body)
         except MalformedInput as exc:
             raise Refused(400, "malformed request", str(exc)) from exc
-    try:
-        return AGENT_REQUEST.validate_json(body)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        raise Refused(400, "malformed request", error_list(errors)) from exc
+    errors = invalid.errors(include_url=False, include_context=False, include_input=False)
+    raise Refused(400, "malformed request", error_list(errors)) from invalid
 
 
 class DirectExchange:
@@ -134,8 +149,7 @@ class DirectExchange:
         self._fallback: BackendEndpoint | None = None
 
     async def post(self, url: str, body: bytes, netloc: str) -> WireReply | CommError:
-        # Routes match the percent-decoded path, as Starlette matches scope["path"].
-        path = unquote(urlsplit(url).path)
+        path = _path(url)
         for route in self.routes:
             params = route.match(path)
             if params is not None:

@@ -8,6 +8,7 @@ name) and kind; the transport and `ping` consult them.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import itertools
 import math
@@ -181,7 +182,9 @@ class DnsConfig:
         return (context.domain_name if context else None) or self.domain_name
 
 
+@functools.lru_cache(maxsize=4096)
 def is_ip(text: str) -> bool:
+    # Cached: every exchange asks it of the same few URL hosts, and parsing is most of the cost.
     try:
         ipaddress.ip_address(text)
     except ValueError:

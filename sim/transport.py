@@ -10,7 +10,7 @@ body, which are read here alike.
 
 from __future__ import annotations
 
-import json
+import functools
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -107,15 +107,10 @@ class NetworkTransport:
         return Outcome(None, error, delay if delay is not None else self.timing.network_latency)
 
     async def send(self, url: str, request: AgentRequest, vrf: str, dns: DnsConfig) -> Outcome:
-        try:
-            parts = urlsplit(url)
-            host_name = parts.hostname
-            _ = parts.port  # a port that is not a number from 0 to 65535 raises ValueError
-        except ValueError:
-            # The CLI refuses such URLs; one that got past it fails as a bad URL would.
+        target = _target(url)
+        if target is None:
             return self._fail(CommError.NO_URL)
-        if not host_name or parts.scheme not in ("http", "https"):
-            return self._fail(CommError.NO_URL)
+        scheme, host_name, port, netloc = target
         ip = self.network.resolve(host_name, vrf, dns)
         if ip is None:
             return self._fail(CommError.DNS)
@@ -128,7 +123,7 @@ class NetworkTransport:
         endpoint = self.endpoints.get(backend) if backend else None
         if backend is None or endpoint is None:
             return self._fail(CommError.UNREACHABLE)
-        if not host.listens_on(parts.port or DEFAULT_PORTS[parts.scheme]):
+        if not host.listens_on(port or DEFAULT_PORTS[scheme]):
             # Nothing listens there (seed: CSLU is on 8182): refused, as curl reports it.
             return self._fail(CommError.UNREACHABLE)
         latency = self.timing.network_latency * 2
@@ -137,7 +132,7 @@ class NetworkTransport:
             latency += _slowdown(slow.params.get("seconds"), timeout)
             if latency >= timeout:
                 return self._fail(CommError.TIMEOUT, timeout)
-        if parts.scheme == "https":
+        if scheme == "https":
             # A certificate names hosts, never addresses: an IP URL cannot be validated.
             names = {n.lower() for n in host.names}
             if is_ip(host_name) or host_name.lower() not in names:
@@ -152,7 +147,8 @@ class NetworkTransport:
             if self.network.fault(backend, kind) is not None:
                 return self._fail(error, latency)
         self.exchanges += 1
-        answer = await endpoint.post(url, request.model_dump_json().encode(), parts.netloc)
+        body = request.__pydantic_serializer__.to_json(request)
+        answer = await endpoint.post(url, body, netloc)
         if answer is CommError.NO_URL:
             return self._fail(CommError.NO_URL)
         if isinstance(answer, CommError):
@@ -169,13 +165,29 @@ class NetworkTransport:
         if response.status_code != 200:
             return self._fail(CommError.HTTP_OTHER, latency)
         try:
-            reply = Reply.model_validate(json.loads(response.content))
+            reply = Reply.model_validate_json(response.content)
         except (ValueError, ValidationError):
             return self._fail(CommError.BAD_RESPONSE, latency)
         if reply.timestamp == 0 and self.clock is not None:
             stamp = int(self.clock.now().timestamp() * 1000)
-            reply = reply.model_copy(update={"timestamp": stamp})
+            reply.timestamp = stamp  # a reply parsed just now: no one else holds it
         return Outcome(reply, None, latency)
+
+
+@functools.lru_cache(maxsize=1024)
+def _target(url: str) -> tuple[str, str, int | None, str] | None:
+    """Scheme, host, port and netloc of a URL a switch may use, or None; cached, as a switch
+    sends every message of a year to the same one or two URLs."""
+    try:
+        parts = urlsplit(url)
+        host_name = parts.hostname
+        port = parts.port  # a port that is not a number from 0 to 65535 raises ValueError
+    except ValueError:
+        # The CLI refuses such URLs; one that got past it fails as a bad URL would.
+        return None
+    if not host_name or parts.scheme not in ("http", "https"):
+        return None
+    return parts.scheme, host_name, port, parts.netloc
 
 
 def _slowdown(seconds: object, timeout: timedelta) -> timedelta:

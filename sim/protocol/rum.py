@@ -8,6 +8,7 @@ The back end recomputes the MAC over the exact payload string.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -21,6 +22,7 @@ SOFTWARE_TAG = "regid.2020-05.com.cisco.nxos,10.4_8b6a8b3c-0a5b-4a33-9a4e-6c2b6d
 SOFTWARE_VERSION = "10.4(3)F"
 
 
+@functools.lru_cache(maxsize=256)
 def entitlement_tag(feature: str) -> str:
     digest = hashlib.sha256(feature.encode()).hexdigest()
     uuid = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
@@ -104,10 +106,16 @@ def sign_report(sudi: Sudi, measurement: RumMeasurement, secret: bytes | None) -
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _document(payload: str) -> Any:
+    """A payload parsed once, however many of its fields are read (read only: it is shared)."""
+    return json.loads(payload)
+
+
 def report_id_of(report: RumReportWire) -> int:
     """The report id inside a payload; raises ValueError when the payload is not a RUM report."""
     try:
-        meta = json.loads(report.payload)["meta"]
+        meta = _document(report.payload)["meta"]
         report_id = meta["report_id"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError("payload is not a RUM report") from exc
@@ -118,7 +126,7 @@ def report_id_of(report: RumReportWire) -> int:
 
 def feature_and_count_of(report: RumReportWire) -> tuple[str, int]:
     try:
-        data = json.loads(report.payload)
+        data = _document(report.payload)
         feature = str(data["meta"]["feature_name"])
         count = int(data["measurements"][-1]["value"]["value"])
     except (ValueError, KeyError, TypeError, IndexError) as exc:
@@ -129,7 +137,7 @@ def feature_and_count_of(report: RumReportWire) -> tuple[str, int]:
 def standby_of(report: RumReportWire) -> Sudi | None:
     """The standby supervisor's UDI a report names, or None (one supervisor, or unreadable)."""
     try:
-        entries = json.loads(report.payload)["meta"]["ha_udi"]
+        entries = _document(report.payload)["meta"]["ha_udi"]
         for entry in entries:
             if entry["role"] == "Standby":
                 return Sudi.model_validate(entry["sudi"])
@@ -141,7 +149,7 @@ def standby_of(report: RumReportWire) -> Sudi | None:
 def conversion_of(report: RumReportWire) -> dict[str, int]:
     """The PAK licenses a report says were converted (empty when it carries none)."""
     try:
-        entries = json.loads(report.payload).get("conversion") or []
+        entries = _document(report.payload).get("conversion") or []
         return {str(e["license"]): int(e["count"]) for e in entries}
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return {}
