@@ -58,6 +58,7 @@ AUTOSAVE_SECONDS = 5.0
 _CAUSES_LINES = frozenset({"cli", "fault", "clear", "clear_all", "action"})
 _MESSAGE_ID = re.compile(r"^(%[A-Za-z0-9_]+-[0-7]-[A-Za-z0-9_]+):")
 _GLOB_SPECIAL = re.compile(r"[*?]")
+_VARIABLE_MARK = "${"
 _CONFIG_MODES_ROOT = ("exec", "config")
 _VIA = {"ssh": "SSH", "nxapi": "NX-API", "console": "the web console", "control": "the control API"}
 
@@ -251,16 +252,25 @@ class LabRecorder:
         try:
             parse_scenario(text, filename=str(self.path), expected_name=name)
         except ScenarioError as exc:
-            raise RecordError(f"the recording does not make a valid scenario:\n{exc}") from None
-        partial = self.path.with_name(f".{self.path.name}.partial")
-        try:
-            if self.path.parent != Path():
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_text(text, encoding="utf-8")
-            os.replace(partial, self.path)
-        except OSError as exc:
-            raise RecordError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+            # Never lost: kept beside FILE, under a name `slpsim run` does not pick up.
+            rejected = self.path.with_name(f"{self.path.name}.rejected")
+            self._replace(rejected, text)
+            raise RecordError(
+                f"the recording does not make a valid scenario (kept in {rejected} to fix by "
+                f"hand):\n{exc}"
+            ) from None
+        self._replace(self.path, text)
         return count
+
+    def _replace(self, path: Path, text: str) -> None:
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            if path.parent != Path():
+                path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, path)
+        except OSError as exc:
+            raise RecordError(f"cannot write {path}: {exc.strerror or exc}") from None
 
     def scenario_text(self, name: str, end: datetime) -> tuple[str, int]:
         """The scenario YAML, and its number of action steps."""
@@ -416,6 +426,9 @@ class _StepBuilder:
         self._exec(activity, line)
 
     def _exec(self, activity: Activity, line: str) -> None:
+        if _VARIABLE_MARK in line:
+            self._unreplayable(line)
+            return
         data: dict[str, Any] = {"exec": self._substitute(line)}
         if activity.switch and activity.switch != self.first_switch:
             data["switch"] = activity.switch
@@ -455,7 +468,9 @@ class _StepBuilder:
         ends_block = next_mode == "exec"
         # `end`, `exit` and Ctrl-Z leave config mode, which a config step does by itself;
         # a line ending in Ctrl-Z ran before it left.
-        if line and (not ends_block or raw.endswith("\x1a")):
+        if _VARIABLE_MARK in line:
+            self._unreplayable(line)
+        elif line and (not ends_block or raw.endswith("\x1a")):
             block.lines.append(self._substitute(line))
             if params.get("error"):
                 block.errors.append(_error_line(str(params.get("output", ""))))
@@ -527,6 +542,11 @@ class _StepBuilder:
         self.current = step
         self.reached = max(self.reached, activity.at)
         return step
+
+    def _unreplayable(self, line: str) -> None:
+        # A scenario reads `${...}` as a variable and has no way to write it literally.
+        shown = line.replace(_VARIABLE_MARK, "$ {")
+        self._add_note(f"not replayed: {shown!r} (a scenario reads dollar-brace as a variable)")
 
     def _add_note(self, text: str) -> None:
         target = self.current
