@@ -2,7 +2,7 @@
 interfaces (54-66 ports with counters, addresses and neighbours) against a bare reference,
 the same lab whose switches have no interfaces. Each side runs in a fresh interpreter.
 
-Run: .venv/bin/python benchmarks/device_model.py [--switches 100]
+Run: .venv/bin/python benchmarks/device_model.py [--quick] [--switches 100 1000]
 """
 
 from __future__ import annotations
@@ -46,16 +46,23 @@ def measure(switches: int, bare: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--switches", type=int, default=100)
+    parser.add_argument("--quick", action="store_true", help="100 switches only")
+    parser.add_argument("--switches", type=int, nargs="+", metavar="N")
     parser.add_argument("--side", choices=("model", "bare"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sizes = args.switches or ([100] if args.quick else [100, 1000])
     if args.side:
-        measure(args.switches, bare=args.side == "bare")
+        measure(sizes[0], bare=args.side == "bare")
         return
+    for switches in sizes:
+        compare(switches)
+
+
+def compare(switches: int) -> None:
     figures = {}
     for side in ("bare", "model"):
         out = subprocess.run(
-            [sys.executable, __file__, "--switches", str(args.switches), "--side", side],
+            [sys.executable, __file__, "--switches", str(switches), "--side", side],
             check=True,
             capture_output=True,
             text=True,
@@ -63,12 +70,9 @@ def main() -> None:
         figures[side] = (float(out[-2]), int(out[-1]))
     (bare_s, bare_kib), (model_s, model_kib) = figures["bare"], figures["model"]
     print(
-        f"lab start-up with {args.switches} switches: {model_s:.2f} s with the device model,"
-        f" {bare_s:.2f} s bare"
-    )
-    print(
-        f"memory per switch: {model_kib} KiB with the device model, {bare_kib} KiB bare"
-        f" (+{model_kib - bare_kib} KiB)"
+        f"lab start-up with {switches} switches: {model_s:.2f} s with the device model,"
+        f" {bare_s:.2f} s bare; memory per switch: {model_kib} KiB with the device model,"
+        f" {bare_kib} KiB bare (+{model_kib - bare_kib} KiB)"
     )
 
 

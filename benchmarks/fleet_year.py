@@ -1,44 +1,49 @@
-"""A fleet of N switches x one simulated year, direct to CSSM: real time and peak memory.
+"""A fleet x one simulated year, direct to CSSM, through `slpsim fleet`'s code: real time,
+peak memory (the parent's and every shard's), and how both grow from the small fleet to
+the large one (ideal: as the switch count does).
 
-Run: .venv/bin/python benchmarks/fleet_year.py [--switches 1000]
+Run: .venv/bin/python benchmarks/fleet_year.py [--quick] [--sizes 1000 10000] [--processes N]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import resource
-import time
 from datetime import timedelta
 
-from sim.simulation import Simulation, SwitchSpec
+from sim.fleet import FleetSummary, plan_fleet, run_fleet
+
+README_SIZES = (1000, 10000)
+QUICK_SIZES = (100, 1000)
 
 
-async def fleet_year(count: int) -> tuple[float, float, int, int]:
-    specs = [SwitchSpec(f"leaf{n}", serial=f"FDO{2434107 + n}N") for n in range(count)]
-    started = time.perf_counter()
-    sim = Simulation.build("direct", switches=specs)
-    await sim.boot()
-    for name in sim.switch_names:
-        await sim.exec(name, f"license smart trust idtoken {sim.issue_token()} all")
-    built = time.perf_counter() - started
-    started = time.perf_counter()
-    await sim.advance(timedelta(days=365))
-    year = time.perf_counter() - started
-    exchanges, events = sim.transport.exchanges, sim.scheduler.events_run
-    await sim.close()
-    return built, year, exchanges, events
+def one_year(switches: int, processes: int | None) -> FleetSummary:
+    plan = plan_fleet(switches=switches, period=timedelta(days=365), processes=processes)
+    summary = run_fleet(plan)
+    acks = summary.acks
+    print(
+        f"slpsim fleet --switches {switches} --period 365d: {summary.real_seconds:.1f} s real"
+        f" ({summary.setup_seconds:.1f} s setup),"
+        f" peak memory {summary.peak_rss_mib:.0f} MiB over {plan.processes} processes,"
+        f" {summary.exchanges:,} exchanges, {acks.min:g} to {acks.max:g} ACKs per switch"
+    )
+    return summary
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--switches", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES}")
+    parser.add_argument("--sizes", type=int, nargs=2, metavar="N")
+    parser.add_argument("--processes", type=int, help="default: every core")
     args = parser.parse_args()
-    built, year, exchanges, events = asyncio.run(fleet_year(args.switches))
-    # ru_maxrss is in KiB on Linux.
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"fleet of {args.switches} switches: boot + trust {built:.1f} s, one year {year:.1f} s")
-    print(f"  {exchanges} HTTP exchanges, {events} scheduler events, peak RSS {peak_mib:.0f} MiB")
+    small, large = args.sizes or (QUICK_SIZES if args.quick else README_SIZES)
+    first = one_year(small, args.processes)
+    second = one_year(large, args.processes)
+    ideal = large / small
+    print(
+        f"growth {small:,} -> {large:,} switches: {second.real_seconds / first.real_seconds:.1f}x"
+        f" real time, {second.peak_rss_mib / first.peak_rss_mib:.1f}x peak memory"
+        f" (ideal {ideal:g}x)"
+    )
 
 
 if __name__ == "__main__":

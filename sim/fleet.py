@@ -54,6 +54,7 @@ TOPOLOGIES = SHARDED_TOPOLOGIES + SINGLE_PROCESS_TOPOLOGIES
 MAX_SWITCHES = 100_000
 MAX_PERIOD = timedelta(days=3650)
 MAX_PROCESSES = 64
+AUTO_SHARD_SWITCHES = 250  # `auto` gives each shard at least this many switches
 FIRST_SERIAL = 2434107  # leaf1 is FDO2434107N, the seed's example serial
 # A shard reports progress, and can be stopped, between slices of the period.
 SLICES = 100
@@ -107,7 +108,9 @@ def plan_fleet(
             )
         processes = 1
     if processes is None:
-        processes = os.cpu_count() or 1
+        # A shard costs an interpreter's start (about a second): worth it from a few hundred
+        # switches on.
+        processes = max(1, min(os.cpu_count() or 1, switches // AUTO_SHARD_SWITCHES))
     return FleetPlan(switches, period, topology, min(processes, switches), start)
 
 

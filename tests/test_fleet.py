@@ -103,6 +103,8 @@ def test_auto_runs_a_single_process_topology_in_one_process() -> None:
     plan = plan_fleet(switches=10, period=timedelta(days=1), topology="cslu-disconnected")
     assert plan.processes == 1
     assert plan_fleet(switches=3, period=timedelta(days=1), processes=8).processes == 3
+    # Starting an interpreter costs more than a few switches save.
+    assert plan_fleet(switches=100, period=timedelta(days=1)).processes == 1
 
 
 def test_json_summary_shape() -> None:
