@@ -144,3 +144,19 @@ def test_a_page_that_cannot_be_written_is_one_line_and_exit_2(tmp_path: Path) ->
     )
     assert result.exit_code == 2
     assert "cannot write" in result.output
+
+
+def test_every_shipped_scenario_tells_a_class_what_it_is_seeing() -> None:
+    """--narrate and the HTML page show a scenario's narrative and its steps' notes: every
+    shipped scenario has both, so a trainer never shows a bare list of commands."""
+    from sim.scenario.model import load_scenario
+    from sim.scenario.shipped import shipped_folder
+
+    files = sorted(shipped_folder().glob("*.yaml"))
+    assert files
+    silent = []
+    for path in files:
+        scenario = load_scenario(path)
+        if not (scenario.narrative or "").strip() or not any(s.note for s in scenario.steps):
+            silent.append(scenario.name)
+    assert silent == []
