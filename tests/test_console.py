@@ -128,7 +128,7 @@ def test_stream_sends_a_snapshot_then_only_what_changed(
         updates = stream.until(
             lambda seen: (
                 any(
-                    s["name"] == "leaf1" and s["phase"] != "normal"
+                    s["name"] == "leaf1" and s.get("phase", "normal") != "normal"
                     for u in seen
                     for s in u.get("switches", [])
                 )
@@ -148,6 +148,9 @@ def test_stream_sends_a_snapshot_then_only_what_changed(
         assert any(e["kind"] == "comm_failed" and e["switch"] == "leaf1" for e in events)
         assert any(e["kind"] == "retry" for e in events)
         assert any(f["target"] == "dns" for u in updates for f in u.get("faults", []))
+        # A switch is sent with only the fields that changed: never its UDI again.
+        changes = [s for u in updates for s in u.get("switches", [])]
+        assert changes and all("udi" not in s and "policy" not in s for s in changes)
         control.delete("/sim/faults")
         control.post("/sim/clock/advance", json={"seconds": 3600})
         restored = stream.until(

@@ -8,6 +8,7 @@ most recent lines only: a client that falls further behind is told how many it m
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import deque
 from dataclasses import dataclass
 
@@ -58,7 +59,9 @@ class SyslogFeed:
         cursor = min(max(cursor, 0), self._last)
         oldest = self._lines[0].number if self._lines else self._last + 1
         missed = max(0, oldest - cursor - 1)
-        fresh = [line for line in self._lines if line.number > cursor][:MAX_BATCH]
+        # Numbers are consecutive: the first line after `cursor` sits at a known index.
+        first = max(0, cursor + 1 - oldest)
+        fresh = list(itertools.islice(self._lines, first, first + MAX_BATCH))
         end = fresh[-1].number if fresh else max(cursor, oldest - 1, 0)
         shown = [line for line in fresh if switch is None or line.switch == switch]
         return FeedBatch(cursor=end, lines=shown, missed=missed)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 # Seconds the pump waits after the first change before it sends: changes arriving meanwhile
 # ride in the same update.
-COALESCE_SECONDS = 0.05
+COALESCE_SECONDS = 0.025
 # Seconds between rounds when nothing is logged: the clock and silent changes (a push that
 # succeeded, an ACK poll) still show.
 IDLE_ROUND_SECONDS = 0.5
@@ -42,6 +42,10 @@ VIEWER_BACKLOG = 64
 KEEPALIVE_SECONDS = 15.0
 # How often a quiet stream looks whether the lab is stopping (it must not hold the stop up).
 STOP_CHECK_SECONDS = 1.0
+
+
+# Marks a field a viewer has not been sent yet (None is a value fields take).
+delta_absent = object()
 
 
 class _Viewer:
@@ -61,7 +65,8 @@ class ConsoleHub:
         self._sent_event = 0
         self._history_seen: dict[str, HistoryEntry | None] = {}
         self._offsets: dict[str, float] = {}
-        self._states: dict[str, dict[str, Any]] = {}
+        self._fingerprints: dict[str, tuple[object, ...]] = {}
+        self._sent: dict[str, dict[str, Any]] = {}  # each switch's state as viewers have it
         self._faults: list[dict[str, Any]] = []
         self._clock: dict[str, Any] = {}
         self._dirty = asyncio.Event()
@@ -73,7 +78,7 @@ class ConsoleHub:
             )
             self._history_seen[name] = switch.agent.history[-1] if switch.agent.history else None
             self._offsets[name] = switch.clock_offset.total_seconds()
-            self._states[name] = self._state(name)
+        self._changed_states()
         self._faults = view.faults(sim)
         lab.activity.listeners.append(self._on_activity)
 
@@ -119,13 +124,25 @@ class ConsoleHub:
                 self._add_event(timeline.ntp_correction(name, sim.clock.now(), before))
             self._offsets[name] = now
 
-    @staticmethod
-    def _compact(state: dict[str, Any]) -> dict[str, Any]:
-        # The switch clock moves all the time; viewers follow the lab clock and the offset.
-        return {k: v for k, v in state.items() if k != "now"}
-
-    def _state(self, name: str) -> dict[str, Any]:
-        return self._compact(view.licensing_state(self.lab.simulation, name))
+    def _changed_states(self) -> list[dict[str, Any]]:
+        """For each switch whose licensing changed since the last update, its name and the
+        fields that changed (a retry moves `next_push`; nothing else is sent again)."""
+        sim = self.lab.simulation
+        changed = []
+        for name in sim.switches:
+            fingerprint = view.licensing_fingerprint(sim, name)
+            if fingerprint == self._fingerprints.get(name):
+                continue
+            self._fingerprints[name] = fingerprint
+            state = view.licensing_state(sim, name)
+            # The switch clock moves all the time; viewers follow the lab clock.
+            del state["now"]
+            before = self._sent.get(name, {})
+            delta = {k: v for k, v in state.items() if before.get(k, delta_absent) != v}
+            self._sent[name] = state
+            if delta:
+                changed.append({"name": name, **delta})
+        return changed
 
     # ------------------------------------------------------------ snapshot and updates
 
@@ -160,12 +177,7 @@ class ConsoleHub:
         skipped_events = max(0, len(fresh) - MAX_EVENTS_PER_UPDATE)
         fresh = fresh[skipped_events:]
         self._sent_event = self._event_number
-        changed = []
-        for name in sim.switches:
-            state = self._state(name)
-            if state != self._states.get(name):
-                self._states[name] = state
-                changed.append(state)
+        changed = self._changed_states()
         message: dict[str, Any] = {"type": "update", "clock": view.clock(self.lab)}
         if batch.lines:
             message["syslog"] = [_line(line) for line in batch.lines]
@@ -202,9 +214,10 @@ class ConsoleHub:
     async def stream(self) -> AsyncIterator[str]:
         """Server-sent events for one viewer: a snapshot, then updates as they come."""
         viewer = _Viewer()
-        # The snapshot and the registration happen with no await between them: the viewer
-        # misses nothing and sees nothing twice.
-        self._catch_up()
+        # What changed so far goes to the viewers there are, so the snapshot is exactly what
+        # every viewer now has; the snapshot and the registration happen with no await between
+        # them, so the new viewer misses nothing and sees nothing twice.
+        self._broadcast(self.update())
         first = _sse(self.snapshot())
         self._viewers.add(viewer)
         self._ensure_pump()
@@ -228,16 +241,6 @@ class ConsoleHub:
         finally:
             self._viewers.discard(viewer)
 
-    def _catch_up(self) -> None:
-        """Bring the sent cursors to now: what a new snapshot holds is never sent again."""
-        if not self._viewers:
-            self._sample()
-            self._sent_line = self.feed.last
-            self._sent_event = self._event_number
-            for name in self.lab.simulation.switches:
-                self._states[name] = self._state(name)
-            self._faults = view.faults(self.lab.simulation)
-
     def _ensure_pump(self) -> None:
         if self._pump is None or self._pump.done():
             self._pump = asyncio.create_task(self._run_pump())
@@ -256,27 +259,21 @@ class ConsoleHub:
                 sim = self.lab.simulation
                 sim.incidents.record(sim.clock.now(), "console", exc)
                 continue
-            if message is None:
-                continue
-            text = _sse(message)
-            for viewer in list(self._viewers):
-                if viewer.overrun:
-                    continue
-                try:
-                    viewer.queue.put_nowait(text)
-                except asyncio.QueueFull:
-                    viewer.overrun = True
-                    viewer.queue.get_nowait()
-                    viewer.queue.put_nowait(None)
+            self._broadcast(message)
 
-    async def close(self) -> None:
+    def _broadcast(self, message: dict[str, Any] | None) -> None:
+        if message is None or not self._viewers:
+            return
+        text = _sse(message)
         for viewer in list(self._viewers):
-            with contextlib.suppress(asyncio.QueueFull):
+            if viewer.overrun:
+                continue
+            try:
+                viewer.queue.put_nowait(text)
+            except asyncio.QueueFull:
+                viewer.overrun = True
+                viewer.queue.get_nowait()
                 viewer.queue.put_nowait(None)
-        if self._pump is not None:
-            self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump
 
 
 def _line(line: Any) -> dict[str, Any]:

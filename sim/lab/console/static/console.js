@@ -136,7 +136,9 @@ function snapshot(message) {
 function update(message) {
   setClock(message.clock);
   if (message.switches) {
-    for (const s of message.switches) {
+    // Each entry names a switch and carries only the fields that changed.
+    for (const change of message.switches) {
+      const s = Object.assign({}, state.switches.get(change.name) || {}, change);
       state.switches.set(s.name, s);
       renderSwitchRow(s);
     }
