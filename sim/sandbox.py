@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from sim.scenario.model import default_serial
-from sim.simulation import DEFAULT_START, Simulation, SwitchSpec
+from sim.simulation import DEFAULT_START, ExchangeMode, Simulation, SwitchSpec
 from sim.timing import DEFAULT_TIMING, TimingProfile, parse_duration
 
 T = TypeVar("T")
@@ -36,6 +36,7 @@ class Sandbox:
         switches: Sequence[str | SwitchSpec] = ("switch",),
         start: datetime = DEFAULT_START,
         timing: TimingProfile | dict[str, Any] = DEFAULT_TIMING,
+        exchange: ExchangeMode | None = None,
     ) -> None:
         if isinstance(timing, dict):
             timing = DEFAULT_TIMING.model_copy(
@@ -44,7 +45,10 @@ class Sandbox:
                 }
             )
         specs = _switch_specs(switches)
-        self.simulation = Simulation.build(topology, start=start, timing=timing, switches=specs)
+        # exchange="asgi" drives the back ends' FastAPI apps instead of their models directly.
+        self.simulation = Simulation.build(
+            topology, start=start, timing=timing, switches=specs, exchange=exchange
+        )
         self._runner: asyncio.Runner | None = None
         self._booted = False
 

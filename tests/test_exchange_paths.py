@@ -28,6 +28,7 @@ from cslu_mock.app import PI_PATH
 from cssm_mock.app import CALL_HOME_PATH, SMART_RECEIVER_PATH
 from sim.exchange import DirectExchange
 from sim.protocol.messages import PollRequest, Sudi
+from sim.sandbox import Sandbox
 from sim.scenario.model import Scenario, load_scenario
 from sim.scenario.runner import ScenarioResult, SimulationLike, build_simulation, run_scenario
 from sim.scenario.shipped import shipped_folder
@@ -347,3 +348,20 @@ def test_the_exchange_is_chosen_by_argument_or_environment(
     asyncio.run(sim.close())
     with pytest.raises(ValueError, match="direct or asgi"):
         exchange_mode("http")
+
+
+def test_a_sandbox_uses_the_direct_exchange_unless_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(EXCHANGE_ENV, raising=False)
+    lines: dict[ExchangeMode | None, list[str]] = {}
+    modes: tuple[ExchangeMode | None, ...] = (None, "asgi")
+    for mode in modes:
+        with Sandbox(switches=["leaf1"], exchange=mode) as lab:
+            kind = type(lab.simulation.transport.endpoints["cssm"])
+            assert kind is (DirectExchange if mode is None else BackendEndpoint)
+            lab.exec(f"license smart trust idtoken {lab.token()} all")
+            lab.advance("40d")
+            lines[mode] = lab.syslog()
+    assert lines[None] == lines["asgi"]
+    assert any("TRUST_CODE_INSTALL_SUCCESS" in line for line in lines[None])
