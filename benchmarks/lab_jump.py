@@ -2,7 +2,7 @@
 latency from a second client while the lab jumps (against the same client on the idle lab).
 
 Run: .venv/bin/python benchmarks/lab_jump.py [--switches 100] [--topology cslu]
-     [--slice-events 500] [--slice-ms 5] [--probe-ms 10] [--unsliced]
+     [--slice-events 500] [--slice-ms 5] [--probe-ms 10] [--unsliced] [--quick]
 
 The lab jumps two years: the first alone (timed against in-process), the second while a
 client asks `show clock` over NX-API, one request at a time with --probe-ms between them.
@@ -134,7 +134,10 @@ def main() -> None:
         "--probe-ms", type=float, default=10, help="Pause between two show clock probes."
     )
     parser.add_argument("--unsliced", action="store_true", help="Also jump in one slice.")
+    parser.add_argument("--quick", action="store_true", help="10 switches (make bench QUICK=1).")
     args = parser.parse_args()
+    if args.quick:
+        args.switches = 10
     budget = SliceBudget(events=args.slice_events, seconds=args.slice_ms / 1000)
 
     base, base_events = asyncio.run(in_process_year(args.topology, args.switches))
