@@ -123,7 +123,7 @@ class LabRecorder:
             }
             for name, switch in lab.simulation.switches.items()
         ]
-        # In the order things happened: activities, and syslog lines as (switch, record).
+        # In the order things happened: activities, and the syslog lines of every switch.
         self._events: list[Activity | _Line] = []
         self._pending: list[_Line] = []
         # The task that added the last activity: what it logs while it settles is that step's.
