@@ -102,8 +102,8 @@ def stage_trust_and_fault(page: Page) -> None:
     page.wait_for_selector("#cli-input:not([disabled])")
     run_command(page, f"license smart trust idtoken {token} all")
     page.wait_for_selector("#switch-table tr[data-switch=leaf1] td.trust .pill.ok")
-    page.select_option("tr[data-kind=unreachable] select", "dns")
-    page.click("tr[data-kind=unreachable] button[data-fault]")
+    page.select_option("#fault-catalogue [data-kind=unreachable] select", "dns")
+    page.click("#fault-catalogue [data-kind=unreachable] button")
     page.wait_for_selector("#topology [data-node=dns].broken")
     page.click("button[data-advance='14400']")
     page.wait_for_selector("button[data-advance='3600']:not([disabled])")
@@ -219,7 +219,7 @@ def take_screenshots(folder: Path) -> None:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
-        context = launched.new_context(viewport={"width": 1400, "height": 1250})
+        context = launched.new_context(viewport={"width": 1400, "height": 900})
         shown: Any = context.new_page()
         shown.set_default_timeout(WAIT_MS)
         shown.goto(lab_url(lab) + "/")

@@ -348,32 +348,27 @@ function renderSwitchRow(s) {
 // ------------------------------------------------------------------ faults, tokens, actions
 
 function buildCatalogue() {
-  const table = $("fault-catalogue");
-  table.replaceChildren();
+  const box = $("fault-catalogue");
+  box.replaceChildren();
   for (const entry of state.catalogue.kinds) {
-    const row = el("tr", { "data-kind": entry.kind });
+    const row = el("div", { class: "fault-kind", "data-kind": entry.kind });
     const button = el("button", { type: "button", class: "danger", "data-fault": entry.kind }, entry.kind);
     const target = el("select", { "aria-label": `target of ${entry.kind}` });
     for (const t of entry.targets) target.appendChild(el("option", { value: t }, t));
-    const cell = el("td");
-    cell.appendChild(target);
+    row.append(button, target);
     const inputs = {};
     for (const p of entry.params) {
-      const input = el("input", { placeholder: p, "aria-label": `${entry.kind} ${p}`, "data-param": p });
+      const input = el("input", { placeholder: p, title: p, "aria-label": `${entry.kind} ${p}`, "data-param": p });
       input.value = { seconds: "30", duration: "2h", offset: "-2d" }[p] || "";
       inputs[p] = input;
-      cell.appendChild(document.createTextNode(" "));
-      cell.appendChild(input);
+      row.appendChild(input);
     }
     button.addEventListener("click", () => {
       const body = { target: target.value, kind: entry.kind };
       for (const [p, input] of Object.entries(inputs)) body[p] = input.value;
       act("POST", "/sim/faults", body, (data) => say(`fault ${data.id}: ${entry.kind} on ${body.target}`, true));
     });
-    const first = el("td");
-    first.appendChild(button);
-    row.append(first, cell);
-    table.appendChild(row);
+    box.appendChild(row);
   }
 }
 
