@@ -69,6 +69,8 @@ def test_the_class_gets_a_switch_that_is_already_broken(tmp_path: Path) -> None:
     try:
         text = log.read_text()
         assert "staged comm-failure-missing-dns: played up to step 6 of 11" in text
+        # What the trainer does next, as the scenario does it: the seed's DNS configuration.
+        assert "  next in the scenario: configure: ip domain-lookup (+5 lines)" in text
         # The summary comes before the endpoint table: the lab is ready once it is broken.
         assert text.index("staged ") < text.index("control API")
         ping = post_nxapi(nxapi, "ping cisco.com vrf management").text

@@ -47,7 +47,14 @@ class Staged:
                 f"staged {scenario.name}: stopped at step {self.played} of "
                 f"{len(scenario.steps)}, where a check failed: {self.failure.message}"
             )
-        return f"staged {scenario.name}: played up to {self.stage.last_step}"
+        lines = [f"staged {scenario.name}: played up to {self.stage.last_step}"]
+        last = scenario.steps[self.stage.until - 1]
+        if last.note:
+            lines.append(f"  what the class sees: {' '.join(last.note.split())}")
+        if self.stage.until < len(scenario.steps):
+            following = scenario.steps[self.stage.until]
+            lines.append(f"  next in the scenario: {describe_step(following)}")
+        return "\n".join(lines)
 
 
 def load_stage(path: Path, until: str | None) -> Stage:
