@@ -147,6 +147,7 @@ def test_config_blocks_sub_modes_and_questions_replay_as_typed(tmp_path: Path) -
                 await leaf2.run(two, line)  # ... and goes on inside the same sub-mode
             await leaf1.run(one, "license smart factory reset")
             await leaf1.run(one, "y")
+            await leaf1.run(one, "terminal length 0")  # what netmiko sends first: not kept
             await leaf1.run(one, "show runnning-config")  # a typo NX-OS refuses
             await leaf1.run(one, "show clock | include ${HOME}")  # `${` cannot be written
         finally:
@@ -179,6 +180,7 @@ def test_config_blocks_sub_modes_and_questions_replay_as_typed(tmp_path: Path) -
     # The question and its answer are one command, run without asking on replay.
     assert {"exec": "license smart factory reset", "note": "typed over SSH"} in data
     assert "y" not in [s.get("exec") for s in data]
+    assert "terminal length 0" not in [s.get("exec") for s in data]
     # A line a scenario cannot hold is named in a note instead of making the file invalid.
     typo = next(s for s in data if s.get("exec") == "show runnning-config")
     assert "not replayed: 'show clock | include $ {HOME}'" in typo["note"]

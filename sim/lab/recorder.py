@@ -426,6 +426,9 @@ class _StepBuilder:
         self._exec(activity, line)
 
     def _exec(self, activity: Activity, line: str) -> None:
+        first = line.split()[0].lower()
+        if len(first) >= 3 and "terminal".startswith(first):
+            return  # `terminal length 0`, `terminal monitor`: that session's, not the switch's
         if _VARIABLE_MARK in line:
             self._unreplayable(line)
             return
