@@ -150,6 +150,7 @@ def test_config_blocks_sub_modes_and_questions_replay_as_typed(tmp_path: Path) -
             await leaf1.run(one, "terminal length 0")  # what netmiko sends first: not kept
             await leaf1.run(one, "show runnning-config")  # a typo NX-OS refuses
             await leaf1.run(one, "show clock | include ${HOME}")  # `${` cannot be written
+            await leaf1.run(one, "exit")  # the session ends; the switch is unchanged
         finally:
             await lab.stop()
         recorder.write(lab.now())
@@ -181,6 +182,7 @@ def test_config_blocks_sub_modes_and_questions_replay_as_typed(tmp_path: Path) -
     assert {"exec": "license smart factory reset", "note": "typed over SSH"} in data
     assert "y" not in [s.get("exec") for s in data]
     assert "terminal length 0" not in [s.get("exec") for s in data]
+    assert "exit" not in [s.get("exec") for s in data]
     # A line a scenario cannot hold is named in a note instead of making the file invalid.
     typo = next(s for s in data if s.get("exec") == "show runnning-config")
     assert "not replayed: 'show clock | include $ {HOME}'" in typo["note"]

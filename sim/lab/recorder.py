@@ -59,6 +59,7 @@ _CAUSES_LINES = frozenset({"cli", "fault", "clear", "clear_all", "action"})
 _MESSAGE_ID = re.compile(r"^(%[A-Za-z0-9_]+-[0-7]-[A-Za-z0-9_]+):")
 _GLOB_SPECIAL = re.compile(r"[*?]")
 _VARIABLE_MARK = "${"
+_SESSION_ONLY = ("terminal", "exit", "logout", "quit")
 _CONFIG_MODES_ROOT = ("exec", "config")
 _VIA = {"ssh": "SSH", "nxapi": "NX-API", "console": "the web console", "control": "the control API"}
 
@@ -426,9 +427,10 @@ class _StepBuilder:
         self._exec(activity, line)
 
     def _exec(self, activity: Activity, line: str) -> None:
-        first = line.split()[0].lower()
-        if len(first) >= 3 and "terminal".startswith(first):
-            return  # `terminal length 0`, `terminal monitor`: that session's, not the switch's
+        words = line.lower().split()
+        if len(words[0]) >= 3 and any(w.startswith(words[0]) for w in _SESSION_ONLY):
+            # `terminal length 0`, `exit`: they change that session, not the switch.
+            return
         if _VARIABLE_MARK in line:
             self._unreplayable(line)
             return
