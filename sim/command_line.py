@@ -742,6 +742,11 @@ def clock(ctx: typer.Context, control: ControlUrl = None) -> None:
     if ctx.invoked_subcommand is None:
         view = _control(control, lambda c: c.clock())
         assert isinstance(view, dict)
+        jump = view.get("jump")
+        if jump:
+            shown = f"jumping to {jump['to']}: {jump['fraction']:.0%}, {jump['events']} events"
+            _console().print(f"{view['now']}  ({shown})", markup=False)
+            return
         _console().print(f"{view['now']}  (rate {view['rate']:g}x)", markup=False)
 
 

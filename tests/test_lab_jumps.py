@@ -19,9 +19,11 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 from wire_lab import lab_options, nxapi_output
 
 from sim.clock import VirtualClock
+from sim.command_line import app
 from sim.lab.background import BackgroundLab
 from sim.lab.jump import UNSLICED, SliceBudget
 from sim.scheduler import Scheduler
@@ -297,3 +299,11 @@ def test_a_cancelled_jump_resumes_where_it_stopped_after_a_restart(tmp_path: Pat
             moved = control.post("/sim/clock/advance", json={"seconds": 3600}).json()
     reached = datetime.fromisoformat(stopped["now"]) + timedelta(hours=1)
     assert datetime.fromisoformat(moved["now"]) == reached
+
+
+def test_clock_shows_a_running_jump(control: httpx.Client) -> None:
+    jump = start_jump(control)
+    wait_until(lambda: (running_jump(control) or {}).get("events"), "the jump to run events")
+    said = CliRunner().invoke(app, ["clock", "--control", str(control.base_url)])
+    assert said.exit_code == 0, said.output
+    assert f"jumping to {jump['to']}: " in said.output and " events)" in said.output
