@@ -160,3 +160,18 @@ def test_every_shipped_scenario_tells_a_class_what_it_is_seeing() -> None:
         if not (scenario.narrative or "").strip() or not any(s.note for s in scenario.steps):
             silent.append(scenario.name)
     assert silent == []
+
+
+def test_a_file_that_does_not_load_is_a_failed_section_with_the_loader_s_message(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "broken.yaml").write_text(FAILING.replace("name: expects-too-much", "name: x"))
+    page = tmp_path / "run.html"
+    result = CliRunner().invoke(app, ["run", str(tmp_path), "--html", str(page)])
+    assert result.exit_code == 1
+    parsed = _Page()
+    parsed.feed(page.read_text(encoding="utf-8"))
+    assert parsed.sections == {"scenario-broken": "failed"}
+    shown = parsed.joined("scenario-broken")
+    assert "expected the file's stem 'broken', got 'x'" in shown
+    assert "invalid scenario file" in shown
