@@ -420,3 +420,28 @@ def test_show_interface_switchport_follows_access_vlan_and_routing(sim: Simulati
         "20",
     )
     assert parsed["access_vlan_name"] == "users"
+
+
+def test_both_ends_of_a_cable_agree_and_a_shut_far_end_sends_nothing() -> None:
+    sim = Simulation.build(
+        "direct", switches=[SwitchSpec("leaf1"), SwitchSpec("leaf2", serial="FDO2434107P")]
+    )
+    asyncio.run(sim.boot())
+    _advance(sim, timedelta(minutes=20))
+
+    def port(switch: str) -> dict[str, Any]:
+        data = json.loads(sim.switch(switch).exec("show interface e1/49 | json"))
+        row: dict[str, Any] = data["TABLE_interface"]["ROW_interface"][0]
+        return row
+
+    one, two = port("leaf1"), port("leaf2")
+    assert one["state"] == two["state"] == "up"
+    assert one["eth_outrate1_bits"] == two["eth_inrate1_bits"] != "0"
+    assert (one["eth_outbytes"], one["eth_inpkts"]) == (two["eth_inbytes"], two["eth_outpkts"])
+    sim.switch("leaf2").apply_config(["interface e1/49", "shutdown"])
+    after = port("leaf1")
+    assert (after["eth_inrate1_bits"], after["eth_outrate1_bits"]) == (
+        "0",
+        one["eth_outrate1_bits"],
+    )
+    asyncio.run(sim.close())

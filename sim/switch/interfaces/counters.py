@@ -1,8 +1,9 @@
 """Interface traffic counters that move with virtual time.
 
-An interface that is up carries a steady load of its own: a share of its line rate and an
-average packet size, each direction derived from the interface's name and speed, so the same
-port of the same PID always shows the same rates. Counters are that load times the virtual
+An interface that is up sends a steady load of its own: a share of its line rate and an
+average packet size, derived from the interface's name and speed, so the same port of the
+same PID always shows the same rates. It receives what the far end of its cable sends, or,
+uncabled (mgmt0), a load of its own too. Counters are that load times the virtual
 seconds since they were last cleared (`clear counters`) or the switch booted; a port that is
 down shows zero. Nothing is scheduled: every `show` computes them from the clock.
 """
@@ -74,20 +75,28 @@ def _direction(interface: Interface, direction: str, seconds: float) -> Directio
     return Direction(bits, max(1, round(bits / 8 / size)), octets, octets // size)
 
 
-def traffic(interface: Interface, *, now: datetime, booted_at: datetime | None) -> Traffic:
-    """The interface's counters at `now`, counted from its last clear or the boot."""
+def traffic(
+    interface: Interface,
+    *,
+    now: datetime,
+    booted_at: datetime | None,
+    far_end: Interface | None = None,
+) -> Traffic:
+    """The interface's counters at `now`, counted from its last clear or the boot.
+
+    `far_end` is the port at the other end of its cable: what it sends is what this one
+    receives, so both ends of a cable agree (and a far end that is down sends nothing)."""
     cleared_at = interface.counters_cleared_at
     start = cleared_at if cleared_at is not None else (booted_at or now)
     elapsed = max(timedelta(0), now - start)
     if not interface.oper_up:
         return Traffic(_IDLE, _IDLE, cleared_at, elapsed)
     seconds = elapsed.total_seconds()
-    return Traffic(
-        _direction(interface, "rx", seconds),
-        _direction(interface, "tx", seconds),
-        cleared_at,
-        elapsed,
-    )
+    if far_end is None:
+        received = _direction(interface, "rx", seconds)
+    else:
+        received = _direction(far_end, "tx", seconds) if far_end.oper_up else _IDLE
+    return Traffic(received, _direction(interface, "tx", seconds), cleared_at, elapsed)
 
 
 def rate_text(bits_per_second: int) -> str:
