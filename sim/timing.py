@@ -126,9 +126,10 @@ class TimingProfile(BaseModel):
     # dropped, they are still owed to CSSM.
     rum_reports_kept: int = Field(default=24, ge=1, le=100_000)
     # (assumption) a back end's memory of one device: its newest RUM reports (twice what a
-    # switch keeps, so a `save usage all` file is still recognised as duplicates) and ACKs.
+    # switch keeps, so a `save usage all` file is still recognised as duplicates) and ACKs
+    # (a switch polls for its latest only, again if a reply was lost).
     backend_reports_kept: int = Field(default=48, ge=1, le=100_000)
-    backend_acks_kept: int = Field(default=12, ge=1, le=100_000)
+    backend_acks_kept: int = Field(default=4, ge=1, le=100_000)
     # (assumption) CSSM's Usage Data Files list and the CSLU / On-Prem logs, in entries.
     backend_uploads_kept: int = Field(default=100, ge=1, le=100_000)
     backend_log_lines_kept: int = Field(default=10000, ge=1, le=1_000_000)

@@ -106,7 +106,7 @@ def sign_report(sudi: Sudi, measurement: RumMeasurement, secret: bytes | None) -
     )
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)
 def _document(payload: str) -> Any:
     """A payload parsed once, however many of its fields are read (read only: it is shared)."""
     return json.loads(payload)
