@@ -394,8 +394,9 @@ class Lab:
             self.persistence.save_all()
 
     def save_switches(self) -> None:
+        """Save every switch whose state differs from its last commit (each is encoded)."""
         if self.persistence is not None:
-            self.persistence.save_switches()
+            self.persistence.save_switches(everything=True)
 
     def save_changes(self) -> None:
         """Save what changed since the last commit; nothing at all when nothing did."""
@@ -417,7 +418,7 @@ class Lab:
         async with self.lock:
             self.simulation.operator.files[name] = data
             self.activity.add(self.now(), "file", via="control", name=name, size=len(data))
-            self.save_switches()
+            self.save_changes()
 
     async def _save_every_second(self) -> None:
         while self.failure is None:

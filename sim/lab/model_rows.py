@@ -27,7 +27,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from sim.lab.state_store import StateError, Stored, dumps, loads
+from sim.lab.state_store import MovedRow, StateError, Stored, dumps, loads
 from sim.lab.tracked_dict import TrackedDict
 
 MODEL_ROW = "model"
@@ -61,12 +61,12 @@ class ModelRows:
 
     def changes(
         self, live: Mapping[str, object], *, everything: bool = False
-    ) -> tuple[dict[str, bytes], list[str]]:
-        """(rows to write, rows to delete first) to bring the store up to the model.
+    ) -> dict[str, bytes | None]:
+        """The rows to give `StateStore.save` to bring the store up to the model: the text
+        to write, None to delete, a MovedRow for an entry removed and added back.
 
         `committed()` must follow once they are in the store: until then the store is
-        assumed to hold what it held before. A row both deleted and written moves to the
-        end of the order (its entry was removed and added again).
+        assumed to hold what it held before.
         """
         self._written, self._deleted, self.encoded = {}, [], 0
         self._next_order, self._next_lists = {}, {}
@@ -90,7 +90,11 @@ class ModelRows:
         for row in self._held:
             if row not in (MODEL_ROW, TABLES_ROW) and _table_of(row) not in tables:
                 self._deleted.append(row)  # a table the model no longer has
-        return write, list(self._deleted)
+        deleted = set(self._deleted)
+        items: dict[str, bytes | None] = {row: None for row in deleted if row not in write}
+        for row, data in write.items():
+            items[row] = MovedRow(data) if row in deleted else data
+        return items
 
     def committed(self) -> None:
         for row in self._deleted:
@@ -131,8 +135,20 @@ class ModelRows:
             setattr(self.model, attr, table)
         every, touched = table.take_touched()
         names = self._names.setdefault(attr, {})
+        before = self._order.get(attr)
+        if (
+            before is not None
+            and not (every or everything)
+            and len(table) == len(before)
+            and all(key in names and dict.__contains__(table, key) for key in touched)
+        ):
+            # Nothing added or removed (either would have touched a key the store lacks or
+            # the dict lacks): the order stands, only the entries reached may have changed.
+            for key in touched:
+                self._entry(attr, table, key, names, live, write, moved=False)
+            return
+        before = before or []
         current = list(dict.keys(table))
-        before = self._order.get(attr, [])
         survivors = [key for key in before if dict.__contains__(table, key)]
         for key in before:
             if not dict.__contains__(table, key):

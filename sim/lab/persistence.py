@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from sim.lab.model_rows import ModelRows
-from sim.lab.state_store import MovedRow, StateError, StateStore, dumps, loads
+from sim.lab.state_store import StateError, StateStore, dumps, loads
 from sim.scheduler import Halt
 from sim.simulation import Simulation
 from sim.switch.switch import Switch
@@ -82,7 +82,7 @@ class CommitFailed(Halt):
 
 FAULTS_ROW = "__faults__"
 WORKSPACE_ROW = "__workspace__"
-Rows = tuple[dict[str, bytes], list[str]]
+Rows = dict[str, bytes | None]  # what StateStore.save takes
 
 
 class Persistence:
@@ -115,14 +115,9 @@ class Persistence:
             raise CommitFailed(str(self.failure))
         now = self._now()
         try:
-            write, delete = make_rows()
-            if not write and not delete and not always:
+            items = make_rows()
+            if not items and not always:
                 return False
-            deleted = set(delete)
-            items: dict[str, bytes | None] = {row: None for row in delete if row not in write}
-            for row, data in write.items():
-                # Deleted and written again: the entry was removed and added back.
-                items[row] = MovedRow(data) if row in deleted else data
             self.store.save(db_name, items, now)
         # Whatever stops a commit (the disk, the database, state that will not serialise)
         # breaks the same promise, so it ends the lab the same way.
@@ -195,13 +190,13 @@ class Persistence:
             items[FAULTS_ROW] = dumps((sim.network.faults, sim.fault_previous), live)
             if everything or not _same_files(self._workspace, workspace):
                 items[WORKSPACE_ROW] = dumps(workspace, live)
-            write = {}
+            write: Rows = {}
             for row, data in items.items():
                 digest = _digest(data)
                 if self._switch_rows.get(row) != digest:
                     write[row] = data
                     pending[row] = digest
-            return write, []
+            return write
 
         self._commit("switches", rows)
         self._switch_rows.update(pending)
@@ -229,9 +224,9 @@ class Persistence:
             data = _switch_state(switch, self._live())
             digest = _digest(data)
             if self._switch_rows.get(switch.name) == digest:
-                return {}, []
+                return {}
             pending[switch.name] = digest
-            return {switch.name: data}, []
+            return {switch.name: data}
 
         self._commit("switches", rows)
         self._switch_rows.update(pending)
@@ -317,7 +312,7 @@ class Persistence:
 
 
 def _nothing() -> Rows:
-    return {}, []
+    return {}
 
 
 def _digest(data: bytes) -> bytes:
