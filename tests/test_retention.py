@@ -9,7 +9,9 @@ showing its state after ten years.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -33,8 +35,8 @@ SMALL = DEFAULT_TIMING.with_overrides(
 )
 
 
-def run(coro: object) -> None:
-    asyncio.run(coro)  # type: ignore[arg-type]
+def run(coro: Coroutine[Any, Any, None]) -> None:
+    asyncio.run(coro)
 
 
 async def ten_years(topology: str, timing: TimingProfile) -> Simulation:
@@ -172,3 +174,24 @@ def test_retention_settings_are_checked() -> None:
     with pytest.raises(ValueError, match="greater than or equal to 1"):
         DEFAULT_TIMING.with_overrides({"rum_reports_kept": 0})
     assert DEFAULT_TIMING.with_overrides({"history_kept": 5}).history_kept == 5
+
+
+def test_the_default_profile_holds_a_decade_flat() -> None:
+    async def scenario() -> None:
+        sim = Simulation.build("direct", switches=[SwitchSpec("leaf1")])
+        await sim.boot()
+        await sim.exec("leaf1", f"license smart trust idtoken {sim.issue_token()} all")
+        sizes = []
+        for _ in range(10):
+            await sim.advance(YEAR)
+            agent = sim.switch("leaf1").agent
+            pi = next(iter(sim.cssm.inventory.values()))
+            sizes.append((len(agent.reports), len(pi.reports), len(pi.ack_poll_ids)))
+        assert_held_to(sim, DEFAULT_TIMING)
+        # Monthly reports fill every per-device record within five years; then they stay put.
+        assert sizes[5] == sizes[9]
+        assert sizes[9][1] == DEFAULT_TIMING.backend_reports_kept
+        assert sizes[9][2] == DEFAULT_TIMING.backend_acks_kept
+        await sim.close()
+
+    run(scenario())
