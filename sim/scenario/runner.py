@@ -533,16 +533,16 @@ class _Run:
                     problem = f"the output to match /{pattern}/"
             except ValueError as exc:  # a variable's value made the pattern invalid
                 problem = f"the output to match /{pattern}/, but {exc}"
-        wanted = [*(f"contains {self._sub(t)!r}" for t in expect.contains)]
-        wanted += [f"does not contain {self._sub(t)!r}" for t in expect.not_contains]
+        checked = [f"contains {self._sub(t)!r}" for t in expect.contains]
+        checked += [f"does not contain {self._sub(t)!r}" for t in expect.not_contains]
         if expect.matches is not None:
-            wanted.append(f"matches /{self._sub(expect.matches)}/")
+            checked.append(f"matches /{self._sub(expect.matches)}/")
         self.checks.append(
             CheckEntry(
                 index,
                 self.sim.clock.now(),
                 step.kind,
-                f"the output of {source} " + ", ".join(wanted),
+                f"the output of {source} " + ", ".join(checked),
                 problem is None,
                 "" if problem is None else f"expected {problem}",
             )
