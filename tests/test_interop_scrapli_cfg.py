@@ -25,8 +25,18 @@ pytestmark = pytest.mark.slpsim(switches=1)
 TIMEOUT = 30
 
 
-@pytest.fixture
-def conn(slpsim_lab: BackgroundLab) -> Iterator[NXOSDriver]:
+@pytest.fixture(
+    params=[
+        pytest.param("paramiko", id="paramiko"),
+        # scrapli's system transport leaves its pty file to the garbage collector.
+        pytest.param(
+            "system",
+            id="system-ssh",
+            marks=pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+        ),
+    ]
+)
+def conn(slpsim_lab: BackgroundLab, request: pytest.FixtureRequest) -> Iterator[NXOSDriver]:
     switch = slpsim_lab.endpoints.switches[0]
     driver = NXOSDriver(
         "127.0.0.1",
@@ -34,7 +44,7 @@ def conn(slpsim_lab: BackgroundLab) -> Iterator[NXOSDriver]:
         auth_username="admin",
         auth_password="admin",
         auth_strict_key=False,
-        transport="paramiko",
+        transport=request.param,
         timeout_ops=TIMEOUT,
     )
     with driver:
@@ -52,7 +62,12 @@ def test_prepare_reads_the_version(conn: NXOSDriver) -> None:
 
 
 def test_merge_loads_through_tclsh_diffs_and_commits(conn: NXOSDriver) -> None:
-    merge = "hostname spine9\ninterface Ethernet1/5\n  description from scrapli-cfg\n"
+    # One lab serves every transport's run: each run sets values of its own.
+    hostname, description = (
+        f"spine-{conn.transport_name}",
+        f"from scrapli-cfg {conn.transport_name}",
+    )
+    merge = f"hostname {hostname}\ninterface Ethernet1/5\n  description {description}\n"
     with ScrapliCfgNXOS(conn=conn) as cfg:
         loaded = cfg.load_config(merge)
         assert not loaded.failed
@@ -60,48 +75,50 @@ def test_merge_loads_through_tclsh_diffs_and_commits(conn: NXOSDriver) -> None:
         [listed] = _candidate_files(conn)
         name = listed.split()[-1]
         assert conn.send_command(f"show file bootflash:{name}").result == merge.rstrip("\n")
-        assert "hostname spine9" not in conn.send_command("show running-config").result
+        assert f"hostname {hostname}" not in conn.send_command("show running-config").result
 
         diff = cfg.diff_config()
         assert not diff.failed
-        assert "hostname spine9" in diff.unified_diff
+        assert f"hostname {hostname}" in diff.unified_diff
 
         committed = cfg.commit_config()
         assert not committed.failed
     running = conn.send_command("show running-config").result
-    assert "hostname spine9" in running
-    assert "interface Ethernet1/5\n  description from scrapli-cfg" in running
-    assert "description from scrapli-cfg" in conn.send_command("show startup-config").result
+    assert f"hostname {hostname}" in running
+    assert f"interface Ethernet1/5\n  description {description}" in running
+    assert f"description {description}" in conn.send_command("show startup-config").result
     assert _candidate_files(conn) == []
 
 
 def test_replace_diffs_on_the_device_commits_by_rollback_and_aborts(conn: NXOSDriver) -> None:
     with ScrapliCfgNXOS(conn=conn) as cfg:
         running = cfg.get_config().result
-        assert "ntp server 10.9.9.9" not in running
-        conn.send_configs(["ntp server 10.9.9.9 use-vrf management"])
-        # The lab is shared with the other tests here: whatever hostname it has now goes.
-        target = re.sub(r"(?m)^hostname \S+$", "hostname border1", cfg.clean_config(running))
+        server = "10.9.9.9" if conn.transport_name == "paramiko" else "10.9.9.10"
+        assert f"ntp server {server}" not in running
+        conn.send_configs([f"ntp server {server} use-vrf management"])
+        # One lab serves every test here: whatever hostname it has now goes.
+        hostname = f"border-{conn.transport_name}"
+        target = re.sub(r"(?m)^hostname \S+$", f"hostname {hostname}", cfg.clean_config(running))
 
         cfg.load_config(target, replace=True)
         diff = cfg.diff_config()
         assert not diff.failed
         # `show diff rollback-patch running-config file ...`: what the rollback will type.
-        assert "no ntp server 10.9.9.9 use-vrf management" in diff.device_diff
-        assert "hostname border1" in diff.device_diff
+        assert f"no ntp server {server} use-vrf management" in diff.device_diff
+        assert f"hostname {hostname}" in diff.device_diff
 
         aborted = cfg.abort_config()
         assert not aborted.failed
         assert _candidate_files(conn) == []
-        assert "hostname border1" not in conn.send_command("show running-config").result
+        assert f"hostname {hostname}" not in conn.send_command("show running-config").result
 
         cfg.load_config(target, replace=True)
         committed = cfg.commit_config()
         assert not committed.failed
         assert "Rollback completed successfully." in committed.scrapli_responses[0].result
     after = conn.send_command("show running-config").result
-    assert "hostname border1" in after
-    assert "ntp server 10.9.9.9" not in after
+    assert f"hostname {hostname}" in after
+    assert f"ntp server {server}" not in after
     assert cfg.clean_config(after) == target
 
 
