@@ -50,7 +50,7 @@ SHOW_COMMANDS = (
 # ECDSA signatures and the simulation's fresh signing keys differ on every run, whatever the
 # exchange: they are blanked before comparing.
 _SIGNATURE = re.compile(
-    r"""((?:signature|key_id|server_key_id|value|key)\\*["']?\s*[:=]\s*\\*["'])[^"'\\]+"""
+    r"""((?:signature|key_id|server_key_id)\\*["']?\s*[:=]\s*\\*["'])[^"'\\]+"""
 )
 # Agent fields that are wiring, not state.
 _AGENT_WIRING = {"rng", "trust_store", "timing", "_effects"}
