@@ -258,7 +258,7 @@ class SimNetwork:
         return gone
 
     def fault(self, target: str | None, kind: str) -> Fault | None:
-        if target is None:
+        if target is None or not self.faults:
             return None
         for fault in self.faults.values():
             if fault.target == target and fault.kind == kind:
