@@ -100,7 +100,7 @@ def _switchport(ctx: Ctx) -> str:
     interface.routed = ctx.negated
     if not interface.routed:
         interface.ipv4 = None  # an L2 port keeps no address
-        interface.ipv6 = []
+        interface.ipv6 = ()
     changed(ctx)
     return ""
 
@@ -134,15 +134,15 @@ def _ipv6_address(ctx: Ctx) -> str:
     prefix = ctx.args.get("prefix6")
     if ctx.negated:
         if prefix is None:
-            interface.ipv6 = []
+            interface.ipv6 = ()
         elif prefix in interface.ipv6:
-            interface.ipv6.remove(prefix)
+            interface.ipv6 = tuple(p for p in interface.ipv6 if p != prefix)
         else:
             raise CommandError(f"ERROR: Address {prefix} not configured on {interface.name}")
     elif not interface.routed:
         raise CommandError(f"ERROR: {interface.name}: IPv6 address not allowed on a switchport")
     elif prefix not in interface.ipv6:
-        interface.ipv6.append(str(prefix))
+        interface.ipv6 = (*interface.ipv6, str(prefix))
     changed(ctx)
     return ""
 

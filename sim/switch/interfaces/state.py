@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 _DEFAULT_PID = "N9K-C93180YC-FX"
@@ -49,8 +49,9 @@ class Interface:
     routed: bool = False
     ipv4: str | None = None
     """The primary address and prefix length, `10.1.1.1/24`, of a routed port."""
-    ipv6: list[str] = field(default_factory=list)
-    """Configured IPv6 addresses with their prefix length, `2001:db8::1/64`, in order."""
+    ipv6: tuple[str, ...] = ()
+    """Configured IPv6 addresses with their prefix length, `2001:db8::1/64`, in order (a tuple:
+    most ports have none, and the empty one is shared)."""
     counters_cleared_at: datetime | None = None
     """When `clear counters` last ran for it (state, not configuration)."""
 
