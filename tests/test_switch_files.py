@@ -234,3 +234,22 @@ def test_tclsh_bounds_nesting_and_keeps_the_session(sim: Simulation) -> None:
     assert seen[1][1] == "too many nested evaluations (infinite loop?)\n"
     assert seen[2] == ("leaf1-tcl#", "still here\n")
     assert len(sim.incidents) == 0  # a Tcl error, not a crash of the command
+
+
+def test_tclsh_refuses_to_write_past_a_full_bootflash(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sim.switch.files.tcl.MAX_FILE_CHARS", 10)
+    switch = sim.switch("leaf1")
+    seen = _typed(
+        switch,
+        [
+            "tclsh",
+            'set fl [open "bootflash:big.cfg" w]',
+            "puts $fl {123456789}",
+            "puts $fl {overflow}",
+            "close $fl",
+        ],
+    )
+    assert seen[3][1] == 'error writing "file1": no space left on device\n'
+    assert switch.read_bootflash("big.cfg") == "123456789\n"

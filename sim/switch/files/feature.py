@@ -98,7 +98,7 @@ def _run_tcl(ctx: Ctx, script: str) -> str:
         ctx.session.enter(TCL_MORE)
         return ""
     interpreter = _interpreters.get(ctx.session)
-    if interpreter is None:  # a session that entered tclsh before a restart of the switch
+    if interpreter is None:  # put in the mode some other way than `tclsh`: start afresh
         _tclsh(ctx)
         interpreter = _interpreters[ctx.session]
     try:

@@ -25,6 +25,8 @@ MAX_NESTING = 100
 """Command substitutions inside one another before Tcl's own `too many nested evaluations`."""
 MAX_SCRIPT_CHARS = 1_000_000
 """The longest command kept while it goes on over several lines."""
+MAX_FILE_CHARS = 16 * 1024 * 1024
+"""The most one open file takes before writes to it fail, as on a full bootflash."""
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "$": "$", "[": "[", "]": "]"}
 _WRITE_ACCESS = {"w", "w+", "wb", "wb+", "a", "a+", "ab", "ab+"}
 
@@ -62,6 +64,7 @@ def is_complete(script: str) -> bool:
 class _Channel:
     path: str
     text: list[str] = field(default_factory=list)
+    size: int = 0
 
 
 @dataclass
@@ -138,7 +141,11 @@ class TclInterpreter:
             raise TclError('wrong # args: should be "puts ?-nonewline? ?channelId? string"')
         if args[0] in ("stdout", "stderr"):
             return args[1] + newline
-        self._channel(args[0]).text.append(args[1] + newline)
+        channel = self._channel(args[0])
+        if channel.size + len(args[1]) > MAX_FILE_CHARS:
+            raise TclError(f'error writing "{args[0]}": no space left on device')
+        channel.text.append(args[1] + newline)
+        channel.size += len(args[1]) + len(newline)
         return ""
 
     def _close(self, args: list[str]) -> str:
