@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import hmac
-import json
 import secrets
 import tarfile
 import zlib
@@ -56,6 +55,7 @@ from sim.protocol.rum import (
     conversion_of,
     feature_and_count_of,
     mac,
+    payload_document,
     report_id_of,
     standby_of,
 )
@@ -1237,7 +1237,7 @@ def _parse_report(wire: RumReportWire, now: datetime) -> ReceivedReport:
 
 def _end_time_of(payload: str) -> int:
     try:
-        end = json.loads(payload)["measurements"][-1]["end_time"]
+        end = payload_document(payload)["measurements"][-1]["end_time"]
     except (ValueError, KeyError, TypeError, IndexError, RecursionError):
         return 0
     return end if isinstance(end, int) else 0

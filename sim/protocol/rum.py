@@ -107,7 +107,7 @@ def sign_report(sudi: Sudi, measurement: RumMeasurement, secret: bytes | None) -
 
 
 @functools.lru_cache(maxsize=16)
-def _document(payload: str) -> Any:
+def payload_document(payload: str) -> Any:
     """A payload parsed once, however many of its fields are read (read only: it is shared)."""
     return json.loads(payload)
 
@@ -115,7 +115,7 @@ def _document(payload: str) -> Any:
 def report_id_of(report: RumReportWire) -> int:
     """The report id inside a payload; raises ValueError when the payload is not a RUM report."""
     try:
-        meta = _document(report.payload)["meta"]
+        meta = payload_document(report.payload)["meta"]
         report_id = meta["report_id"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError("payload is not a RUM report") from exc
@@ -126,7 +126,7 @@ def report_id_of(report: RumReportWire) -> int:
 
 def feature_and_count_of(report: RumReportWire) -> tuple[str, int]:
     try:
-        data = _document(report.payload)
+        data = payload_document(report.payload)
         feature = str(data["meta"]["feature_name"])
         count = int(data["measurements"][-1]["value"]["value"])
     except (ValueError, KeyError, TypeError, IndexError) as exc:
@@ -137,7 +137,7 @@ def feature_and_count_of(report: RumReportWire) -> tuple[str, int]:
 def standby_of(report: RumReportWire) -> Sudi | None:
     """The standby supervisor's UDI a report names, or None (one supervisor, or unreadable)."""
     try:
-        entries = _document(report.payload)["meta"]["ha_udi"]
+        entries = payload_document(report.payload)["meta"]["ha_udi"]
         for entry in entries:
             if entry["role"] == "Standby":
                 return Sudi.model_validate(entry["sudi"])
@@ -149,7 +149,7 @@ def standby_of(report: RumReportWire) -> Sudi | None:
 def conversion_of(report: RumReportWire) -> dict[str, int]:
     """The PAK licenses a report says were converted (empty when it carries none)."""
     try:
-        entries = _document(report.payload).get("conversion") or []
+        entries = payload_document(report.payload).get("conversion") or []
         return {str(e["license"]): int(e["count"]) for e in entries}
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return {}
