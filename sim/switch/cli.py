@@ -543,8 +543,22 @@ def _choose_keyword(threads: Sequence[_Thread], tok: _Tok) -> str | _Failure | N
     return prefixed[0] if prefixed else None
 
 
+# A mode's roots only grow (each command appends its own nodes), so their closure holds for
+# every line until another command is added: worked out once per list and length, not per line.
+_ROOT_CLOSURES: dict[int, tuple[Sequence[_Node], int, list[_Node]]] = {}
+
+
+def _root_threads(roots: Sequence[_Node]) -> list[_Thread]:
+    cached = _ROOT_CLOSURES.get(id(roots))
+    if cached is None or cached[0] is not roots or cached[1] != len(roots):
+        nodes = [node for node, _ in _closure((root, {}) for root in roots)]
+        cached = _ROOT_CLOSURES[id(roots)] = (roots, len(roots), nodes)
+    args: dict[str, Any] = {}  # written only through copies (_advance)
+    return [(node, args) for node in cached[2]]
+
+
 def _walk(roots: Sequence[_Node], tokens: Sequence[_Tok], line: str) -> _Walk | _Failure:
-    threads = _closure((root, {}) for root in roots)
+    threads = _root_threads(roots)
     for i, tok in enumerate(tokens):
         chosen = _choose_keyword(threads, tok)
         if isinstance(chosen, _Failure):
@@ -925,7 +939,7 @@ class CliSession(Generic[C]):
     def _search(self, tokens: list[_Tok]) -> tuple[list[Mode], list[_Tok], int | None]:
         """Modes to try, in order, and the tokens to match (after a leading ``do``)."""
         if self.mode != Mode.EXEC and tokens:
-            threads = _closure((root, {}) for root in self.commands.roots(self.mode))
+            threads = _root_threads(self.commands.roots(self.mode))
             if _choose_keyword(threads, tokens[0]) == "do":
                 return [Mode.EXEC], tokens[1:], tokens[0].end
         return self._stack[::-1], tokens, None
