@@ -265,7 +265,11 @@ class FleetSummary:
             f" {self.start:%Y-%m-%d %H:%M} UTC ({where})"
         ]
         if self.cancelled:
-            out.append(f"cancelled after {format_duration(self.reached)} of virtual time")
+            out.append(
+                f"cancelled at {self.start + self.reached:%Y-%m-%d %H:%M} UTC,"
+                f" {self.reached / timedelta(days=1):.1f} of {plan.period / timedelta(days=1):g}"
+                " days"
+            )
         out.append(f"{'per switch':<24}{'min':>8}{'median':>8}{'max':>8}")
         for label, spread in (
             ("usage reports accepted", self.usage_reports),
