@@ -728,7 +728,8 @@ def run_fleet(
         for name, totals in shard.backends.items():
             backends[name] = backends[name] + totals if name in backends else totals
     reached = min(shard.reached for shard in shards) - start
-    # ru_maxrss is in KiB on Linux; each shard measured its own peak.
+    # ru_maxrss is in KiB on Linux. Each shard reports its own peak: RUSAGE_CHILDREN would
+    # give only the largest child's, not their sum.
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if plan.sharded:
         peak_kib += sum(shard.peak_rss_kib for shard in shards)
