@@ -434,16 +434,15 @@ class _TallyingTransport:
         return getattr(self._inner, name)
 
     async def send(self, url: str, request: AgentRequest, vrf: str, dns: DnsConfig) -> Outcome:
-        from sim.protocol.messages import PollRequest, UsageReportRequest
-
         outcome = await self._inner.send(url, request, vrf, dns)
         reply = outcome.reply
         tally = self._tallies.get(request.hostname)
         if reply is None or tally is None:
             return outcome
-        if isinstance(request, UsageReportRequest) and reply.status == "OK_POLL":
+        kind = request.message_type
+        if kind == "usage_report" and reply.status == "OK_POLL":
             tally.usage_reports += 1
-        elif isinstance(request, PollRequest) and reply.status == "COMPLETE" and reply.ack:
+        elif kind == "poll" and reply.status == "COMPLETE" and reply.ack:
             tally.acks += 1
         return outcome
 
