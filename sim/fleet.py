@@ -59,7 +59,7 @@ AUTO_SHARD_SWITCHES = 250  # `auto` gives each shard at least this many switches
 FIRST_SERIAL = 2434107  # leaf1 is FDO2434107N, the seed's example serial
 # A shard reports progress, and can be stopped, between slices of the period.
 SLICES = 100
-# `show` the first switches that failed, not ten thousand of them.
+# The summary names the first switches that failed, not ten thousand of them.
 FAILED_SWITCHES_SHOWN = 20
 ERROR_SEVERITY = 3
 RUN_GC_THRESHOLDS = (10_000, 20, 100)  # gen0 allocations, gen1 and gen2 pass ratios
@@ -90,7 +90,8 @@ def plan_fleet(
     processes: int | None = None,
     start: datetime | None = None,
 ) -> FleetPlan:
-    """Check a fleet's size, period and topology; `processes=None` uses every core."""
+    """Check a fleet's size, period and topology; `processes=None` uses every core, with at
+    least AUTO_SHARD_SWITCHES switches per shard."""
     if topology not in TOPOLOGIES:
         raise FleetError(f"unknown topology {topology!r}; expected one of {', '.join(TOPOLOGIES)}")
     if not 1 <= switches <= MAX_SWITCHES:
