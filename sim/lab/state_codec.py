@@ -127,14 +127,20 @@ class _Encoder:
         container = _CONTAINERS.get(kind)
         if container is not None:
             return self._container(obj, container)
-        if isinstance(obj, enum.Enum):
+        kind_of = _KINDS.get(kind)
+        if kind_of is None:
+            kind_of = _KINDS[kind] = _kind_of(kind)
+        if kind_of is _PLAIN:
+            return self._project_object(obj)
+        if kind_of is _MODEL:
+            return self._model(obj)
+        if kind_of is _REFUSED:
+            return self._refuse(obj)
+        if kind_of is _ENUM:
             return {"$enum": [_class_name(kind), self.encode(obj.value)]}
-        if isinstance(obj, _PRIVATE_KEYS):
+        if kind_of is _KEY:
             return {"$private_key": _private_pem(obj)}
-        if isinstance(obj, x509.Certificate):
-            pem = obj.public_bytes(serialization.Encoding.PEM).decode()
-            return {"$certificate": pem}
-        return self._project_object(obj)
+        return {"$certificate": _certificate_pem(obj)}
 
     def _new_ref(self) -> int:
         self._next_ref += 1
@@ -211,25 +217,26 @@ class _Encoder:
         version, internal, gauss = obj.getstate()
         return {"$random": [version, list(internal), gauss]}
 
-    def _project_object(self, obj: object) -> dict[str, Any]:
-        kind = type(obj)
-        if isinstance(obj, (type, BaseException)) or not _is_data_type(kind):
-            raise CodecError(f"it is {_describe(obj)}, not data")
-        if isinstance(obj, _BUILTIN_DATA):
+    def _refuse(self, obj: object) -> dict[str, Any]:
+        if isinstance(obj, _BUILTIN_DATA) and _is_data_type(type(obj)):
             # Its value lives outside __dict__, where this format does not look.
             raise CodecError(f"it is {_describe(obj)}, a subclass of a built-in type")
-        if isinstance(obj, BaseModel):
-            # A message: written as a value wherever it appears (its dump holds no cycle),
-            # so a value does not depend on which other values share it. Equal state is
-            # then equal text, whether it is written in one piece or in rows.
-            body: dict[str, Any] = {"type": _class_name(kind)}
-            if obj.__pydantic_private__:
-                raise CodecError(f"{_describe(obj)} has private attributes (not saved)")
-            try:
-                body["data"] = obj.model_dump(mode="json", round_trip=True)
-            except ValueError as exc:  # a field pydantic cannot write as JSON
-                raise CodecError(f"{_describe(obj)} does not dump as JSON ({exc})") from None
-            return {"$model": body}
+        raise CodecError(f"it is {_describe(obj)}, not data")
+
+    def _model(self, obj: BaseModel) -> dict[str, Any]:
+        # A message: written as a value wherever it appears (its dump holds no cycle), so a
+        # value does not depend on which other values share it. Equal state is then equal
+        # text, whether it is written in one piece or in rows.
+        body: dict[str, Any] = {"type": _class_name(type(obj))}
+        if obj.__pydantic_private__:
+            raise CodecError(f"{_describe(obj)} has private attributes (not saved)")
+        try:
+            body["data"] = obj.model_dump(mode="json", round_trip=True)
+        except ValueError as exc:  # a field pydantic cannot write as JSON
+            raise CodecError(f"{_describe(obj)} does not dump as JSON ({exc})") from None
+        return {"$model": body}
+
+    def _project_object(self, obj: object) -> dict[str, Any]:
         written = self._objects.get(id(obj))
         if written is not None:
             # Written once already (shared, or a cycle): number that one, point to it.
@@ -238,7 +245,7 @@ class _Encoder:
             return {"$ref": written["id"]}
         self._visited.append(obj)
         fields: dict[str, Any] = {}
-        body = {"type": _class_name(kind), "fields": fields}
+        body = {"type": _class_name(type(obj)), "fields": fields}
         self._objects[id(obj)] = body
         for name, value in _attributes(obj):
             try:
@@ -292,7 +299,37 @@ def _attributes(obj: object) -> list[tuple[str, Any]]:
     return pairs
 
 
+# What a type is written as, found once per type (a dict lookup beats isinstance on ABCs).
+_PLAIN, _MODEL, _REFUSED = "object", "model", "refused"
+_ENUM, _KEY, _CERTIFICATE = "enum", "private key", "certificate"
+_KINDS: dict[type, str] = {}
+
+
+def _kind_of(kind: type) -> str:
+    if issubclass(kind, enum.Enum):
+        return _ENUM
+    if issubclass(kind, _PRIVATE_KEYS):
+        return _KEY
+    if issubclass(kind, x509.Certificate):
+        return _CERTIFICATE
+    if issubclass(kind, (type, BaseException, *_BUILTIN_DATA)) or not _is_data_type(kind):
+        return _REFUSED
+    if issubclass(kind, BaseModel):
+        return _MODEL
+    return _PLAIN
+
+
 def _slot_names(kind: type) -> tuple[str, ...]:
+    found = _SLOTS.get(kind)
+    if found is None:
+        found = _SLOTS[kind] = _find_slot_names(kind)
+    return found
+
+
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _find_slot_names(kind: type) -> tuple[str, ...]:
     names: list[str] = []
     for base in kind.__mro__:
         slots = base.__dict__.get("__slots__", ())
@@ -302,17 +339,45 @@ def _slot_names(kind: type) -> tuple[str, ...]:
     return tuple(names)
 
 
+# Keys and certificates never change; a lab has a few, written at every back-end commit.
+_PEMS: dict[int, tuple[object, str]] = {}
+_PEMS_KEPT = 64
+
+
+def _pem(obj: object, write: Callable[[], bytes]) -> str:
+    cached = _PEMS.get(id(obj))
+    if cached is not None and cached[0] is obj:
+        return cached[1]
+    if len(_PEMS) >= _PEMS_KEPT:
+        _PEMS.clear()
+    text = write().decode()
+    _PEMS[id(obj)] = (obj, text)  # the object is kept, so its id is not reused meanwhile
+    return text
+
+
 def _private_pem(key: Any) -> str:
-    pem: bytes = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+    return _pem(
+        key,
+        lambda: key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
     )
-    return pem.decode()
+
+
+def _certificate_pem(certificate: Any) -> str:
+    return _pem(certificate, lambda: certificate.public_bytes(serialization.Encoding.PEM))
 
 
 def _is_data_type(kind: type) -> bool:
-    return _is_data_module(kind.__module__)
+    found = _DATA_TYPES.get(kind)
+    if found is None:
+        found = _DATA_TYPES[kind] = _is_data_module(kind.__module__)
+    return found
+
+
+_DATA_TYPES: dict[type, bool] = {}
 
 
 def _is_data_module(name: str) -> bool:
@@ -320,9 +385,15 @@ def _is_data_module(name: str) -> bool:
 
 
 def _class_name(kind: type) -> str:
-    if not _is_data_type(kind) or "<locals>" in kind.__qualname__:
-        raise CodecError(f"it is of type {kind.__module__}.{kind.__qualname__}, not data")
-    return f"{kind.__module__}:{kind.__qualname__}"
+    name = _NAMES.get(kind)
+    if name is None:
+        if not _is_data_type(kind) or "<locals>" in kind.__qualname__:
+            raise CodecError(f"it is of type {kind.__module__}.{kind.__qualname__}, not data")
+        name = _NAMES[kind] = f"{kind.__module__}:{kind.__qualname__}"
+    return name
+
+
+_NAMES: dict[type, str] = {}
 
 
 def _describe(obj: object) -> str:

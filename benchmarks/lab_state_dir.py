@@ -1,0 +1,155 @@
+"""What a state dir costs a lab: NX-API requests per second, CPU while idle, and a one-year
+clock jump, each with `--state-dir` beside the same lab without one, in the same run. Each
+measurement runs in a fresh interpreter.
+
+Run: .venv/bin/python benchmarks/lab_state_dir.py [--quick] [--switches 100 1000]
+     [--requests 300] [--idle-seconds 5] [--jump-switches 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+JUMP_SECONDS = 365 * 86400
+
+
+def _lab(switches: int, state_dir: Path | None, topology: str = "direct") -> Any:
+    from sim.lab.background import BackgroundLab
+    from sim.lab.lab import LabOptions
+
+    options = LabOptions(
+        topology=topology,
+        switches=switches,
+        rate=0.0,
+        control_port=0,
+        ssh_port_base=0,
+        nxapi_port_base=0,
+        state_dir=state_dir,
+    )
+    return BackgroundLab(options)
+
+
+def _requests_per_second(lab: Any, requests: int) -> float:
+    import httpx
+
+    ports = [entry.nxapi_port for entry in lab.endpoints.switches][:50]
+    body = {
+        "ins_api": {
+            "version": "1.0",
+            "type": "cli_show_ascii",
+            "chunk": "0",
+            "sid": "1",
+            "input": "show clock",
+            "output_format": "json",
+        }
+    }
+    with httpx.Client(auth=("admin", "admin"), timeout=60) as client:
+        for port in ports:  # connections and logins made before the clock starts
+            client.post(f"http://127.0.0.1:{port}/ins", json=body).raise_for_status()
+        started = time.perf_counter()
+        for n in range(requests):
+            port = ports[n % len(ports)]
+            client.post(f"http://127.0.0.1:{port}/ins", json=body).raise_for_status()
+        return requests / (time.perf_counter() - started)
+
+
+def _idle_cpu(lab: Any, seconds: float) -> float:
+    import httpx
+
+    control = f"http://127.0.0.1:{lab.endpoints.control_port}"
+    httpx.post(f"{control}/sim/clock/rate", json={"rate": 1.0}).raise_for_status()
+    time.sleep(1.0)  # the first save after the change settles
+    cpu = time.process_time()
+    time.sleep(seconds)
+    return (time.process_time() - cpu) / seconds
+
+
+def measure_serving(switches: int, with_state: bool, requests: int, idle: float) -> None:
+    """One side, in this process: prints JSON with req/s and the idle CPU share."""
+    with tempfile.TemporaryDirectory() as tmp:
+        state_dir = Path(tmp) / "state" if with_state else None
+        with _lab(switches, state_dir) as lab:
+            rate = _requests_per_second(lab, requests)
+            cpu = _idle_cpu(lab, idle)
+    print(json.dumps({"rps": rate, "idle_cpu": cpu}))
+
+
+def measure_jump(switches: int, with_state: bool) -> None:
+    """One side: a lab of CSLU-reporting switches jumps a year; prints JSON with seconds."""
+    import httpx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        state_dir = Path(tmp) / "state" if with_state else None
+        with _lab(switches, state_dir, topology="cslu") as lab:
+            control = f"http://127.0.0.1:{lab.endpoints.control_port}"
+            store = lab.lab.store
+            commits = store.commits if store is not None else 0
+            started = time.perf_counter()
+            answer = httpx.post(
+                f"{control}/sim/clock/advance", json={"seconds": JUMP_SECONDS}, timeout=3600
+            )
+            answer.raise_for_status()
+            seconds = time.perf_counter() - started
+            commits = (store.commits - commits) if store is not None else 0
+            events = lab.lab.simulation.scheduler.events_run
+    print(json.dumps({"seconds": seconds, "commits": commits, "events": events}))
+
+
+def _side(*args: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--side", *args], check=True, capture_output=True, text=True
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="100 switches, a short run")
+    parser.add_argument("--switches", type=int, nargs="+", metavar="N")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--idle-seconds", type=float, default=5.0)
+    parser.add_argument("--jump-switches", type=int, default=100)
+    parser.add_argument("--side", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.side:
+        kind, switches, state = args.side[0], int(args.side[1]), args.side[2] == "state"
+        if kind == "serve":
+            measure_serving(switches, state, args.requests, args.idle_seconds)
+        else:
+            measure_jump(switches, state)
+        return
+    sizes = args.switches or ([100] if args.quick else [100, 1000])
+    requests = 100 if args.quick else args.requests
+    common = ["--requests", str(requests), "--idle-seconds", str(args.idle_seconds)]
+    print(f"{'':34}{'no state dir':>16}{'--state-dir':>16}{'ratio':>9}")
+    for switches in sizes:
+        without = _side("serve", str(switches), "none", *common)
+        with_state = _side("serve", str(switches), "state", *common)
+        print(
+            f"{f'NX-API req/s, {switches} switches':34}{without['rps']:>16.0f}"
+            f"{with_state['rps']:>16.0f}{with_state['rps'] / without['rps']:>8.2f}x"
+        )
+        print(
+            f"{f'idle CPU over {args.idle_seconds:g} s, {switches} switches':34}"
+            f"{without['idle_cpu']:>15.1%} {with_state['idle_cpu']:>15.1%}"
+        )
+    jump = args.jump_switches
+    without = _side("jump", str(jump), "none")
+    with_state = _side("jump", str(jump), "state")
+    print(
+        f"{f'one-year jump, {jump} switches (cslu)':34}{without['seconds']:>15.2f}s"
+        f"{with_state['seconds']:>15.2f}s{with_state['seconds'] / without['seconds']:>8.2f}x"
+    )
+    print(f"{'':34}{'':>16}{with_state['commits']:>10} commits, {with_state['events']} events")
+
+
+if __name__ == "__main__":
+    main()
