@@ -21,7 +21,7 @@ import sim.lab.lab as lab_module
 from sim.lab.background import BackgroundLab
 from sim.lab.lab import Lab, LabOptions
 from sim.lab.model_rows import MODEL_ROW, TABLES_ROW, ModelRows
-from sim.lab.persistence import SWITCH_STATE
+from sim.lab.persistence import SWITCH_STATE, _switch_state
 from sim.lab.state_codec import dump_text
 from sim.lab.state_store import StateStore
 from sim.lab.tracked_dict import TrackedDict
@@ -169,13 +169,18 @@ def full_state(lab: Lab) -> dict[str, Any]:
 
 
 def rows_as_written_now(lab: Lab) -> dict[str, dict[str, Any]]:
-    """What a first, complete save of each back end would write."""
+    """What a first, complete save of each back end and of every switch would write."""
     persistence = lab.persistence
     assert persistence is not None
     written = {}
     for name, model in lab.simulation.models.items():
         rows = ModelRows(model, name).changes(persistence._live(leaving_out=name))
         written[name] = {row: json.loads(data or b"null") for row, data in rows.items()}
+    live = persistence._live()
+    written["switches"] = {
+        name: json.loads(_switch_state(switch, live))
+        for name, switch in lab.simulation.switches.items()
+    }
     return written
 
 
@@ -196,16 +201,22 @@ def test_incremental_rows_hold_exactly_the_lab_and_restart_into_it(
         advance(running, 600)
         before = full_state(running.lab)
         # Row for row, the store holds what a complete save would write now: no change
-        # was missed by the incremental ones.
+        # was missed by the incremental ones (the lab's stop saves everything, and would
+        # hide one from the restart below).
         store = running.lab.store
         assert store is not None
 
         async def held() -> dict[str, dict[str, Any]]:
             assert store is not None
-            return {
+            held = {
                 name: {row: json.loads(data) for row, data in store.load(name).items()}
                 for name in running.lab.simulation.models
             }
+            switches = store.load("switches")
+            held["switches"] = {
+                name: json.loads(switches[name]) for name in running.lab.simulation.switches
+            }
+            return held
 
         assert running.call(held) == running.call(
             lambda: asyncio.sleep(0, rows_as_written_now(running.lab))

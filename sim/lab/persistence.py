@@ -169,7 +169,6 @@ class Persistence:
         self._save_model(name, everything=everything)
 
     def _save_model(self, name: str, *, everything: bool = False) -> None:
-        self.dirty_backends.discard(name)
         rows = self.models[name]
         live = self._live(leaving_out=name)
         if self._commit(name, lambda: rows.changes(live, everything=everything)):
@@ -205,7 +204,7 @@ class Persistence:
     def save_changes(self) -> None:
         """Commit whatever events, replies and commands changed since the last commit; with
         nothing changed, nothing is encoded, written or committed."""
-        dirty = self.dirty_backends
+        dirty, self.dirty_backends = self.dirty_backends, set()
         for name in COMMIT_ORDER:
             if name in dirty:
                 self.save_backend(name)
@@ -217,7 +216,7 @@ class Persistence:
         self._commit("switches", _nothing, always=True)
 
     def save_switch(self, switch: Switch) -> None:
-        self.dirty_switches.discard(switch.name)
+        # It stays marked: the event sending this message goes on (with the reply, say).
         pending: dict[str, bytes] = {}
 
         def rows() -> Rows:
