@@ -4,6 +4,8 @@ measurement runs in a fresh interpreter.
 
 Run: .venv/bin/python benchmarks/lab_state_dir.py [--quick] [--switches 100 1000]
      [--requests 300] [--idle-seconds 5] [--jump-switches 100]
+
+The jump runs in the CSLU topology, where switches report without trust codes.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ def main() -> None:
     parser.add_argument("--switches", type=int, nargs="+", metavar="N")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--idle-seconds", type=float, default=5.0)
-    parser.add_argument("--jump-switches", type=int, default=100)
+    parser.add_argument("--jump-switches", type=int, help="default 100, 20 with --quick")
     parser.add_argument("--side", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.side:
@@ -141,7 +143,7 @@ def main() -> None:
             f"{f'idle CPU over {args.idle_seconds:g} s, {switches} switches':34}"
             f"{without['idle_cpu']:>15.1%} {with_state['idle_cpu']:>15.1%}"
         )
-    jump = args.jump_switches
+    jump = args.jump_switches or (20 if args.quick else 100)
     without = _side("jump", str(jump), "none")
     with_state = _side("jump", str(jump), "state")
     print(

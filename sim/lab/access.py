@@ -31,12 +31,15 @@ class SwitchAccess:
         *,
         activity: ActivityLog | None = None,
         via: str = "ssh",
+        after_read: Callable[[], None] | None = None,
     ) -> None:
         self.simulation = simulation
         self.name = name
         self.lock = lock if lock is not None else asyncio.Lock()
         # The lab saves its state here: a command's effects survive a crash right after it.
         self.after_command = after_command
+        # ... or here, after a show: it changes nothing, so the save can wait for the saver.
+        self.after_read = after_read
         # Where the lab's activity log hears of each line (the console, `lab --record`).
         self.activity = activity
         self.via = via
@@ -82,9 +85,21 @@ class SwitchAccess:
                 )
             try:
                 await self.simulation.scheduler.settle()
-                if self.after_command is not None:
+                if self.after_read is not None and _reads_only(line, mode):
+                    self.after_read()
+                elif self.after_command is not None:
                     self.after_command()
             except CommitFailed as exc:
                 # The lab is stopping and keeps nothing of this command: say so, NX-OS style.
                 return CliResult(f"% {exc}; the lab is stopping\n", error=True)
         return result
+
+
+def _reads_only(line: str, mode: str) -> bool:
+    """One `show` command (NX-OS shows change nothing); `sh` alone only in EXEC, where it
+    cannot be `shutdown`."""
+    words = line.split(maxsplit=1)
+    if not words or ";" in line or ">" in line:
+        return False
+    first = words[0].lower()
+    return first in ("show", "sho") or (first == "sh" and mode == "exec")

@@ -208,7 +208,13 @@ class Lab:
         )
         for offset, (name, switch) in enumerate(sim.switches.items()):
             access = SwitchAccess(
-                sim, name, self.lock, self.after_command(name), activity=self.activity, via="nxapi"
+                sim,
+                name,
+                self.lock,
+                self.after_command(name),
+                activity=self.activity,
+                via="nxapi",
+                after_read=self.after_read(name),
             )
             nxapi = create_nxapi_app(
                 access,
@@ -258,6 +264,7 @@ class Lab:
                     self.after_command(entry.name),
                     activity=self.activity,
                     via="ssh",
+                    after_read=self.after_read(entry.name),
                 ),
                 host=opts.host,
                 port=_port(opts.ssh_port_base, offset),
@@ -299,7 +306,10 @@ class Lab:
             # Nor before the lab started: the state dir may not even be restored yet.
             if self.failure is None and self.started:
                 with contextlib.suppress(CommitFailed):  # recorded in self.failure
-                    self.persist()
+                    if self.persistence is not None:
+                        # Every row encoded again, not only those marked: a clean stop
+                        # leaves the state dir complete whatever a mark may have missed.
+                        self.persistence.save_all(everything=True)
         if self.store is not None:
             self.store.close()
         await self.simulation.close()
@@ -412,6 +422,15 @@ class Lab:
                 self.persistence.save_switches()
 
         return save
+
+    def after_read(self, name: str) -> Callable[[], None]:
+        """What runs after a show on switch `name`: the once-a-second save looks at it."""
+
+        def mark() -> None:
+            if self.persistence is not None:
+                self.persistence.touched_switch(name)
+
+        return mark
 
     async def put_file(self, name: str, data: bytes) -> None:
         """Store a file in the operator's workspace; committed before this returns."""
