@@ -361,7 +361,11 @@ def fleet(
         ),
     ] = "direct",
     processes: Annotated[
-        str, typer.Option(metavar="N|auto", help="Shards, one process each; auto: every core.")
+        str,
+        typer.Option(
+            metavar="N|auto",
+            help="Shards, one process each; auto: one per core, 250 switches or more each.",
+        ),
     ] = "auto",
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the summary as one JSON document.")
