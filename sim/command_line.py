@@ -348,7 +348,7 @@ def timing() -> None:
 
 @app.command()
 def fleet(
-    switches: Annotated[int, typer.Option(metavar="N", help="How many switches.")] = 1000,
+    switches: Annotated[str, typer.Option(metavar="N", help="How many switches.")] = "1000",
     period: Annotated[
         str, typer.Option(metavar="DURATION", help="Virtual time to run: 30d, 365d, 4w.")
     ] = "365d",
@@ -383,6 +383,10 @@ def fleet(
         span = parse_duration(period)
     except ValueError as exc:
         raise _fail(f"--period: {exc}") from None
+    try:
+        size = int(switches)
+    except ValueError:
+        raise _fail(f"--switches is a whole number, got {switches!r}") from None
     count: int | None = None
     if processes != "auto":
         try:
@@ -390,7 +394,7 @@ def fleet(
         except ValueError:
             raise _fail(f"--processes is auto or a number, got {processes!r}") from None
     try:
-        plan = plan_fleet(switches=switches, period=span, topology=topology, processes=count)
+        plan = plan_fleet(switches=size, period=span, topology=topology, processes=count)
     except FleetError as exc:
         raise _fail(str(exc)) from None
     err = _console(stderr=True)

@@ -82,6 +82,7 @@ def test_the_fleet_knows_every_topology_the_simulation_does() -> None:
     ("args", "message"),
     [
         (["--switches", "0"], "a fleet has 1 to 100,000 switches, got 0"),
+        (["--switches", "many"], "--switches is a whole number, got 'many'"),
         (["--period", "4000d"], "a fleet runs for more than 0 s and at most 3650 days, got 4000d"),
         (["--period", "0s"], "a fleet runs for more than 0 s and at most 3650 days, got 0s"),
         (["--period", "soon"], "--period: expected a duration such as 30s, 5m, 4h"),
