@@ -20,10 +20,11 @@ def one_year(switches: int, processes: int | None) -> FleetSummary:
     plan = plan_fleet(switches=switches, period=timedelta(days=365), processes=processes)
     summary = run_fleet(plan)
     acks = summary.acks
+    shards = f"{plan.processes} processes" if plan.processes > 1 else "1 process"
     print(
         f"slpsim fleet --switches {switches} --period 365d: {summary.real_seconds:.1f} s real"
         f" ({summary.setup_seconds:.1f} s setup),"
-        f" peak memory {summary.peak_rss_mib:.0f} MiB over {plan.processes} processes,"
+        f" peak memory {summary.peak_rss_mib:.0f} MiB over {shards},"
         f" {summary.exchanges:,} exchanges, {acks.min:g} to {acks.max:g} ACKs per switch"
     )
     return summary
