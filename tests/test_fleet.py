@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -166,6 +167,11 @@ def test_ctrl_c_stops_every_shard_and_prints_the_summary_so_far() -> None:
         env={**os.environ, "COLUMNS": "120"},
     )
     assert process.stderr is not None
+    # A fleet that hung before its first progress line fails the test instead of blocking it.
+    ready, _, _ = select.select([process.stderr], [], [], 120)
+    if not ready:
+        process.kill()
+    assert ready, "no progress line within 120 s"
     first = process.stderr.readline()
     assert first.startswith("fleet: 10% of 365d"), first
     process.send_signal(signal.SIGINT)
