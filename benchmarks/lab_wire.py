@@ -99,10 +99,10 @@ def requests(port: int, count: int, auth: tuple[str, str] | None) -> tuple[float
     return count / total, each
 
 
-def fakenos_start(hosts: int) -> float | None:
-    """Seconds FakeNOS takes to start `hosts` NX-OS hosts, or None when it is not installed."""
+def fakenos_start(hosts: int) -> float | str:
+    """Seconds FakeNOS takes to start `hosts` NX-OS hosts, or why it could not be measured."""
     if importlib.util.find_spec("fakenos") is None:
-        return None
+        return "FakeNOS not installed: `pip install fakenos` to compare"
     from fakenos import FakeNOS  # type: ignore[import-not-found]
 
     with socket.socket() as probe:
@@ -120,8 +120,11 @@ def fakenos_start(hosts: int) -> float | None:
         }
     }
     started = time.perf_counter()
-    network = FakeNOS(inventory=inventory)
-    network.start()
+    try:
+        network = FakeNOS(inventory=inventory)
+        network.start()
+    except Exception as exc:  # a FakeNOS release that reads this inventory otherwise
+        return f"FakeNOS did not start: {type(exc).__name__}: {exc}"
     elapsed = time.perf_counter() - started
     network.stop()
     return elapsed
@@ -148,11 +151,8 @@ def main() -> None:
     with serving(body) as bare_port:
         bare_rate, bare_each = requests(bare_port, count, None)
     reference = fakenos_start(switches)
-    if reference is None:
-        print(
-            f"lab start-up with {switches} switches: {startup:.2f} s"
-            " (FakeNOS not installed: `pip install fakenos` to compare)"
-        )
+    if isinstance(reference, str):
+        print(f"lab start-up with {switches} switches: {startup:.2f} s ({reference})")
     else:
         print(
             f"lab start-up with {switches} switches: {startup:.2f} s,"
