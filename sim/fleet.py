@@ -62,7 +62,7 @@ SLICES = 100
 # The summary names the first switches that failed, not ten thousand of them.
 FAILED_SWITCHES_SHOWN = 20
 ERROR_SEVERITY = 3
-RUN_GC_THRESHOLDS = (10_000, 20, 100)  # gen0 allocations, gen1 and gen2 pass ratios
+RUN_GC_THRESHOLDS = (100_000, 50, 100)  # gen0 allocations, gen1 and gen2 pass ratios
 
 
 class FleetError(ValueError):
