@@ -232,3 +232,15 @@ def test_error_syslog_lines_are_counted_per_switch(monkeypatch: pytest.MonkeyPat
     assert [s.failures for s in summary.switches] == [expected] * 3
     assert summary.failures == dict.fromkeys(expected, 3)
     assert summary.backends["cssm"].devices == 0
+
+
+def test_relay_topologies_shard_without_changing_any_switch() -> None:
+    # CSLU synchronises all its switches with CSSM at once; each shard's CSLU does so for
+    # its own, and every switch still ends where it would in one process.
+    one, two = (
+        run_fleet(plan_fleet(switches=10, period=timedelta(days=40), topology="cslu", processes=n))
+        for n in (1, 2)
+    )
+    assert two.switches == one.switches
+    assert two.backends == one.backends
+    assert {(s.usage_reports, s.acks) for s in two.switches} == {(2, 2)}
