@@ -38,26 +38,41 @@ def _lab(switches: int, state_dir: Path | None, topology: str = "direct") -> Any
     return BackgroundLab(options)
 
 
-def _requests_per_second(lab: Any, requests: int) -> float:
-    import httpx
+PORTS_USED = 50
 
-    ports = [entry.nxapi_port for entry in lab.endpoints.switches][:50]
-    body = {
+
+def _body(kind: str, command: str) -> dict[str, Any]:
+    return {
         "ins_api": {
             "version": "1.0",
-            "type": "cli_show_ascii",
+            "type": kind,
             "chunk": "0",
             "sid": "1",
-            "input": "show clock",
+            "input": command,
             "output_format": "json",
         }
     }
+
+
+def _requests_per_second(lab: Any, requests: int, *, configure: bool) -> float:
+    """Sequential NX-API requests over 50 switches: `show clock`, or (`configure`) a
+    hostname that changes at every request, so that every one has something to save."""
+    import httpx
+
+    ports = [entry.nxapi_port for entry in lab.endpoints.switches][:PORTS_USED]
     with httpx.Client(auth=("admin", "admin"), timeout=60) as client:
         for port in ports:  # connections and logins made before the clock starts
-            client.post(f"http://127.0.0.1:{port}/ins", json=body).raise_for_status()
+            answer = client.post(
+                f"http://127.0.0.1:{port}/ins", json=_body("cli_show", "show clock")
+            )
+            answer.raise_for_status()
         started = time.perf_counter()
         for n in range(requests):
             port = ports[n % len(ports)]
+            if configure:
+                body = _body("cli_conf", f"hostname edge-{n // len(ports) % 2}")
+            else:
+                body = _body("cli_show_ascii", "show clock")
             client.post(f"http://127.0.0.1:{port}/ins", json=body).raise_for_status()
         return requests / (time.perf_counter() - started)
 
@@ -78,9 +93,10 @@ def measure_serving(switches: int, with_state: bool, requests: int, idle: float)
     with tempfile.TemporaryDirectory() as tmp:
         state_dir = Path(tmp) / "state" if with_state else None
         with _lab(switches, state_dir) as lab:
-            rate = _requests_per_second(lab, requests)
+            rate = _requests_per_second(lab, requests, configure=False)
+            config_rate = _requests_per_second(lab, requests, configure=True)
             cpu = _idle_cpu(lab, idle)
-    print(json.dumps({"rps": rate, "idle_cpu": cpu}))
+    print(json.dumps({"rps": rate, "config_rps": config_rate, "idle_cpu": cpu}))
 
 
 def measure_jump(switches: int, with_state: bool) -> None:
@@ -131,26 +147,27 @@ def main() -> None:
     sizes = args.switches or ([100] if args.quick else [100, 1000])
     requests = 100 if args.quick else args.requests
     common = ["--requests", str(requests), "--idle-seconds", str(args.idle_seconds)]
-    print(f"{'':34}{'no state dir':>16}{'--state-dir':>16}{'ratio':>9}")
+    print(f"{'':40}{'no state dir':>16}{'--state-dir':>16}{'ratio':>9}")
     for switches in sizes:
         without = _side("serve", str(switches), "none", *common)
         with_state = _side("serve", str(switches), "state", *common)
+        for key, what in (("rps", "show clock"), ("config_rps", "hostname")):
+            print(
+                f"{f'NX-API {what} req/s, {switches} switches':40}{without[key]:>16.0f}"
+                f"{with_state[key]:>16.0f}{with_state[key] / without[key]:>8.2f}x"
+            )
         print(
-            f"{f'NX-API req/s, {switches} switches':34}{without['rps']:>16.0f}"
-            f"{with_state['rps']:>16.0f}{with_state['rps'] / without['rps']:>8.2f}x"
-        )
-        print(
-            f"{f'idle CPU over {args.idle_seconds:g} s, {switches} switches':34}"
+            f"{f'idle CPU over {args.idle_seconds:g} s, {switches} switches':40}"
             f"{without['idle_cpu']:>15.1%} {with_state['idle_cpu']:>15.1%}"
         )
     jump = args.jump_switches or (20 if args.quick else 100)
     without = _side("jump", str(jump), "none")
     with_state = _side("jump", str(jump), "state")
     print(
-        f"{f'one-year jump, {jump} switches (cslu)':34}{without['seconds']:>15.2f}s"
+        f"{f'one-year jump, {jump} switches (cslu)':40}{without['seconds']:>15.2f}s"
         f"{with_state['seconds']:>15.2f}s{with_state['seconds'] / without['seconds']:>8.2f}x"
     )
-    print(f"{'':34}{'':>16}{with_state['commits']:>10} commits, {with_state['events']} events")
+    print(f"{'':40}{'':>16}{with_state['commits']:>10} commits, {with_state['events']} events")
 
 
 if __name__ == "__main__":
