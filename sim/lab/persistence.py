@@ -25,13 +25,12 @@ of it, and nothing that leaves the lab depends on state that is not committed ye
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 
 from sim.lab.model_rows import ModelRows
-from sim.lab.state_store import StateError, StateStore, dumps, loads
+from sim.lab.state_store import StateError, StateStore, digest, dumps, loads
 from sim.scheduler import Halt
 from sim.simulation import Simulation
 from sim.switch.switch import Switch
@@ -191,10 +190,10 @@ class Persistence:
                 items[WORKSPACE_ROW] = dumps(workspace, live)
             write: Rows = {}
             for row, data in items.items():
-                digest = _digest(data)
-                if self._switch_rows.get(row) != digest:
+                fingerprint = digest(data)
+                if self._switch_rows.get(row) != fingerprint:
                     write[row] = data
-                    pending[row] = digest
+                    pending[row] = fingerprint
             return write
 
         self._commit("switches", rows)
@@ -221,10 +220,10 @@ class Persistence:
 
         def rows() -> Rows:
             data = _switch_state(switch, self._live())
-            digest = _digest(data)
-            if self._switch_rows.get(switch.name) == digest:
+            fingerprint = digest(data)
+            if self._switch_rows.get(switch.name) == fingerprint:
                 return {}
-            pending[switch.name] = digest
+            pending[switch.name] = fingerprint
             return {switch.name: data}
 
         self._commit("switches", rows)
@@ -295,7 +294,7 @@ class Persistence:
                 sim.trust_store.add_signer(signer)
         live = self._live()
         items = self.store.load("switches")
-        self._switch_rows = {row: _digest(bytes(data)) for row, data in items.items()}
+        self._switch_rows = {row: digest(bytes(data)) for row, data in items.items()}
         faults = items.pop(FAULTS_ROW, None)
         workspace = items.pop(WORKSPACE_ROW, None)
         if workspace is not None:
@@ -312,10 +311,6 @@ class Persistence:
 
 def _nothing() -> Rows:
     return {}
-
-
-def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _same_files(before: Mapping[str, object] | None, now: Mapping[str, object]) -> bool:

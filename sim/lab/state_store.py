@@ -26,6 +26,7 @@ every value readable) and refuses a damaged one with a message naming the file.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sqlite3
 import stat
@@ -69,6 +70,12 @@ class Stored(bytes):
         value = cls(data.encode() if isinstance(data, str) else data)
         value.origin = origin
         return value
+
+
+def digest(data: bytes) -> bytes:
+    """A short fingerprint of a saved value: equal text, equal digest (what is already stored
+    is not written again)."""
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def dumps(obj: object, live: Mapping[str, object], where: str = "saved state") -> bytes:
