@@ -143,9 +143,9 @@ def parse_device_message(body: bytes) -> DeviceRequest:
 class DirectExchange:
     """One back end reached without HTTP machinery; see the module's docstring."""
 
-    def __init__(self, routes: tuple[DeviceRoute, ...], app: FastAPI) -> None:
+    def __init__(self, routes: tuple[DeviceRoute, ...], app: Callable[[], FastAPI]) -> None:
         self.routes = routes
-        self.app = app
+        self.app = app  # the back end's app, asked for only when a request needs it
         self._fallback: BackendEndpoint | None = None
 
     async def post(self, url: str, body: bytes, netloc: str) -> WireReply | CommError:
@@ -167,7 +167,7 @@ class DirectExchange:
 
     def fallback(self) -> BackendEndpoint:
         if self._fallback is None:
-            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app))
+            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app()))
             self._fallback = BackendEndpoint(client)
         return self._fallback
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Literal
 
 import httpx
@@ -186,11 +187,7 @@ class Simulation:
         self.trust_store.add_signer(self.cssm.signer)
         # Switches trust On-Prem's trust codes as they trust CSSM's.
         self.trust_store.add_signer(self.onprem.signer)
-        self.apps: dict[str, FastAPI] = {
-            "cssm": create_cssm_app(self.cssm),
-            "cslu": create_cslu_app(self.cslu),
-            "onprem": create_onprem_app(self.onprem),
-        }
+        self._apps: dict[str, FastAPI] | None = None
         self.exchange_mode = exchange_mode(exchange)
         self._exchanges: dict[str, Exchange] = {}
         device_routes = {
@@ -198,11 +195,11 @@ class Simulation:
             "cslu": cslu_routes(self.cslu),
             "onprem": onprem_routes(self.onprem),
         }
-        for name, app in self.apps.items():
+        for name, routes in device_routes.items():
             if self.exchange_mode == "direct":
-                self._exchanges[name] = DirectExchange(device_routes[name], app)
+                self._exchanges[name] = DirectExchange(routes, partial(self.app, name))
             else:
-                client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
+                client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.apps[name]))
                 self._exchanges[name] = BackendEndpoint(client)
         endpoints = dict(self._exchanges)
         self.transport = NetworkTransport(self.network, endpoints, timing, self.clock)
@@ -260,6 +257,21 @@ class Simulation:
         self.switches[name] = replacement(self.switch(name), serial, carry)
         await self.scheduler.settle()
         return self.switches[name]
+
+    @property
+    def apps(self) -> dict[str, FastAPI]:
+        """The back ends' FastAPI apps, built when first wanted (a lab, the ASGI exchange):
+        building them costs most of a simulation's set-up, which scenarios do not need."""
+        if self._apps is None:
+            self._apps = {
+                "cssm": create_cssm_app(self.cssm),
+                "cslu": create_cslu_app(self.cslu),
+                "onprem": create_onprem_app(self.onprem),
+            }
+        return self._apps
+
+    def app(self, name: str) -> FastAPI:
+        return self.apps[name]
 
     @property
     def switch_names(self) -> list[str]:

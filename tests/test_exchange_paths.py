@@ -20,10 +20,12 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 import cslu_mock.models
 import cssm_mock.models
 import onprem_mock.models
+import sim.simulation as simulation_module
 from cslu_mock.app import PI_PATH
 from cssm_mock.app import CALL_HOME_PATH, SMART_RECEIVER_PATH
 from sim.exchange import DirectExchange
@@ -365,3 +367,23 @@ def test_a_sandbox_uses_the_direct_exchange_unless_asked(
             lines[mode] = lab.syslog()
     assert lines[None] == lines["asgi"]
     assert any("TRUST_CODE_INSTALL_SUCCESS" in line for line in lines[None])
+
+
+def test_the_direct_exchange_never_builds_the_apps_for_device_messages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_app(model: object) -> FastAPI:
+        raise AssertionError("a FastAPI app was built")
+
+    for name in ("create_cssm_app", "create_cslu_app", "create_onprem_app"):
+        monkeypatch.setattr(simulation_module, name, no_app)
+
+    async def a_year() -> list[str]:
+        sim = Simulation.build("direct", switches=[SwitchSpec("leaf1")], exchange="direct")
+        await sim.boot()
+        await sim.exec("leaf1", f"license smart trust idtoken {sim.issue_token()} all")
+        await sim.advance(timedelta(days=365))
+        await sim.close()
+        return [r.logfile_line() for r in sim.syslog("leaf1")]
+
+    assert any("TRUST_CODE_INSTALL_SUCCESS" in line for line in asyncio.run(a_year()))
