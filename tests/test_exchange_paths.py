@@ -28,6 +28,7 @@ import onprem_mock.models
 import sim.simulation as simulation_module
 from cslu_mock.app import PI_PATH
 from cssm_mock.app import CALL_HOME_PATH, SMART_RECEIVER_PATH
+from sim.backend_http import AGENT_REQUEST
 from sim.exchange import DirectExchange
 from sim.protocol.messages import PollRequest, Sudi
 from sim.sandbox import Sandbox
@@ -387,3 +388,19 @@ def test_the_direct_exchange_never_builds_the_apps_for_device_messages(
         return [r.logfile_line() for r in sim.syslog("leaf1")]
 
     assert any("TRUST_CODE_INSTALL_SUCCESS" in line for line in asyncio.run(a_year()))
+
+
+def test_device_messages_keep_the_shape_the_direct_exchange_relies_on() -> None:
+    # sim/exchange.py checks a body's JSON shape only when it fails validation; that gives the
+    # app's answers only while no device message takes extra keys or a float.
+    schema = AGENT_REQUEST.json_schema()
+    objects = [schema, *schema.get("$defs", {}).values()]
+    texts = json.dumps(schema)
+    assert '"type": "number"' not in texts
+    for definition in objects:
+        if definition.get("type") == "object" and "properties" in definition:
+            assert definition.get("additionalProperties") is False, definition.get("title")
+        for field in definition.get("properties", {}).values():
+            if field.get("type") == "object":
+                # A free-form map (the RUM header): string values only.
+                assert field.get("additionalProperties") == {"type": "string"}, field
