@@ -26,6 +26,8 @@ Action = Callable[[], Awaitable[None] | None]
 # Sync events run back to back would starve every other task of an event loop (a lab's
 # control API, NX-API, SSH): let them in this often.
 YIELD_EVERY = 1000
+# Below this many cancelled entries the heap is left alone: compacting costs more than it saves.
+COMPACT_MIN = 64
 
 
 class Halt(RuntimeError):
@@ -45,15 +47,18 @@ class _Entry:
 class Handle:
     """Returned by `schedule`; lets the owner cancel the event before it fires."""
 
-    def __init__(self, entry: _Entry) -> None:
+    def __init__(self, entry: _Entry, scheduler: Scheduler) -> None:
         self._entry = entry
+        self._scheduler = scheduler
 
     @property
     def at(self) -> datetime:
         return self._entry.at
 
     def cancel(self) -> None:
-        self._entry.cancelled = True
+        if not self._entry.cancelled:  # a fired event is marked cancelled as it runs
+            self._entry.cancelled = True
+            self._scheduler._cancelled_one()
 
     @property
     def active(self) -> bool:
@@ -65,6 +70,9 @@ class Scheduler:
         self.clock = clock
         self.incidents = incidents if incidents is not None else Incidents()
         self._heap: list[_Entry] = []
+        # Cancelled entries still in the heap: agents re-arm their timers far more often than
+        # the timers fire, and a heap mostly of dead entries costs every push and pop.
+        self._cancelled = 0
         self._seq = itertools.count()
         self.events_run = 0
         # Between the slices of a run (run_slice): events scheduled before this sequence
@@ -80,7 +88,7 @@ class Scheduler:
             raise ValueError(f"an event needs a timezone-aware datetime, got {at!r}")
         entry = _Entry(max(at, self.clock.now()), next(self._seq), action, owner)
         heapq.heappush(self._heap, entry)
-        return Handle(entry)
+        return Handle(entry, self)
 
     def call_soon(self, action: Action, *, owner: str = "scheduler") -> Handle:
         return self.schedule(self.clock.now(), action, owner=owner)
@@ -88,7 +96,20 @@ class Scheduler:
     def peek(self) -> datetime | None:
         while self._heap and self._heap[0].cancelled:
             heapq.heappop(self._heap)
+            self._cancelled -= 1
         return self._heap[0].at if self._heap else None
+
+    def _cancelled_one(self) -> None:
+        self._cancelled += 1
+        if self._cancelled > COMPACT_MIN and 2 * self._cancelled > len(self._heap):
+            self._heap = [entry for entry in self._heap if not entry.cancelled]
+            heapq.heapify(self._heap)
+            self._cancelled = 0
+
+    @property
+    def pending(self) -> int:
+        """Events still to run (cancelled ones not counted)."""
+        return len(self._heap) - self._cancelled
 
     async def run_until(self, until: datetime) -> None:
         """Run every event due at or before `until`, then leave the clock at `until`."""

@@ -465,3 +465,22 @@ def test_an_idtoken_with_control_characters_is_refused(sim: Simulation) -> None:
     assert output.endswith(INVALID_PARAMETER + "\n")
     output = sim.switch("leaf1").exec("license smart trust idtoken " + "t" * 5000 + " all")
     assert output.endswith(INVALID_PARAMETER + "\n")
+
+
+def test_timers_rearmed_again_and_again_keep_the_heap_small_and_fire_once() -> None:
+    from sim.clock import VirtualClock
+
+    # An agent re-arms its timers on every exchange: a year of that must not leave the
+    # scheduler carrying every dead timer (memory and time of every push and pop).
+    scheduler = Scheduler(VirtualClock(DEFAULT_START))
+    fired: list[int] = []
+    handle = scheduler.schedule(DEFAULT_START + timedelta(days=1), lambda: fired.append(-1))
+    for n in range(10_000):
+        handle.cancel()
+        handle = scheduler.schedule(
+            DEFAULT_START + timedelta(days=1, seconds=n), lambda n=n: fired.append(n)
+        )
+    assert scheduler.pending == 1
+    assert len(scheduler._heap) < 200
+    run(scheduler.advance(timedelta(days=2)))
+    assert fired == [9_999] and scheduler.pending == 0
