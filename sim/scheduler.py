@@ -35,7 +35,7 @@ class Halt(RuntimeError):
     saved, say): the one exception the scheduler lets through instead of containing it."""
 
 
-@dataclass(order=True)
+@dataclass
 class _Entry:
     at: datetime
     seq: int
@@ -69,7 +69,8 @@ class Scheduler:
     def __init__(self, clock: VirtualClock, incidents: Incidents | None = None) -> None:
         self.clock = clock
         self.incidents = incidents if incidents is not None else Incidents()
-        self._heap: list[_Entry] = []
+        # (at, seq, entry): tuples compare in C, and the heap is pushed and popped per event.
+        self._heap: list[tuple[datetime, int, _Entry]] = []
         # Cancelled entries still in the heap: agents re-arm their timers far more often than
         # the timers fire, and a heap mostly of dead entries costs every push and pop.
         self._cancelled = 0
@@ -87,22 +88,22 @@ class Scheduler:
             # Refused here, in the caller, rather than failing inside the run loop later.
             raise ValueError(f"an event needs a timezone-aware datetime, got {at!r}")
         entry = _Entry(max(at, self.clock.now()), next(self._seq), action, owner)
-        heapq.heappush(self._heap, entry)
+        heapq.heappush(self._heap, (entry.at, entry.seq, entry))
         return Handle(entry, self)
 
     def call_soon(self, action: Action, *, owner: str = "scheduler") -> Handle:
         return self.schedule(self.clock.now(), action, owner=owner)
 
     def peek(self) -> datetime | None:
-        while self._heap and self._heap[0].cancelled:
+        while self._heap and self._heap[0][2].cancelled:
             heapq.heappop(self._heap)
             self._cancelled -= 1
-        return self._heap[0].at if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     def _cancelled_one(self) -> None:
         self._cancelled += 1
         if self._cancelled > COMPACT_MIN and 2 * self._cancelled > len(self._heap):
-            self._heap = [entry for entry in self._heap if not entry.cancelled]
+            self._heap = [item for item in self._heap if not item[2].cancelled]
             heapq.heapify(self._heap)
             self._cancelled = 0
 
@@ -114,7 +115,7 @@ class Scheduler:
     async def run_until(self, until: datetime) -> None:
         """Run every event due at or before `until`, then leave the clock at `until`."""
         while (nxt := self.peek()) is not None and nxt <= until:
-            await self._fire(heapq.heappop(self._heap))
+            await self._fire(heapq.heappop(self._heap)[2])
         if until > self.clock.now():
             self.clock.advance_to(until)
 
@@ -131,7 +132,7 @@ class Scheduler:
             if ran >= max_events or (ran and enough is not None and enough()):
                 self._paused_run_before = next(self._seq)
                 return False
-            await self._fire(heapq.heappop(self._heap))
+            await self._fire(heapq.heappop(self._heap)[2])
             ran += 1
         if until > self.clock.now():
             self.clock.advance_to(until)
@@ -172,12 +173,12 @@ class Scheduler:
             await self.run_until(self.clock.now())
             return
         now = self.clock.now()
-        held: list[_Entry] = []
+        held: list[tuple[datetime, int, _Entry]] = []
         while (nxt := self.peek()) is not None and nxt <= now:
-            entry = heapq.heappop(self._heap)
-            if entry.seq < paused:
-                held.append(entry)
+            item = heapq.heappop(self._heap)
+            if item[1] < paused:
+                held.append(item)
             else:
-                await self._fire(entry)
-        for entry in held:
-            heapq.heappush(self._heap, entry)
+                await self._fire(item[2])
+        for item in held:
+            heapq.heappush(self._heap, item)

@@ -912,7 +912,11 @@ class Agent:
         return self._in_flight_on(Channel.USAGE_REPORTING)
 
     def _in_flight_on(self, channel: Channel) -> bool:
-        return any(p.channel is channel for p in self._in_flight.values())
+        # Asked several times per event: a plain loop, not a generator.
+        for pending in self._in_flight.values():  # noqa: SIM110
+            if pending.channel is channel:
+                return True
+        return False
 
     def _open(self, feature: str, count: int, now: datetime) -> None:
         self._next_report_id = max(self._next_report_id + 1, int(now.timestamp()))
@@ -934,7 +938,7 @@ class Agent:
         keep_last(self.events, self.timing.eventlog_kept)
 
     def _nonce(self) -> str:
-        return "".join(self.rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=16))
+        return self.rng.getrandbits(64).to_bytes(8, "big").hex()
 
 
 def _ms(at: datetime) -> int:
