@@ -9,7 +9,8 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,10 +21,12 @@ from wire_lab import lab_options, nxapi_output, post_nxapi
 
 from sim.command_line import app
 from sim.lab.access import SwitchAccess
+from sim.lab.jump import SliceBudget
 from sim.lab.lab import Lab
 from sim.lab.recorder import LabRecorder, RecordError
 from sim.scenario.model import load_scenario
 from sim.scenario.runner import run_file
+from sim.timing import format_duration
 
 START = datetime.fromisoformat("2026-03-02T08:00:00+00:00")
 WAIT = 60  # seconds: a safety net against a lab that never comes up, not a measured duration
@@ -354,3 +357,35 @@ def test_back_end_actions_of_an_offline_round_trip_replay(tmp_path: Path) -> Non
     )
     result = run_file(path)
     assert result.passed, result.explain()
+
+
+def test_a_cancelled_jump_is_recorded_as_the_time_it_really_moved(tmp_path: Path) -> None:
+    path = tmp_path / "cut-short.yaml"
+
+    async def session() -> None:
+        lab = Lab(replace(lab_options(None, start=START, switches=1), topology="cslu"))
+        lab.jump_budget = SliceBudget(events=5, seconds=0.001)  # many slices: room to cancel
+        recorder = LabRecorder(lab, path)
+        await lab.start()
+        try:
+            leaf1 = SwitchAccess(lab.simulation, "leaf1", lab.lock, activity=lab.activity)
+            await leaf1.run(leaf1.new_session(), "show clock")
+            jump = await lab.start_jump(timedelta(days=3650))
+            while jump.events < 20:
+                await asyncio.sleep(0)
+            await lab.cancel_jump()
+            assert jump.cancelled
+            reached = lab.now()
+            await lab.advance(timedelta(hours=1))
+        finally:
+            await lab.stop()
+        recorder.write(lab.now())
+        moved = round((reached - START).total_seconds())
+        advances = [
+            s["advance"] for s in yaml.safe_load(path.read_text())["steps"] if "advance" in s
+        ]
+        assert advances == [format_duration(timedelta(seconds=moved)), "1h"]
+
+    asyncio.run(session())
+    result = run_file(path)
+    assert result.passed, result

@@ -19,11 +19,12 @@ ACTIVITY_CAPACITY = 10_000
 
 # cli: a line typed on a switch (`switch`, `via`, `line`, `error`, `mode` in `params`);
 # fault / clear / clear_all: a fault on (`target`, `kind`, `params`, `fault_id`) or off;
-# advance: a jump (`seconds` in `params`); rate: a new clock rate (`rate` in `params`);
+# advance: a jump (`seconds` in `params`) as asked for; cancel: it stopped short, having
+# moved `seconds`; rate: a new clock rate (`rate` in `params`);
 # token: an ID token issued (`issuer`, `virtual_account`, `token` in `params`);
 # action: a back-end UI action (`target`, `action`, `params`); file: a workspace file put.
 ActivityKind = Literal[
-    "cli", "fault", "clear", "clear_all", "advance", "rate", "token", "action", "file"
+    "cli", "fault", "clear", "clear_all", "advance", "cancel", "rate", "token", "action", "file"
 ]
 
 

@@ -328,7 +328,6 @@ def create_control_app(lab: Lab) -> FastAPI:
             jump = await lab.start_jump(timedelta(seconds=body.seconds))
         except JumpRunning as exc:
             raise HTTPException(409, str(exc)) from None
-        lab.activity.add(jump.start, "advance", via="control", seconds=body.seconds)
         if not body.wait:
             return AsciiJSONResponse(clock_view().model_dump(by_alias=True), status_code=202)
         await lab.finish(jump)

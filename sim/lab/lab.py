@@ -509,6 +509,7 @@ class Lab:
             start = self.clock.now()
             jump = Jump(self.simulation.scheduler, start, start + delta, self.jump_budget)
             self.jump = jump
+            self.activity.add(start, "advance", via="control", seconds=delta.total_seconds())
         jump.task = asyncio.create_task(self._run_jump(jump))
         return jump
 
@@ -517,6 +518,11 @@ class Lab:
             await jump.run(self.lock)
             async with self.lock:
                 self.save_changes()
+            if jump.cancelled:
+                # The jump was logged as asked for when it started; a recording must replay
+                # the time that really passed.
+                moved = (self.clock.now() - jump.start).total_seconds()
+                self.activity.add(self.clock.now(), "cancel", via="control", seconds=moved)
         except Exception as exc:  # handed to whoever waits on it (finish)
             jump.error = exc
             if not isinstance(exc, CommitFailed):  # that one stops the lab by itself

@@ -323,6 +323,7 @@ class _StepBuilder:
         self.steps: list[_Step] = []
         # Virtual time a replay has reached after the steps, and the lab after the last one.
         self.replayed, self.reached = recorder.resumed
+        self.last_jump: tuple[_Step, int] | None = None
         self.staged = bool(recorder._prefix)
         self.taken = set(recorder._prefix_variables)  # variable names the staged steps set
         self.rate = recorder._initial_rate
@@ -377,6 +378,15 @@ class _StepBuilder:
             self.replayed += timedelta(seconds=round(seconds))
             self.reached = activity.at + timedelta(seconds=seconds)
             step.exact = step.exact and seconds == round(seconds)
+            self.last_jump = (step, round(seconds))
+        elif kind == "cancel" and self.last_jump is not None:
+            # The last jump stopped short: replay only the time it really moved.
+            step, asked = self.last_jump
+            moved = round(float(params["seconds"]))
+            step.data["advance"] = _duration(moved)
+            self.replayed -= timedelta(seconds=asked - moved)
+            self.reached = activity.at
+            self.last_jump = None
         elif kind == "rate":
             self.rate = float(params["rate"])
         elif kind == "token":
