@@ -91,6 +91,20 @@ def test_a_command_on_one_switch_writes_only_that_switchs_row(tmp_path: Path) ->
         assert writes.rows("switches", since=before) == []
 
 
+def test_a_show_leaves_its_switch_to_the_once_a_second_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lab_module, "SAVE_EVERY_SECONDS", 3600.0)
+    with BackgroundLab(options(tmp_path, switches=2)) as running:
+        persistence = running.lab.persistence
+        assert persistence is not None
+        writes = Writes(running.lab)
+        nxapi(running.endpoints.switches[1].nxapi_port, "show license status")
+        # Nothing encoded before the answer; marked, for the saver to look at.
+        assert writes.rows("switches") == []
+        assert persistence.dirty_switches == {"leaf2"}
+
+
 def test_a_back_end_reply_writes_the_entries_it_reached_not_the_model(tmp_path: Path) -> None:
     with BackgroundLab(options(tmp_path, switches=6)) as running:
         reporting(running, "direct")
