@@ -46,10 +46,15 @@ class EventStream:
         self._lines = self.response.iter_lines()
 
     def next(self) -> dict[str, Any]:
+        quiet = 0
         for line in self._lines:
             if line.startswith("data:"):
                 message: dict[str, Any] = json.loads(line[5:])
                 return message
+            if line.startswith(":"):
+                quiet += 1  # a keep-alive: nothing changed for a long while
+                if quiet > 2:
+                    raise AssertionError("the event stream went quiet")
         raise AssertionError("the event stream ended")
 
     def until(self, done: Any) -> list[dict[str, Any]]:
@@ -348,3 +353,34 @@ def test_cli_websocket_wants_the_token(guarded_lab: BackgroundLab) -> None:
         assert terminal.receive()["prompt"] == "leaf1# "
     finally:
         terminal.close()
+
+
+def test_timeline_shows_an_ntp_correction(lab: BackgroundLab, control: httpx.Client) -> None:
+    port = lab.endpoints.switches[0].nxapi_port
+    stream = EventStream(control)
+    try:
+        stream.next()
+        nxapi_output(port, "clock set 08:00:00 1 January 2026")
+        skewed = stream.until(
+            lambda seen: any(
+                s.get("clock_offset_seconds") for u in seen for s in u.get("switches", [])
+            )
+        )
+        assert not any(e["kind"] == "ntp" for u in skewed for e in u.get("timeline", []))
+        nxapi_output(port, "ntp server 198.51.100.100 use-vrf management", "cli_conf")
+        control.post("/sim/clock/advance", json={"seconds": 300})
+        updates = stream.until(
+            lambda seen: any(e["kind"] == "ntp" for u in seen for e in u.get("timeline", []))
+        )
+        ntp = next(e for u in updates for e in u.get("timeline", []) if e["kind"] == "ntp")
+        assert ntp["switch"] == "leaf1" and "NTP corrected the clock by +" in ntp["text"]
+        offsets = [
+            s["clock_offset_seconds"]
+            for u in updates
+            for s in u.get("switches", [])
+            if "clock_offset_seconds" in s
+        ]
+        assert offsets[-1] == 0
+    finally:
+        stream.close()
+        nxapi_output(port, "no ntp server 198.51.100.100 use-vrf management", "cli_conf")

@@ -32,6 +32,9 @@ def endpoint_table(lab: Lab, endpoints: LabEndpoints) -> Table:
     # The base URL (what --control and $SLPSIM_CONTROL take); routes are /sim/..., docs /docs.
     table.add_row("control API", f"http://{host}:{endpoints.control_port}", token)
     table.add_row("  its Swagger page", f"http://{host}:{endpoints.control_port}/docs", token)
+    # A browser signs in once with the token in the address (sim/lab/console/session.py).
+    signin = "/?token=<the control token given>, once" if opts.control_token else "-"
+    table.add_row("  the web console", f"http://{host}:{endpoints.control_port}/", signin)
     for name, port in sorted(endpoints.backends.items()):
         table.add_row(f"{name} (back end)", f"http://{host}:{port}", "-")
     shown = opts.password if opts.password == DEFAULT_PASSWORD else "<the password given>"
