@@ -452,3 +452,19 @@ def test_slpsim_lab_refuses_a_damaged_state_dir_in_one_line(tmp_path: Path) -> N
     )
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
+
+
+def test_a_field_added_since_the_state_was_saved_takes_its_default() -> None:
+    from sim.switch.interfaces.state import Interface
+
+    # A state dir written before interfaces had IPv6 and counters still opens.
+    saved = json.loads(dump_text(Interface("Ethernet1/1", "00aa.bb00.0101", 25_000), {}))
+    fields = saved["$object"]["fields"]
+    for added in ("ipv6", "counters_cleared_at"):
+        del fields[added]
+    restored = load_text(json.dumps(saved), {})
+    assert (restored.name, restored.ipv6, restored.counters_cleared_at) == ("Ethernet1/1", (), None)
+    # A field with no default cannot be made up: refused, naming it.
+    del fields["mac"]
+    with pytest.raises(CodecError, match="Interface lacks mac"):
+        load_text(json.dumps(saved), {})

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import copy
 import dataclasses
 import datetime as dt
 import enum
@@ -564,8 +565,20 @@ class _Decoder:
         if issubclass(kind, (enum.Enum, BaseModel, BaseException)):
             raise CodecError(f"{kind.__qualname__} is not saved as a plain object")
         fields = _expect(body.get("fields"), dict)
+        defaults: dict[str, Any] = {}
         if dataclasses.is_dataclass(kind):
-            missing = {f.name for f in dataclasses.fields(kind)} - set(fields)
+            # A field added by a later slpsim takes its default: a state dir written before it
+            # still opens. A field with no default cannot be made up.
+            missing = []
+            for spec in dataclasses.fields(kind):
+                if spec.name in fields:
+                    continue
+                if spec.default is not dataclasses.MISSING:
+                    defaults[spec.name] = copy.copy(spec.default)
+                elif spec.default_factory is not dataclasses.MISSING:
+                    defaults[spec.name] = spec.default_factory()
+                else:
+                    missing.append(spec.name)
             if missing:
                 raise CodecError(
                     f"{kind.__qualname__} lacks {', '.join(sorted(missing))} "
@@ -574,6 +587,11 @@ class _Decoder:
         obj = kind.__new__(kind)
         self._remember(body, obj)
         slots = set(_slot_names(kind))
+        for name, value in defaults.items():
+            if name in slots:
+                object.__setattr__(obj, name, value)
+            else:
+                obj.__dict__[name] = value
         for name, node in fields.items():
             if not name.isidentifier() or (name.startswith("__") and name.endswith("__")):
                 raise CodecError(f"{name[:40]!r} is not an attribute name")
