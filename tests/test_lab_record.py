@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -17,7 +14,7 @@ import httpx
 import pytest
 import yaml
 from typer.testing import CliRunner
-from wire_lab import lab_options, nxapi_output, post_nxapi
+from wire_lab import lab_options, nxapi_output, post_nxapi, start_lab_process
 
 from sim.command_line import app
 from sim.lab.access import SwitchAccess
@@ -37,38 +34,7 @@ def _start_recording_lab(
 ) -> tuple[subprocess.Popen[bytes], str, int]:
     """`slpsim lab --record path` at rate 0 (one switch unless `options` stage a scenario);
     its control URL and the first switch's NX-API port."""
-    command = [
-        sys.executable,
-        "-m",
-        "sim.command_line",
-        "lab",
-        "--record",
-        str(path),
-        "--rate",
-        "0",
-        *(options or ("--switches", "1")),
-        "--control-port",
-        "0",
-        "--ssh-port-base",
-        "0",
-        "--nxapi-port-base",
-        "0",
-    ]
-    env = {**os.environ, "COLUMNS": "200"}
-    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        control = re.search(r"control API\s+(http://127\.0\.0\.1:\d+)", text)
-        nxapi = re.search(r"nx-api\s+http://127\.0\.0\.1:(\d+)/ins", text)
-        if control and nxapi:
-            return process, control.group(1), int(nxapi.group(1))
-        if process.poll() is not None:
-            break
-        time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"the lab did not start:\n{log.read_text(errors='replace')}")
+    return start_lab_process(log, "--record", str(path), *(options or ("--switches", "1")))
 
 
 def test_a_recorded_session_replays_green_and_its_checks_bite(tmp_path: Path) -> None:

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import signal
 import subprocess
-import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from typer.testing import CliRunner
-from wire_lab import lab_options, nxapi_output, post_nxapi
+from wire_lab import lab_options, nxapi_output, post_nxapi, start_lab_process
 
 from sim.command_line import app
 from sim.lab.lab import Lab
@@ -28,36 +24,7 @@ WAIT = 60  # seconds: a safety net against a lab that never comes up, not a meas
 
 
 def _staged_lab(*args: str, log: Path) -> tuple[subprocess.Popen[bytes], str, int]:
-    command = [
-        sys.executable,
-        "-m",
-        "sim.command_line",
-        "lab",
-        *args,
-        "--rate",
-        "0",
-        "--control-port",
-        "0",
-        "--ssh-port-base",
-        "0",
-        "--nxapi-port-base",
-        "0",
-    ]
-    env = {**os.environ, "COLUMNS": "200"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        control = re.search(r"control API\s+(http://127\.0\.0\.1:\d+)", text)
-        nxapi = re.search(r"leaf1 nx-api\s+http://127\.0\.0\.1:(\d+)/ins", text)
-        if control and nxapi:
-            return process, control.group(1), int(nxapi.group(1))
-        if process.poll() is not None:
-            break
-        time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"the lab did not start:\n{log.read_text(errors='replace')}")
+    return start_lab_process(log, *args)
 
 
 def test_the_class_gets_a_switch_that_is_already_broken(tmp_path: Path) -> None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -69,3 +74,41 @@ def shown_across_a_restart(state_dir: Path, config: list[str], show: str) -> tup
     with BackgroundLab(options) as again:
         after = again.call(lambda: shown(again))
     return before, after
+
+
+LAB_START_WAIT = 60  # seconds: a safety net against a lab that never comes up, not a measure
+
+
+def start_lab_process(log: Path, *args: str) -> tuple[subprocess.Popen[bytes], str, int]:
+    """`slpsim lab ARGS` at rate 0 on ports the system picks, its output going to `log`: the
+    process, its control URL and its first switch's NX-API port, once its table is out."""
+    command = [
+        sys.executable,
+        "-m",
+        "sim.command_line",
+        "lab",
+        *args,
+        "--rate",
+        "0",
+        "--control-port",
+        "0",
+        "--ssh-port-base",
+        "0",
+        "--nxapi-port-base",
+        "0",
+    ]
+    env = {**os.environ, "COLUMNS": "200"}
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + LAB_START_WAIT
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        control = re.search(r"control API\s+(http://127\.0\.0\.1:\d+)", text)
+        nxapi = re.search(r"nx-api\s+http://127\.0\.0\.1:(\d+)/ins", text)
+        if control and nxapi:
+            return process, control.group(1), int(nxapi.group(1))
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"the lab did not start:\n{log.read_text(errors='replace')}")

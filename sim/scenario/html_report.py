@@ -204,10 +204,7 @@ def _steps(result: ScenarioResult) -> str:
             f'<tr class="step"><td>{entry.step + 1}</td>{_time_cell(entry.at)}'
             f"<td>{_e(entry.kind)}</td><td>{_e(entry.summary)}{note}</td></tr>"
         )
-    return (
-        "<h3>Steps</h3><table><thead><tr><th>#</th><th>time</th><th>kind</th><th>what</th>"
-        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-    )
+    return _table("Steps", ("#", "time", "kind", "what"), rows)
 
 
 def _checks(result: ScenarioResult) -> str:
@@ -221,9 +218,14 @@ def _checks(result: ScenarioResult) -> str:
             f"<td>{check.step + 1}</td>{_time_cell(check.at)}"
             f"<td>{_e(check.description)}</td><td>{_e(check.found)}</td></tr>"
         )
+    return _table("Checks", ("result", "step", "time", "expected", "found"), rows)
+
+
+def _table(title: str, headers: tuple[str, ...], rows: list[str]) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     return (
-        "<h3>Checks</h3><table><thead><tr><th>result</th><th>step</th><th>time</th>"
-        "<th>expected</th><th>found</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        f"<h3>{_e(title)}</h3><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
