@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import math
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field, replace
@@ -281,6 +282,10 @@ class Lab:
         for hook in self.on_started:
             await hook(self)
         self.started = True
+        # What start-up built (switches, device models, back ends) lives as long as the lab:
+        # out of the collector's sight, a full collection no longer walks all of it, which
+        # showed as pauses of a few hundred milliseconds in a large lab's answers.
+        gc.freeze()
         return self.endpoints
 
     async def stop(self) -> None:
