@@ -26,6 +26,7 @@ import httpx
 from sim.lab.background import BackgroundLab
 from sim.lab.jump import UNSLICED, SliceBudget
 from sim.lab.lab import LabOptions, lab_switch_specs
+from sim.lab.nxapi import ins_api_request
 from sim.simulation import Simulation
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -46,16 +47,7 @@ async def in_process_year(topology: str, count: int) -> tuple[float, int]:
 
 
 def show_clock(client: httpx.Client, port: int) -> float:
-    body = {
-        "ins_api": {
-            "version": "1.0",
-            "type": "cli_show_ascii",
-            "chunk": "0",
-            "sid": "1",
-            "input": "show clock",
-            "output_format": "json",
-        }
-    }
+    body = ins_api_request("show clock")
     started = time.perf_counter()
     answer = client.post(f"http://127.0.0.1:{port}/ins", json=body)
     took = time.perf_counter() - started

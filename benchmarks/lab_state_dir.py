@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sim.lab.nxapi import ins_api_request
+
 JUMP_SECONDS = 365 * 86400
 
 
@@ -42,16 +44,7 @@ PORTS_USED = 50
 
 
 def _body(kind: str, command: str) -> dict[str, Any]:
-    return {
-        "ins_api": {
-            "version": "1.0",
-            "type": kind,
-            "chunk": "0",
-            "sid": "1",
-            "input": command,
-            "output_format": "json",
-        }
-    }
+    return ins_api_request(command, kind)
 
 
 def _requests_per_second(lab: Any, requests: int, *, configure: bool) -> float:

@@ -22,22 +22,14 @@ import uvicorn
 
 from sim.lab.background import BackgroundLab
 from sim.lab.lab import LabOptions
+from sim.lab.nxapi import ins_api_request
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 COMMAND = "show version"
-REQUEST = {
-    "ins_api": {
-        "version": "1.0",
-        "type": "cli_show",
-        "chunk": "0",
-        "sid": "1",
-        "input": COMMAND,
-        "output_format": "json",
-    }
-}
+REQUEST = ins_api_request(COMMAND, "cli_show")
 
 
 def bare_app(body: bytes) -> Callable[[Scope, Receive, Send], Awaitable[None]]:

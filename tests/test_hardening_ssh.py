@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from sim.lab.access import SwitchAccess
 from sim.lab.login_guard import LoginGuard, LoginPolicy
-from sim.lab.nxapi import create_nxapi_app
+from sim.lab.nxapi import create_nxapi_app, ins_api_request
 from sim.lab.ssh import INTERNAL_ERROR, MAX_LINE, TOO_LONG, start_ssh_server
 from sim.simulation import Simulation, SwitchSpec
 
@@ -303,16 +303,7 @@ def test_nxapi_guessing_locks_the_user_out_until_the_lockout_expires() -> None:
         sim = Simulation.build("direct", switches=[SwitchSpec(HOSTNAME)])
         await sim.boot()
         app = create_nxapi_app(SwitchAccess(sim, HOSTNAME), login_guard=LoginGuard(policy))
-        body = {
-            "ins_api": {
-                "version": "1.0",
-                "type": "cli_show_ascii",
-                "chunk": "0",
-                "sid": "1",
-                "input": "show clock",
-                "output_format": "json",
-            }
-        }
+        body = ins_api_request("show clock")
 
         def auth(password: str) -> dict[str, str]:
             token = base64.b64encode(f"admin:{password}".encode()).decode()

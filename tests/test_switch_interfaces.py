@@ -15,6 +15,7 @@ from ntc_templates.parse import parse_output
 
 from sim.lab.background import BackgroundLab
 from sim.lab.lab import LabOptions
+from sim.lab.nxapi import ins_api_request
 from sim.simulation import Simulation, SwitchSpec
 
 FRONT_PANEL = {
@@ -218,16 +219,7 @@ def test_two_sessions_edit_their_own_interface(sim: Simulation) -> None:
 
 
 def _cli_conf(port: int, commands: str) -> dict[str, Any]:
-    body = {
-        "ins_api": {
-            "version": "1.0",
-            "type": "cli_conf",
-            "chunk": "0",
-            "sid": "1",
-            "input": commands,
-            "output_format": "json",
-        }
-    }
+    body = ins_api_request(commands, "cli_conf")
     answer = httpx.post(f"http://127.0.0.1:{port}/ins", json=body, auth=("admin", "admin"))
     result: dict[str, Any] = answer.json()
     return result

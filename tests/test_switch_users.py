@@ -14,6 +14,7 @@ from wire_lab import shown_across_a_restart
 
 from sim.lab.background import BackgroundLab
 from sim.lab.lab import LabOptions
+from sim.lab.nxapi import ins_api_request
 from sim.simulation import Simulation, SwitchSpec
 
 
@@ -102,16 +103,7 @@ def _ssh_login(port: int, username: str, password: str) -> str | None:
 
 
 def _nxapi_status(port: int, username: str, password: str) -> int:
-    body = {
-        "ins_api": {
-            "version": "1.0",
-            "type": "cli_show_ascii",
-            "chunk": "0",
-            "sid": "1",
-            "input": "show hostname",
-            "output_format": "json",
-        }
-    }
+    body = ins_api_request("show hostname")
     response = httpx.post(
         f"http://127.0.0.1:{port}/ins", json=body, auth=(username, password), timeout=30
     )

@@ -15,6 +15,7 @@ import httpx
 
 from sim.lab.background import BackgroundLab
 from sim.lab.lab import LabOptions
+from sim.lab.nxapi import ins_api_request
 
 
 def lab_options(state_dir: Path | None, *, start: datetime, **changes: Any) -> LabOptions:
@@ -34,16 +35,7 @@ def lab_options(state_dir: Path | None, *, start: datetime, **changes: Any) -> L
 
 
 def post_nxapi(port: int, command: str, kind: str = "cli_show_ascii") -> httpx.Response:
-    body = {
-        "ins_api": {
-            "version": "1.0",
-            "type": kind,
-            "chunk": "0",
-            "sid": "1",
-            "input": command,
-            "output_format": "json",
-        }
-    }
+    body = ins_api_request(command, kind)
     return httpx.post(
         f"http://127.0.0.1:{port}/ins", json=body, auth=("admin", "admin"), timeout=30
     )

@@ -96,6 +96,21 @@ class _Cookies:
         return value is not None and value in self.expiry
 
 
+def ins_api_request(commands: str, kind: str = "cli_show_ascii") -> dict[str, Any]:
+    """The JSON body a client posts to `/ins` for `commands` (one, or several joined by ` ;`):
+    the `ins_api` envelope NAPALM's nxos driver and NX-API's sandbox send."""
+    return {
+        "ins_api": {
+            "version": "1.0",
+            "type": kind,
+            "chunk": "0",
+            "sid": "1",
+            "input": commands,
+            "output_format": "json",
+        }
+    }
+
+
 def create_nxapi_app(
     access: SwitchAccess,
     *,
