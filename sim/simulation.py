@@ -190,12 +190,13 @@ class Simulation:
         self._apps: dict[str, FastAPI] | None = None
         self.exchange_mode = exchange_mode(exchange)
         self._exchanges: dict[str, Exchange] = {}
-        device_routes = {
+        # Each back end's device message routes, as sim/exchange.py answers them in-process.
+        self.device_routes = {
             "cssm": cssm_routes(self.cssm),
             "cslu": cslu_routes(self.cslu),
             "onprem": onprem_routes(self.onprem),
         }
-        for name, routes in device_routes.items():
+        for name, routes in self.device_routes.items():
             if self.exchange_mode == "direct":
                 self._exchanges[name] = DirectExchange(routes, partial(self.app, name))
             else:

@@ -26,6 +26,7 @@ import math
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from sim.clock import PacedClock, wall_clock_now
 from sim.http_input import AsciiJSONResponse
 from sim.lab.access import SwitchAccess
 from sim.lab.activity import ActivityLog
+from sim.lab.inline_exchange import InlineExchange
 from sim.lab.jump import Jump, JumpRunning, SliceBudget
 from sim.lab.listeners import HttpListener
 from sim.lab.login_guard import LoginGuard
@@ -41,6 +43,7 @@ from sim.lab.remote_syslog import RemoteSyslog
 from sim.lab.state_store import StateStore
 from sim.simulation import Simulation, SwitchSpec
 from sim.timing import DEFAULT_TIMING, TimingProfile
+from sim.transport import Exchange
 
 # Serial numbers in Cisco's form (3 letters, 4 digits of year/week, 4 characters).
 _SERIAL_BASE = 2434107
@@ -178,6 +181,11 @@ class Lab:
         # The clock jump running now (one at a time), and how it slices its events.
         self.jump: Jump | None = None
         self.jump_budget = SliceBudget()
+        # How switches reach the back ends during a jump: in-process (sim/lab/inline_exchange.py)
+        # or over the lab's HTTP ports as in real time.
+        self.jump_inline = True
+        self._inline: dict[str, InlineExchange] = {}
+        self._wire: dict[str, Exchange] = {}
 
     @property
     def rate(self) -> float:
@@ -239,6 +247,16 @@ class Lab:
             self.persistence.watch()
         await self._http.start()
         await sim.use_http(base_urls)
+        self._wire = {name: sim.transport.endpoints[name] for name in base_urls}
+        self._inline = {
+            name: InlineExchange(
+                routes,
+                self._wire[name],
+                commit=partial(self._commit_backend, name),
+                refusal=partial(self.refusal, front_end=False),
+            )
+            for name, routes in sim.device_routes.items()
+        }
         for switch in sim.switches.values():
             self.remote_syslog.attach(switch)
         async with self.lock:
@@ -418,6 +436,11 @@ class Lab:
         if self.persistence is not None:
             self.persistence.save_changes()
 
+    def _commit_backend(self, name: str) -> None:
+        """Commit back end `name` before its reply reaches a switch (as its HTTP app does)."""
+        if self.persistence is not None:
+            self.persistence.save_backend(name)
+
     def after_command(self, name: str) -> Callable[[], None]:
         """What runs after each command on switch `name`: it saves that switch, not all."""
 
@@ -514,6 +537,8 @@ class Lab:
             start = self.clock.now()
             jump = Jump(self.simulation.scheduler, start, start + delta, self.jump_budget)
             self.jump = jump
+            if self.jump_inline:
+                self.simulation.transport.endpoints.update(self._inline)
             self.activity.add(start, "advance", via="control", seconds=delta.total_seconds())
         jump.task = asyncio.create_task(self._run_jump(jump))
         return jump
@@ -533,6 +558,7 @@ class Lab:
             if not isinstance(exc, CommitFailed):  # that one stops the lab by itself
                 self.simulation.incidents.record(self.clock.now(), "clock jump", exc)
         finally:
+            self.simulation.transport.endpoints.update(self._wire)
             self.jump = None
             jump.finished.set()
 
