@@ -8,6 +8,7 @@ plumbing at the top is shared with the SSM On-Prem app, which speaks the same pr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import Depends, FastAPI, Request
@@ -174,22 +175,15 @@ def create_app(model: CsluModel) -> FastAPI:
     async def product_instances() -> list[ProductInstanceView]:
         return [ProductInstanceView.of(pi) for pi in model.product_instances()]
 
-    @app.post(
+    add_sync_route(
+        app,
         "/_sim/sync",
-        response_model=SyncView,
+        name="sync",
         summary="Connected mode: synchronize with CSSM now",
-        responses={
-            **MALFORMED_RESPONSE,
-            409: {"model": ErrorBody, "description": "CSLU is disconnected from CSSM"},
-        },
-        dependencies=[Depends(no_body)],
+        refusal="CSLU is disconnected from CSSM",
+        sync=model.sync_with_cssm,
+        next_due=model.next_sync_due,
     )
-    async def sync() -> SyncView | Response:
-        try:
-            summary = model.sync_with_cssm()
-        except RelayModeError as exc:
-            return mode_error(exc)
-        return SyncView.of(summary, model.next_sync_due())
 
     @app.post(
         "/_sim/download-all-for-cisco",
@@ -199,25 +193,82 @@ def create_app(model: CsluModel) -> FastAPI:
         dependencies=[Depends(no_body)],
     )
     async def download_all_for_cisco() -> Response:
-        return Response(
-            model.download_all_for_cisco(),
-            media_type=GZIP,
-            headers={"content-disposition": 'attachment; filename="UD_SA_cslu.tar.gz"'},
-        )
+        return bundle_download(model.download_all_for_cisco(), "UD_SA_cslu.tar.gz")
+
+    add_ack_import_route(
+        app,
+        "/_sim/upload-from-cisco",
+        name="upload_from_cisco",
+        summary="Upload From Cisco: CSSM's ACK bundle as the request body",
+        import_acks=model.upload_from_cisco,
+    )
+
+    add_component_schemas(app, definitions)
+    return app
+
+
+# The relay routes CSLU and SSM On-Prem share: both synchronize with CSSM and take its ACKs.
+# `name` keeps each app's own OpenAPI operation id.
+
+
+def add_sync_route(
+    app: FastAPI,
+    path: str,
+    *,
+    name: str,
+    summary: str,
+    refusal: str,
+    sync: Callable[[], SyncSummary],
+    next_due: Callable[[], datetime | None],
+) -> None:
+    """Connected mode's synchronize-now; `refusal` describes the 409 in disconnected mode."""
 
     @app.post(
-        "/_sim/upload-from-cisco",
+        path,
+        name=name,
+        response_model=SyncView,
+        summary=summary,
+        responses={**MALFORMED_RESPONSE, 409: {"model": ErrorBody, "description": refusal}},
+        dependencies=[Depends(no_body)],
+    )
+    async def synchronize_now() -> SyncView | Response:
+        try:
+            summary = sync()
+        except RelayModeError as exc:
+            return mode_error(exc)
+        return SyncView.of(summary, next_due())
+
+
+def add_ack_import_route(
+    app: FastAPI,
+    path: str,
+    *,
+    name: str,
+    summary: str,
+    import_acks: Callable[[bytes], ImportSummary],
+) -> None:
+    """Takes CSSM's ACK bundle (or one ACK file) as the raw request body."""
+
+    @app.post(
+        path,
+        name=name,
         response_model=ImportView,
-        summary="Upload From Cisco: CSSM's ACK bundle as the request body",
+        summary=summary,
         responses={400: {"model": ErrorBody, "description": "Not an ACK bundle or ACK file"}},
         openapi_extra=binary_body_openapi(GZIP),
     )
-    async def upload_from_cisco(request: Request) -> ImportView | Response:
+    async def import_ack_bundle(request: Request) -> ImportView | Response:
         try:
-            summary = model.upload_from_cisco(await request.body())
+            summary = import_acks(await request.body())
         except FileFormatError as exc:
             return file_error(exc)
         return ImportView.of(summary)
 
-    add_component_schemas(app, definitions)
-    return app
+
+def bundle_download(data: bytes, filename: str) -> Response:
+    """A usage bundle as a file download, as the relay's UI offers it."""
+    return Response(
+        data,
+        media_type=GZIP,
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )

@@ -26,7 +26,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -47,12 +47,15 @@ from cssm_mock.models import (
     UsageUpload,
 )
 from sim.backend_http import (
-    AGENT_REQUEST,
+    MALFORMED_RESPONSE,
+    ErrorBody,
     add_component_schemas,
     agent_request_openapi,
+    binary_body_openapi,
     check_json_bodies,
     error_list,
     json_response,
+    read_agent_request,
 )
 from sim.http_input import AsciiJSONResponse, basic_credentials
 from sim.protocol.files import MAX_FILE_BYTES, is_bundle
@@ -69,22 +72,10 @@ _Route = TypeVar("_Route", bound=Callable[..., Any])
 _MAX_TOKEN_LIFETIME_SECONDS = 100 * 365 * 86400
 
 
-class ErrorBody(BaseModel):
-    # "malformed request", "unknown account", "malformed file", "unknown upload",
-    # "processing", "upload failed" or "too large"
-    error: str
-    detail: Any = None
-
-
 class OAuthError(BaseModel):
     # invalid_request, invalid_client, unsupported_grant_type, invalid_token, insufficient_scope
     error: str
     error_description: str
-
-
-_MALFORMED_RESPONSE: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "The body could not be parsed"}
-}
 
 
 class TokenCreate(BaseModel):
@@ -566,7 +557,7 @@ def create_app(model: CssmModel) -> FastAPI:
         response_model=Reply,
         response_model_exclude_none=True,
         summary="Device message: trust_request, usage_report, poll or trust_sync",
-        responses=_MALFORMED_RESPONSE,
+        responses=MALFORMED_RESPONSE,
         openapi_extra=body_openapi,
     )
     @app.post(
@@ -574,27 +565,18 @@ def create_app(model: CssmModel) -> FastAPI:
         response_model=Reply,
         response_model_exclude_none=True,
         summary="Call Home transport: the same device messages as the Smart Receiver",
-        responses=_MALFORMED_RESPONSE,
+        responses=MALFORMED_RESPONSE,
         openapi_extra=body_openapi,
     )
     async def smart_receiver(request: Request) -> Reply:
-        # Parsed here rather than by FastAPI: pydantic-core's JSON parser rejects lone
-        # surrogates and absurd nesting, which json.loads would let through to a 500.
-        raw = await request.body()
-        try:
-            message = AGENT_REQUEST.validate_json(raw)
-        except ValidationError as exc:
-            raise RequestValidationError(
-                exc.errors(include_url=False, include_context=False, include_input=False)
-            ) from exc
-        return model.handle(message)
+        return model.handle(await read_agent_request(request))
 
     @app.post(
         "/_sim/tokens",
         response_model=TokenCreated,
         summary="Create an ID token",
         responses={
-            **_MALFORMED_RESPONSE,
+            **MALFORMED_RESPONSE,
             404: {"model": ErrorBody, "description": "Unknown smart or virtual account"},
         },
     )
@@ -672,14 +654,7 @@ def _add_usage_file_routes(app: FastAPI, model: CssmModel) -> None:
             413: {"model": ErrorBody, "description": "Larger than the file size limit"},
             **_NOT_FOUND,
         },
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        },
+        openapi_extra=binary_body_openapi("application/octet-stream"),
     )
     async def upload_usage_file(
         request: Request,
@@ -827,7 +802,7 @@ def _add_api_routes(app: FastAPI, model: CssmModel) -> None:
     unauthorized: dict[int | str, dict[str, Any]] = {
         401: {"model": OAuthError, "description": "Missing, unknown or expired access token"},
         403: {"model": OAuthError, "description": "The token is for another smart account"},
-        **_MALFORMED_RESPONSE,
+        **MALFORMED_RESPONSE,
         **_NOT_FOUND,
     }
 

@@ -11,19 +11,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from cslu_mock.app import (
     PI_PATH,
-    ImportView,
     ProductInstanceView,
-    SyncView,
-    file_error,
-    mode_error,
+    add_ack_import_route,
+    add_sync_route,
+    bundle_download,
 )
-from cslu_mock.models import ProductInstance, RelayModeError
+from cslu_mock.models import ProductInstance
 from onprem_mock.models import SYSTEM_LOGS_ZIP, OnPremModel, UnknownAccountError, inventory_udi
 from sim.backend_http import (
     GZIP,
@@ -31,17 +30,14 @@ from sim.backend_http import (
     ErrorBody,
     add_component_schemas,
     agent_request_openapi,
-    binary_body_openapi,
     binary_response,
     check_json_bodies,
     install_error_handlers,
     json_body_openapi,
     json_error,
-    no_body,
     read_agent_request,
     read_json_body,
 )
-from sim.protocol.files import FileFormatError
 from sim.protocol.messages import Reply, Sudi
 
 # Far beyond any real token, and short enough that `now + lifetime` cannot overflow datetime.
@@ -237,22 +233,15 @@ def create_app(model: OnPremModel) -> FastAPI:
             return _unknown(exc)
         return [SlProductView.of_product(pi, tenant_of(pi)) for pi in model.product_instances()]
 
-    @app.post(
+    add_sync_route(
+        app,
         "/_sim/synchronize",
-        response_model=SyncView,
+        name="synchronize",
         summary="Synchronize with Cisco now (connected mode)",
-        responses={
-            **MALFORMED_RESPONSE,
-            409: {"model": ErrorBody, "description": "On-Prem is disconnected from CSSM"},
-        },
-        dependencies=[Depends(no_body)],
+        refusal="On-Prem is disconnected from CSSM",
+        sync=model.synchronize,
+        next_due=model.next_sync_due,
     )
-    async def synchronize() -> SyncView | Response:
-        try:
-            summary = model.synchronize()
-        except RelayModeError as exc:
-            return mode_error(exc)
-        return SyncView.of(summary, model.next_sync_due())
 
     @app.post(
         "/_sim/export-usage-to-cisco",
@@ -274,25 +263,15 @@ def create_app(model: OnPremModel) -> FastAPI:
             data = model.export_usage_to_cisco(body.virtual_account, body.local_account, udis)
         except UnknownAccountError as exc:
             return _unknown(exc)
-        return Response(
-            data,
-            media_type=GZIP,
-            headers={"content-disposition": 'attachment; filename="UD_SA_onprem.tar.gz"'},
-        )
+        return bundle_download(data, "UD_SA_onprem.tar.gz")
 
-    @app.post(
+    add_ack_import_route(
+        app,
         "/_sim/import-from-cisco",
-        response_model=ImportView,
+        name="import_from_cisco",
         summary="Import From Cisco: CSSM's ACK bundle as the request body",
-        responses={400: {"model": ErrorBody, "description": "Not an ACK bundle or ACK file"}},
-        openapi_extra=binary_body_openapi(GZIP),
+        import_acks=model.import_from_cisco,
     )
-    async def import_from_cisco(request: Request) -> ImportView | Response:
-        try:
-            summary = model.import_from_cisco(await request.body())
-        except FileFormatError as exc:
-            return file_error(exc)
-        return ImportView.of(summary)
 
     @app.get(
         "/_sim/support-center/system-logs",
