@@ -10,7 +10,8 @@ token every route, `/docs` and `/openapi.json` included, wants `Authorization: B
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sim.http_input import AsciiJSONResponse, BodyTooLarge, bounded_body, checked_json_body
 from sim.lab import console
+from sim.lab.activity import ActivityKind
 from sim.lab.control_token import ControlTokenGuard
 from sim.lab.jump import JumpProgress, JumpRunning
 from sim.lab.syslog_feed import SyslogFeed
@@ -43,6 +45,8 @@ MAX_EXTRA_PARAMS = 16
 MAX_PARAM_NAME = 64
 MAX_PARAM_TEXT = 4096
 PASSWORD_NOT_SHOWN = "as given at lab start"
+# What the activity log records of one change made through this API.
+Logged = dict[str, Any]
 INTERNAL_ERROR = "internal error, see /sim/incidents"
 
 
@@ -400,72 +404,59 @@ def create_control_app(lab: Lab) -> FastAPI:
             for f in sim.network.faults.values()
         ]
 
+    @asynccontextmanager
+    async def operator_change(kind: ActivityKind, *, settle: bool = True) -> AsyncIterator[Logged]:
+        """One change made through this API, under the lab's lock.
+
+        The body fills in what the activity log records; unless it raises, the switches then
+        react to the change (`settle`) and the lab is saved before the route answers.
+        """
+        async with lab.lock:
+            logged: Logged = {}
+            yield logged
+            lab.activity.add(lab.now(), kind, via="control", **logged)
+            if settle:
+                await sim.scheduler.settle()
+            lab.persist()
+
     @app.post("/sim/faults", dependencies=guard, responses=errors)
     async def add_fault(body: FaultCreate) -> FaultCreated:
         params = dict(body.model_extra or {})
-        async with lab.lock:
+        async with operator_change("fault") as logged:
             try:
                 fault_id = sim.add_fault(body.target, body.kind, params)
             except (ValueError, KeyError, TypeError) as exc:
                 raise HTTPException(400, str(exc)) from None
-            lab.activity.add(
-                lab.now(),
-                "fault",
-                via="control",
-                target=body.target,
-                kind=body.kind,
-                params=params,
-                fault_id=fault_id,
-            )
-            await sim.scheduler.settle()
-            lab.persist()
+            logged.update(target=body.target, kind=body.kind, params=params, fault_id=fault_id)
         return FaultCreated(id=fault_id)
 
     @app.delete("/sim/faults/{fault_id}", dependencies=guard, responses=errors)
     async def remove_fault(fault_id: int) -> dict[str, int]:
-        async with lab.lock:
+        async with operator_change("clear") as logged:
             fault = sim.network.faults.get(fault_id)
             if fault is None or not sim.remove_fault(fault_id):
                 raise HTTPException(404, f"no fault with id {fault_id}")
-            lab.activity.add(
-                lab.now(),
-                "clear",
-                via="control",
-                target=fault.target,
-                kind=fault.kind,
-                params=dict(fault.params),
-                fault_id=fault_id,
+            logged.update(
+                target=fault.target, kind=fault.kind, params=dict(fault.params), fault_id=fault_id
             )
-            await sim.scheduler.settle()
-            lab.persist()
         return {"removed": fault_id}
 
     @app.delete("/sim/faults", dependencies=guard, responses=errors)
     async def clear_faults() -> dict[str, int]:
-        async with lab.lock:
+        async with operator_change("clear_all") as logged:
             count = len(sim.network.faults)
             sim.clear_all_faults()
-            lab.activity.add(lab.now(), "clear_all", via="control", removed=count)
-            await sim.scheduler.settle()
-            lab.persist()
+            logged.update(removed=count)
         return {"removed": count}
 
     @app.post("/sim/tokens", dependencies=guard, responses=errors)
     async def token(body: TokenRequest) -> TokenCreated:
-        async with lab.lock:
+        async with operator_change("token", settle=False) as logged:
             try:
                 text = sim.issue_token(body.issuer, virtual_account=body.virtual_account)
             except (ValueError, LookupError) as exc:
                 raise HTTPException(400, str(exc).strip("'\"")) from None
-            lab.activity.add(
-                lab.now(),
-                "token",
-                via="control",
-                issuer=body.issuer,
-                virtual_account=body.virtual_account,
-                token=text,
-            )
-            lab.persist()
+            logged.update(issuer=body.issuer, virtual_account=body.virtual_account, token=text)
         return TokenCreated(token=text)
 
     @app.get("/sim/actions", dependencies=guard, responses=errors)
@@ -476,22 +467,12 @@ def create_control_app(lab: Lab) -> FastAPI:
     @app.post("/sim/actions", dependencies=guard, responses=errors)
     async def run_action(body: ActionRequest) -> ActionResult:
         params = dict(body.model_extra or {})
-        async with lab.lock:
+        async with operator_change("action") as logged:
             try:
                 result = sim.backend_action(body.target, body.action, params)
             except (ValueError, LookupError) as exc:
                 raise HTTPException(400, str(exc)) from None
-            lab.activity.add(
-                lab.now(),
-                "action",
-                via="control",
-                target=body.target,
-                action=body.action,
-                params=params,
-                result=result,
-            )
-            await sim.scheduler.settle()
-            lab.persist()
+            logged.update(target=body.target, action=body.action, params=params, result=result)
         return ActionResult(result=result)
 
     @app.get("/sim/files", dependencies=guard, responses=errors)
