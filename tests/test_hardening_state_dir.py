@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from lab_state import saved_state
 from wire_lab import lab_options, nxapi_output
 
 from cssm_mock.models import Counters
@@ -343,27 +344,6 @@ def test_a_copy_of_a_running_lab_s_databases_is_up_to_date(tmp_path: Path) -> No
 # ---------------------------------------------------------------------- exact round trip
 
 
-def lab_state(lab: Lab) -> dict[str, str]:
-    """Everything the lab saves, as the codec writes it: equal text is equal state."""
-    from sim.lab.persistence import SWITCH_STATE
-
-    sim = lab.simulation
-    live: dict[str, object] = {
-        "clock": sim.clock,
-        "timing": sim.timing,
-        "trust_store": sim.trust_store,
-        "scheduler": sim.scheduler,
-        "network": sim.network,
-        **sim.models,
-    }
-    state = {name: dump_text(model.__dict__, live) for name, model in sim.models.items()}
-    for name, switch in sim.switches.items():
-        state[name] = dump_text({attr: getattr(switch, attr) for attr in SWITCH_STATE}, live)
-    state["faults"] = dump_text((sim.network.faults, sim.fault_previous), live)
-    state["files"] = dump_text(sim.operator.files, live)
-    return state
-
-
 @pytest.mark.parametrize("topology", ["direct", "cslu", "onprem"])
 def test_a_restarted_lab_holds_exactly_what_it_saved(tmp_path: Path, topology: str) -> None:
     with BackgroundLab(options(tmp_path, topology=topology)) as lab:
@@ -380,11 +360,11 @@ def test_a_restarted_lab_holds_exactly_what_it_saved(tmp_path: Path, topology: s
         status = nxapi(port, "show license status")["body"]
         if topology == "direct":
             assert "Last ACK received:" in status and "Last ACK received: <none>" not in status
-        before = lab_state(lab.lab)
+        before = saved_state(lab.lab)
         show_before = [nxapi(port, command)["body"] for command in ("show license all",)]
     with BackgroundLab(options(tmp_path, topology=topology)) as lab:
         assert lab.lab.resumed
-        after = lab_state(lab.lab)
+        after = saved_state(lab.lab)
         port = lab.endpoints.switches[0].nxapi_port
         assert [nxapi(port, command)["body"] for command in ("show license all",)] == show_before
     assert after.keys() == before.keys()

@@ -15,13 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
+from lab_state import saved_state
 from wire_lab import lab_options, nxapi_output
 
 import sim.lab.lab as lab_module
 from sim.lab.background import BackgroundLab
 from sim.lab.lab import Lab, LabOptions
 from sim.lab.model_rows import MODEL_ROW, TABLES_ROW, ModelRows
-from sim.lab.persistence import SWITCH_STATE, _switch_state
+from sim.lab.persistence import _switch_state
 from sim.lab.state_codec import dump_text
 from sim.lab.state_store import StateStore
 from sim.lab.tracked_dict import TrackedDict
@@ -163,23 +164,10 @@ def test_an_idle_lab_commits_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def full_state(lab: Lab) -> dict[str, Any]:
-    """Everything the lab saves, written in one piece per component: equal is equal state."""
-    sim = lab.simulation
-    live: dict[str, object] = {
-        "clock": sim.clock,
-        "timing": sim.timing,
-        "trust_store": sim.trust_store,
-        "scheduler": sim.scheduler,
-        "network": sim.network,
-        **sim.models,
-    }
-    state = {name: dump_text(model.__dict__, live) for name, model in sim.models.items()}
-    for name, switch in sim.switches.items():
-        state[name] = dump_text({attr: getattr(switch, attr) for attr in SWITCH_STATE}, live)
-    state["faults"] = dump_text((sim.network.faults, sim.fault_previous), live)
-    state["files"] = dump_text(sim.operator.files, live)
-    state["now"] = sim.clock.now().isoformat()
-    return {key: json.loads(text) if key != "now" else text for key, text in state.items()}
+    """Everything the lab saves, one piece per component, and its time: equal is equal state."""
+    state: dict[str, Any] = {key: json.loads(text) for key, text in saved_state(lab).items()}
+    state["now"] = lab.simulation.clock.now().isoformat()
+    return state
 
 
 def rows_as_written_now(lab: Lab) -> dict[str, dict[str, Any]]:
