@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sim.lab.activity import ActivityLog
 from sim.lab.persistence import CommitFailed
 from sim.switch.cli import CliResult, CliSession
+from sim.switch.users.roles import authorizer
 
 if TYPE_CHECKING:
     from sim.simulation import Simulation
@@ -48,8 +49,13 @@ class SwitchAccess:
     def switch(self) -> Switch:
         return self.simulation.switch(self.name)
 
-    def new_session(self) -> CliSession[Switch]:
-        return self.switch.new_session()
+    def new_session(self, user: str | None = None) -> CliSession[Switch]:
+        """A CLI session; with `user`, one of the switch's accounts, it runs only what that
+        user's roles permit (None: the lab's own account, an administrator)."""
+        session = self.switch.new_session()
+        if user is not None:
+            session.authorize = authorizer(lambda: self.switch.users, user)
+        return session
 
     async def run(
         self,

@@ -95,6 +95,11 @@ class _Cookies:
             del self.expiry[stale]
         return value is not None and value in self.expiry
 
+    @staticmethod
+    def user(value: str) -> str:
+        """Who a valid cookie was issued to."""
+        return value.rpartition(":")[0]
+
 
 def ins_api_request(commands: str, kind: str = "cli_show_ascii") -> dict[str, Any]:
     """The JSON body a client posts to `/ins` for `commands` (one, or several joined by ` ;`):
@@ -132,12 +137,13 @@ def create_nxapi_app(
 
     guard = login_guard if login_guard is not None else LoginGuard()
 
-    async def authenticate(request: Request) -> tuple[bool, str]:
+    async def authenticate(request: Request) -> tuple[bool, str, str]:
+        """(accepted, why not, who signed in)."""
         header = request.headers.get("authorization")
         if header is not None:
             credentials = basic_credentials(header)
             if credentials is None:
-                return False, "Malformed Authorization header: expected HTTP Basic"
+                return False, "Malformed Authorization header: expected HTTP Basic", ""
             given_user, given_password = credentials
             peer = request.client.host if request.client is not None else "unknown"
             verdict = await guard.attempt(
@@ -150,12 +156,13 @@ def create_nxapi_app(
                     or signs_in(access.switch.users, given_user, given_password, reserved=username)
                 ),
             )
-            return verdict.accepted, verdict.reason
-        if cookies.valid(request.cookies.get(COOKIE)):
-            return True, ""
-        if request.cookies.get(COOKIE):
-            return False, "Session cookie expired or unknown: authenticate again"
-        return False, "Authentication required: HTTP Basic or an nxapi_auth cookie"
+            return verdict.accepted, verdict.reason, given_user
+        cookie = request.cookies.get(COOKIE)
+        if cookie is not None and cookies.valid(cookie):
+            return True, "", cookies.user(cookie)
+        if cookie:
+            return False, "Session cookie expired or unknown: authenticate again", ""
+        return False, "Authentication required: HTTP Basic or an nxapi_auth cookie", ""
 
     @app.post("/ins", summary="Run CLI commands (ins_api JSON or JSON-RPC 2.0)")
     async def ins(request: Request) -> Response:
@@ -171,7 +178,9 @@ def create_nxapi_app(
             )
 
     async def answer(request: Request) -> Response:
-        authorised, reason = await authenticate(request)
+        authorised, reason, given_user = await authenticate(request)
+        # A switch account runs with its roles; the lab's own account is the administrator.
+        user = None if given_user == username else given_user
         if not authorised:
             return AsciiJSONResponse(
                 {"code": "401", "msg": reason},
@@ -184,9 +193,9 @@ def create_nxapi_app(
         except BodyTooLarge as exc:
             return _ins_api_error(f"Request too large: {exc}", 413)
         if content_type == "application/json-rpc":
-            response = await _json_rpc(access, raw)
+            response = await _json_rpc(access, raw, user)
         elif content_type in ("application/json", ""):
-            response = await _ins_api(access, raw)
+            response = await _ins_api(access, raw, user)
         else:
             response = AsciiJSONResponse(
                 {
@@ -198,7 +207,7 @@ def create_nxapi_app(
             )
         if request.headers.get("authorization") is not None:
             response.set_cookie(
-                COOKIE, cookies.issue(username), max_age=int(COOKIE_LIFETIME), httponly=True
+                COOKIE, cookies.issue(given_user), max_age=int(COOKIE_LIFETIME), httponly=True
             )
         return response
 
@@ -299,12 +308,12 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-async def _ins_api(access: SwitchAccess, raw: bytes) -> JSONResponse:
+async def _ins_api(access: SwitchAccess, raw: bytes, user: str | None = None) -> JSONResponse:
     try:
         kind, commands = _ins_api_request(raw)
     except _BadRequest as exc:
         return _ins_api_error(str(exc))
-    session = access.new_session()
+    session = access.new_session(user)
     outputs: list[dict[str, Any]] = []
     for command in commands:
         if kind == "cli_conf":
@@ -382,7 +391,7 @@ def _valid_id(value: Any) -> bool:
     return False
 
 
-async def _json_rpc(access: SwitchAccess, raw: bytes) -> JSONResponse:
+async def _json_rpc(access: SwitchAccess, raw: bytes, user: str | None = None) -> JSONResponse:
     try:
         document = json_document(raw)
     except MalformedInput as exc:
@@ -392,7 +401,7 @@ async def _json_rpc(access: SwitchAccess, raw: bytes) -> JSONResponse:
         return AsciiJSONResponse(
             _rpc_error(INVALID_REQUEST, None, {"msg": "Empty batch"}), status_code=400
         )
-    session = access.new_session()
+    session = access.new_session(user)
     replies: list[dict[str, Any]] = []
     for call in calls:
         parsed = _rpc_command(call)
@@ -405,9 +414,10 @@ async def _json_rpc(access: SwitchAccess, raw: bytes) -> JSONResponse:
             # `cli` takes configuration commands too, as if typed after `configure terminal`
             # (NAPALM's config_list sends `hostname x` so).
             retry = await _configure(access, session, command)
-            if retry.ok:
+            if retry.ok or retry.msg == EXECUTION_ERROR:
+                # It is a configuration command: its own answer (a role's refusal, say).
                 outcome = retry
-            else:
+            if not retry.ok:
                 session.end()
         replies.append(_rpc_reply(outcome, method, request_id))
         if not outcome.ok:

@@ -158,11 +158,14 @@ async def start_ssh_server(
     where = f"{access.name} ssh"
 
     async def handle(process: asyncssh.SSHServerProcess[str]) -> None:
+        # A switch account runs with its roles; the lab's own account is the administrator.
+        login = process.get_extra_info("username")
+        user = None if login == username else login
         try:
             if process.command is not None:
-                await _run_exec_request(access, process)
+                await _run_exec_request(access, process, user)
             else:
-                await _Shell(access, process).run()
+                await _Shell(access, process, user).run()
         except (asyncssh.Error, ConnectionError, BrokenPipeError):
             return  # the client went away; nothing is left to answer
         process.exit(0)
@@ -190,10 +193,12 @@ async def start_ssh_server(
     return SshServer(acceptor, connections)
 
 
-async def _run_exec_request(access: SwitchAccess, process: asyncssh.SSHServerProcess[str]) -> None:
+async def _run_exec_request(
+    access: SwitchAccess, process: asyncssh.SSHServerProcess[str], user: str | None = None
+) -> None:
     """``ssh switch "cmd1 ; cmd2"``: run the commands in a fresh session, then exit."""
     newline = "\r\n" if process.get_terminal_type() else "\n"
-    session = access.new_session()
+    session = access.new_session(user)
     failed = False
     for index, line in enumerate(part.strip() for part in (process.command or "").split(";")):
         if not line:
@@ -240,10 +245,15 @@ def _ignore_lost_client(task: asyncio.Future[None]) -> None:
 class _Shell:
     """One interactive session: line editing, echo, `?` help, the pager and the prompt."""
 
-    def __init__(self, access: SwitchAccess, process: asyncssh.SSHServerProcess[str]) -> None:
+    def __init__(
+        self,
+        access: SwitchAccess,
+        process: asyncssh.SSHServerProcess[str],
+        user: str | None = None,
+    ) -> None:
         self.access = access
         self.process = process
-        self.session = access.new_session()
+        self.session = access.new_session(user)
         # Someone is at the keyboard: reload, write erase and the like ask `(y/n)?` first.
         self.session.interactive = True
         self.paging = process.get_terminal_type() is not None

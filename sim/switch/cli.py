@@ -826,6 +826,9 @@ class CliSession(Generic[C]):
         # destructive commands ask `(y/n)?` first.
         self.interactive = False
         self._question: _Question | None = None
+        # The signed-in user's role check: the refusal for a command it may not run, or None.
+        # Unset for the console session and scripts, which act as the administrator.
+        self.authorize: Callable[[Command[C]], str | None] | None = None
 
     def ask(self, question: _Question) -> None:
         self._question = question
@@ -964,6 +967,8 @@ class CliSession(Generic[C]):
 
     def _run(self, resolved: _Resolved, pipes: list[_Resolved], structured: bool) -> CliResult:
         command = resolved.command
+        if self.authorize is not None and (refusal := self.authorize(command)) is not None:
+            return CliResult(refusal + "\n", error=True)
         ops = [pipe.command.pattern.split()[0] for pipe in pipes]
         want_json = structured or "json" in ops or "json-pretty" in ops
         if want_json and command.json is None:
