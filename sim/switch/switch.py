@@ -40,7 +40,7 @@ from sim.switch.interfaces.state import Interface, default_interfaces
 from sim.switch.licensed_features.state import LicensedFeatures
 from sim.switch.lines.state import LineSettings
 from sim.switch.logging.state import LoggingServer
-from sim.switch.neighbors.state import Link
+from sim.switch.neighbors.state import Link, plug, unplug
 from sim.switch.ntp_dns.state import NtpServer
 from sim.switch.platform import NXOS_VERSION
 from sim.switch.users.state import User, default_users
@@ -243,10 +243,8 @@ class Switch:
         self.config_changed_at = self.now()
 
     def plug_links(self) -> None:
-        """Cabled ports have a transceiver in: they come up unless shut."""
-        for interface in self.interfaces:
-            if interface.name in self.links:
-                interface.transceiver = True
+        """Cabled ports have a transceiver in: they come up unless shut, or the far end is."""
+        plug(self)
 
     # ------------------------------------------------------------------ CLI
 
@@ -320,8 +318,9 @@ class Switch:
         self.callhome = CallhomeConfig()
         self.lines = LineSettings()
         self.logging_console = True
+        # The far ends of its cables go dark while it restarts, until its ports are back.
+        unplug(self)
         self.interfaces = default_interfaces(self.sudi.udi_pid, self.sudi.udi_serial_number)
-        self.plug_links()
         self.vlans, self.users = default_vlans(), default_users()
         base = self.licensed_features.base
         self.licensed_features = LicensedFeatures(base=base)
@@ -332,6 +331,7 @@ class Switch:
         if self.startup_config:
             replay = [line for line in self.startup_config if line.strip()]
             self.apply_config([line for line in replay if not line.startswith("version ")])
+        self.plug_links()
         if base is not None:
             # Usage follows the features the startup configuration enabled.
             self.set_usage(self.licensed_features.usage(self.licenses_in_use))

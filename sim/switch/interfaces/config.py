@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sim.switch.cli import ArgType, CommandError, Mode
 from sim.switch.feature import Ctx, Grammar, changed, switch_of
 from sim.switch.interfaces.state import DEFAULT_MTU, Interface, is_default
+from sim.switch.neighbors.state import shut_changed
 
 if TYPE_CHECKING:
     from sim.switch.switch import Switch
@@ -88,7 +89,9 @@ def _description(ctx: Ctx) -> str:
 
 
 def _shutdown(ctx: Ctx) -> str:
-    _editing(ctx).admin_up = ctx.negated
+    interface = _editing(ctx)
+    interface.admin_up = ctx.negated
+    shut_changed(switch_of(ctx), interface)
     changed(ctx)
     return ""
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from sim.switch.cli import ArgType, CommandError, Mode
 from sim.switch.feature import Ctx, Feature, Grammar, Record, switch_of
 from sim.switch.interfaces import config, render
 from sim.switch.interfaces.counters import traffic
 from sim.switch.interfaces.state import Interface, parse_interface_name
-
-if TYPE_CHECKING:
-    from sim.switch.switch import Switch
+from sim.switch.neighbors.state import far_end
 
 HELP = {
     "interface": "Display interface information",
@@ -40,13 +37,6 @@ def _record(build: Callable[[Sequence[Interface]], Record]) -> Callable[[Ctx], R
     return lambda ctx: build(_selected(ctx))
 
 
-def _far_end(switch: Switch, interface: Interface) -> Interface | None:
-    link = switch.links.get(interface.name)
-    if link is None:
-        return None
-    return next((i for i in link.peer.interfaces if i.name == link.peer_port), None)
-
-
 def _counted(build: Callable[[render.Counted], Record]) -> Callable[[Ctx], Record]:
     def record(ctx: Ctx) -> Record:
         switch = switch_of(ctx)
@@ -59,7 +49,7 @@ def _counted(build: Callable[[render.Counted], Record]) -> Callable[[Ctx], Recor
                         interface,
                         now=now,
                         booted_at=switch.booted_at,
-                        far_end=_far_end(switch, interface),
+                        far_end=far_end(switch, interface.name),
                     ),
                 )
                 for interface in _selected(ctx)

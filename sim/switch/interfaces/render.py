@@ -482,7 +482,11 @@ def brief_text(record: Record) -> str:
 def _status(interface: Interface) -> str:
     if interface.oper_up:
         return "connected"
-    return "disabled" if not interface.admin_up else "xcvrAbsen"
+    if not interface.admin_up:
+        return "disabled"
+    # A transceiver with no light from the far end: `notconnect` (`notconnec` in the 9-column
+    # text), as Genie's and ntc-templates' `show interface status` fixtures show it.
+    return "notconnect" if interface.transceiver else "xcvrAbsen"
 
 
 def status_record(interfaces: Sequence[Interface]) -> Record:
@@ -514,7 +518,7 @@ def status_text(record: Record) -> str:
     for r in rows_of(record):
         name = r["interface"].replace("Ethernet", "Eth", 1)
         lines.append(
-            f"{name:<14}{r.get('name', '--')[:18]:<19}{r['state']:<10}{r['vlan']:<10}"
+            f"{name:<14}{r.get('name', '--')[:18]:<19}{r['state'][:9]:<10}{r['vlan']:<10}"
             f"{r['duplex']:<8}{r['speed']:<8}{r['type']}"
         )
     return "".join(f"{line}\n" for line in lines)

@@ -34,6 +34,9 @@ PORT_GROUPS: dict[str, tuple[PortGroup, ...]] = {
 MGMT = "mgmt0"
 DEFAULT_MTU = 1500
 NOT_INSERTED = "XCVR not inserted"
+# `Ethernet1/6 is down (Link not connected)`, as NX-OS shows a port with a transceiver and no
+# light from the far end (Genie's show interface fixtures; ntc-templates' interface brief).
+NOT_CONNECTED = "Link not connected"
 
 
 @dataclass(slots=True)
@@ -54,6 +57,9 @@ class Interface:
     most ports have none, and the empty one is shared)."""
     counters_cleared_at: datetime | None = None
     """When `clear counters` last ran for it (state, not configuration)."""
+    far_end_down: bool = False
+    """The port at the other end of its cable is shut, or its switch is gone: no light comes
+    in, so this port is down too (state the cabling keeps, not configuration)."""
 
     @property
     def is_mgmt(self) -> bool:
@@ -61,14 +67,16 @@ class Interface:
 
     @property
     def oper_up(self) -> bool:
-        return self.admin_up and (self.transceiver or self.is_mgmt)
+        return self.admin_up and (self.transceiver or self.is_mgmt) and not self.far_end_down
 
     @property
     def down_reason(self) -> str:
         """`none` when up, else why, as `show interface` says it."""
         if self.oper_up:
             return "none"
-        return "Administratively down" if not self.admin_up else NOT_INSERTED
+        if not self.admin_up:
+            return "Administratively down"
+        return NOT_CONNECTED if self.transceiver else NOT_INSERTED
 
     @property
     def link_local(self) -> str:
@@ -92,6 +100,7 @@ def is_default(interface: Interface) -> bool:
         interface.mac,
         interface.speed_mbps,
         transceiver=interface.transceiver,
+        far_end_down=interface.far_end_down,
         counters_cleared_at=interface.counters_cleared_at,
     )
     if interface.is_mgmt:

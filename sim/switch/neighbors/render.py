@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sim.switch.neighbors.state import Link
+from sim.switch.neighbors.state import Link, far_end
 from sim.switch.platform import NXOS_VERSION
 
 if TYPE_CHECKING:
@@ -59,8 +59,9 @@ def _address(interface: Any) -> str | None:
 def neighbors(switch: Switch) -> list[Neighbor]:
     found: list[Neighbor] = []
     for link in sorted(switch.links.values(), key=_port_order):
-        near, far = _interface(switch, link.port), _interface(link.peer, link.peer_port)
-        if near is None or far is None or not (near.admin_up and far.admin_up):
+        near, far = _interface(switch, link.port), far_end(switch, link.port)
+        # LLDP and CDP frames cross a cable only while it carries light both ways.
+        if near is None or far is None or not (near.oper_up and far.oper_up):
             continue
         mgmt = link.peer.interfaces[0] if link.peer.interfaces else None
         found.append(
