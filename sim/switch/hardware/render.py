@@ -6,6 +6,7 @@ number and virtual time; each text is rendered from its record alone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,20 @@ Row = dict[str, Any]
 
 def _lines(lines: list[str]) -> str:
     return "".join(f"{line}\n" for line in lines)
+
+
+def _aligned(widths: Sequence[int], cells: Sequence[object]) -> str:
+    """Each cell left-aligned in its column's width; a cell past the last width as it is."""
+    padded = "".join(f"{cell:<{width}}" for cell, width in zip(cells, widths, strict=False))
+    return padded + "".join(str(cell) for cell in cells[len(widths) :])
+
+
+def _table(
+    widths: Sequence[int], heading: Sequence[str], rule: str, rows: list[Row], keys: Sequence[str]
+) -> list[str]:
+    """The heading, its rule, and one line of `keys` cells per row, all in the same columns."""
+    body = [_aligned(widths, [row[key] for key in keys]) for row in rows]
+    return [_aligned(widths, heading), rule, *body]
 
 
 def _dashed_mac(dotted: str, plus: int = 0) -> str:
@@ -91,9 +106,11 @@ def module_record(switch: Switch) -> Record:
 
 def module_text(record: Record) -> str:
     lines = [
-        f"{'Mod':<5}{'Ports':<6}{'Module-Type':<38}{'Model':<22}Status",
+        _aligned((5, 6, 38, 22), ("Mod", "Ports", "Module-Type", "Model", "Status")),
         "--- ----- ------------------------------------- --------------------- ---------",
     ]
+    # A column's width here is one short of its heading's, then a space: a long module
+    # type still stands apart from its model.
     for row in record["TABLE_modinfo"]["ROW_modinfo"]:
         lines.append(
             f"{row['modinf']:<5}{row['ports']:<6}{row['modtype']:<37} {row['model']:<21} "
@@ -101,22 +118,32 @@ def module_text(record: Record) -> str:
         )
     lines += [
         "",
-        f"{'Mod':<5}{'Sw':<25}{'Hw':<7}Slot",
-        "---  ----------------------- ------ ----",
-    ]
-    for row in record["TABLE_modwwninfo"]["ROW_modwwninfo"]:
-        lines.append(f"{row['modwwn']:<5}{row['sw']:<25}{row['hw']:<7}{row['slottype']}")
-    lines += [
+        *_table(
+            (5, 25, 7),
+            ("Mod", "Sw", "Hw", "Slot"),
+            "---  ----------------------- ------ ----",
+            record["TABLE_modwwninfo"]["ROW_modwwninfo"],
+            ("modwwn", "sw", "hw", "slottype"),
+        ),
         "",
-        f"{'Mod':<5}{'MAC-Address(es)':<40}Serial-Num",
-        "---  --------------------------------------  ----------",
+        *_table(
+            (5, 40),
+            ("Mod", "MAC-Address(es)", "Serial-Num"),
+            "---  --------------------------------------  ----------",
+            record["TABLE_modmacinfo"]["ROW_modmacinfo"],
+            ("modmac", "mac", "serialnum"),
+        ),
+        "",
+        *_table(
+            (5,),
+            ("Mod", "Online Diag Status"),
+            "---  ------------------",
+            record["TABLE_moddiaginfo"]["ROW_moddiaginfo"],
+            ("mod", "diagstatus"),
+        ),
+        "",
+        "* this terminal session ",
     ]
-    for row in record["TABLE_modmacinfo"]["ROW_modmacinfo"]:
-        lines.append(f"{row['modmac']:<5}{row['mac']:<40}{row['serialnum']}")
-    lines += ["", "Mod  Online Diag Status", "---  ------------------"]
-    for row in record["TABLE_moddiaginfo"]["ROW_moddiaginfo"]:
-        lines.append(f"{row['mod']:<5}{row['diagstatus']}")
-    lines += ["", "* this terminal session "]
     return _lines(lines)
 
 
@@ -159,14 +186,14 @@ def fan_text(record: Record) -> str:
     lines = [
         "Fan:",
         "-" * 78,
-        f"{'Fan':<20}{'Model':<21}{'Hw':<9}{'Direction':<16}Status",
-        "-" * 78,
+        *_table(
+            (20, 21, 9, 16),
+            ("Fan", "Model", "Hw", "Direction", "Status"),
+            "-" * 78,
+            details["TABLE_faninfo"]["ROW_faninfo"],
+            ("fanname", "fanmodel", "fanhwver", "fandir", "fanstatus"),
+        ),
     ]
-    for row in details["TABLE_faninfo"]["ROW_faninfo"]:
-        lines.append(
-            f"{row['fanname']:<20}{row['fanmodel']:<21}{row['fanhwver']:<9}{row['fandir']:<16}"
-            f"{row['fanstatus']}"
-        )
     zone = details["TABLE_fan_zone_speed"]["ROW_fan_zone_speed"][0]
     lines += [
         f"Fan Zone Speed: Zone {zone['zone']}: {zone['zonespeed']}",
@@ -257,18 +284,19 @@ def temperature_record(switch: Switch) -> Record:
 
 
 def temperature_text(record: Record) -> str:
+    widths = (8, 20, 13, 12, 12)
     lines = [
         "Temperature:",
         "-" * 78,
-        f"{'Module':<8}{'Sensor':<20}{'MajorThresh':<13}{'MinorThres':<12}{'CurTemp':<12}Status",
-        f"{'':<28}{'(Celsius)':<13}{'(Celsius)':<12}{'(Celsius)':<12}",
-        "-" * 78,
+        _aligned(widths, ("Module", "Sensor", "MajorThresh", "MinorThres", "CurTemp", "Status")),
+        *_table(
+            widths,
+            ("", "", "(Celsius)", "(Celsius)", "(Celsius)"),
+            "-" * 78,
+            record["TABLE_tempinfo"]["ROW_tempinfo"],
+            ("tempmod", "sensor", "majthres", "minthres", "curtemp", "alarmstatus"),
+        ),
     ]
-    for row in record["TABLE_tempinfo"]["ROW_tempinfo"]:
-        lines.append(
-            f"{row['tempmod']:<8}{row['sensor']:<20}{row['majthres']:<13}{row['minthres']:<12}"
-            f"{row['curtemp']:<12}{row['alarmstatus']}"
-        )
     return _lines(lines)
 
 
@@ -456,17 +484,18 @@ def vdc_record(switch: Switch) -> Record:
 
 
 def vdc_text(record: Record) -> str:
+    widths = (8, 34, 20, 20, 12)
     lines = [
         "Switchwide mode is m1 f1 m1xl f2 m2xl f2e f3 m3 ",
         "",
-        f"{'vdc_id':<8}{'vdc_name':<34}{'state':<20}{'mac':<20}{'type':<12}lc      ",
-        f"{'------':<8}{'--------':<34}{'-----':<20}{'----------':<20}{'---------':<12}------  ",
+        *_table(
+            widths,
+            ("vdc_id", "vdc_name", "state", "mac", "type", "lc      "),
+            _aligned(widths, ("-" * 6, "-" * 8, "-" * 5, "-" * 10, "-" * 9, "------  ")),
+            record["TABLE_vdc"]["ROW_vdc"],
+            ("vdc_id", "vdc_name", "state", "mac", "vdc_type", "vdc_lc"),
+        ),
     ]
-    for row in record["TABLE_vdc"]["ROW_vdc"]:
-        lines.append(
-            f"{row['vdc_id']:<8}{row['vdc_name']:<34}{row['state']:<20}{row['mac']:<20}"
-            f"{row['vdc_type']:<12}{row['vdc_lc']}"
-        )
     return _lines(lines)
 
 
@@ -504,12 +533,13 @@ def vdc_membership_text(record: Record) -> str:
         lines += [
             "",
             f"vdc_id: {row['vdc_id']} vdc_name: {row['vdc_name']} interfaces:",
-            f"{'Port':<12}Status",
-            f"{'----':<12}----------",
-        ]
-        lines += [
-            f"{port['if_name']:<12}{port['if_status']}"
-            for port in row["TABLE_vdc_ifs"]["ROW_vdc_ifs"]
+            *_table(
+                (12,),
+                ("Port", "Status"),
+                _aligned((12,), ("----", "----------")),
+                row["TABLE_vdc_ifs"]["ROW_vdc_ifs"],
+                ("if_name", "if_status"),
+            ),
         ]
     return _lines(lines)
 
