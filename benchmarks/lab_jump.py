@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from bench_lab import lab_options
 
 from sim.lab.background import BackgroundLab
 from sim.lab.jump import UNSLICED, SliceBudget
-from sim.lab.lab import LabOptions, lab_switch_specs
+from sim.lab.lab import lab_switch_specs
 from sim.lab.nxapi import ins_api_request
 from sim.simulation import Simulation
 
@@ -75,15 +76,7 @@ class LabYear:
 
 def lab_years(topology: str, count: int, budget: SliceBudget, probe_pause: float) -> LabYear:
     """Two one-year jumps: the first timed alone, the second with `show clock` probes."""
-    options = LabOptions(
-        topology=topology,
-        switches=count,
-        rate=0,
-        control_port=0,
-        ssh_port_base=0,
-        nxapi_port_base=0,
-        start=START,
-    )
+    options = lab_options(count, topology=topology, rate=0, start=START)
     with BackgroundLab(options) as running:
         running.lab.jump_budget = budget
         ports = [entry.nxapi_port for entry in running.endpoints.switches]

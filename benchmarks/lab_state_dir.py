@@ -25,19 +25,11 @@ JUMP_SECONDS = 365 * 86400
 
 
 def _lab(switches: int, state_dir: Path | None, topology: str = "direct") -> Any:
-    from sim.lab.background import BackgroundLab
-    from sim.lab.lab import LabOptions
+    from bench_lab import lab_options
 
-    options = LabOptions(
-        topology=topology,
-        switches=switches,
-        rate=0.0,
-        control_port=0,
-        ssh_port_base=0,
-        nxapi_port_base=0,
-        state_dir=state_dir,
-    )
-    return BackgroundLab(options)
+    from sim.lab.background import BackgroundLab
+
+    return BackgroundLab(lab_options(switches, topology=topology, rate=0.0, state_dir=state_dir))
 
 
 PORTS_USED = 50

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
-import socket
 import statistics
 import threading
 import time
@@ -19,9 +18,9 @@ from typing import Any
 
 import httpx
 import uvicorn
+from bench_lab import free_port, lab_options
 
 from sim.lab.background import BackgroundLab
-from sim.lab.lab import LabOptions
 from sim.lab.nxapi import ins_api_request
 
 Scope = MutableMapping[str, Any]
@@ -59,9 +58,7 @@ def bare_app(body: bytes) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
 @contextlib.contextmanager
 def serving(body: bytes) -> Iterator[int]:
     """A bare uvicorn app on a free loopback port, on its own thread; yields the port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     config = uvicorn.Config(
         bare_app(body), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
     )
@@ -97,9 +94,7 @@ def fakenos_start(hosts: int) -> float | str:
         return "FakeNOS not installed: `pip install fakenos` to compare"
     from fakenos import FakeNOS  # type: ignore[import-not-found]
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        first = int(probe.getsockname()[1])
+    first = free_port()
     inventory = {
         "hosts": {
             "leaf": {
@@ -130,9 +125,7 @@ def main() -> None:
     args = parser.parse_args()
     switches = args.switches or (10 if args.quick else 100)
     count = args.requests or (100 if args.quick else 500)
-    options = LabOptions(
-        switches=switches, rate=1.0, control_port=0, ssh_port_base=0, nxapi_port_base=0
-    )
+    options = lab_options(switches)
     started = time.perf_counter()
     with BackgroundLab(options) as lab:
         startup = time.perf_counter() - started

@@ -17,10 +17,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future
 
 import asyncssh
+from bench_lab import lab_options
 from netmiko import ConnectHandler
 
 from sim.lab.background import BackgroundLab
-from sim.lab.lab import LabOptions
 
 COMMAND = "show license status"
 PROMPT = "leaf1# "
@@ -144,10 +144,7 @@ def main() -> None:
     args = parser.parse_args()
     switches = args.switches or (10 if args.quick else 100)
     commands = args.commands or (5 if args.quick else 20)
-    options = LabOptions(
-        switches=switches, rate=1.0, control_port=0, ssh_port_base=0, nxapi_port_base=0
-    )
-    with BackgroundLab(options) as lab:
+    with BackgroundLab(lab_options(switches)) as lab:
         port = lab.endpoints.switches[-1].ssh_port
         connect, rounds, answer = netmiko_rounds(port, commands)
         assert "Smart Licensing Using Policy" in answer, answer
