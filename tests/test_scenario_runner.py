@@ -23,7 +23,7 @@ from sim.scenario.report import (
     results_to_json,
     write_junit,
 )
-from sim.scenario.runner import ScenarioResult, run_file, run_scenario
+from sim.scenario.runner import Failure, ScenarioResult, run_file, run_scenario
 from sim.syslog import Message, SyslogRecord, make_record
 
 COMM_FAILED = (Message.COMM_FAILED, "Cisco Smart Software Manager (CSSM)", "Couldn't connect")
@@ -153,6 +153,13 @@ def run(tmp_path: Path, steps: str, **kwargs: str) -> ScenarioResult:
     return run_file(scenario_file(tmp_path, steps, **kwargs))
 
 
+def failure_of(tmp_path: Path, steps: str, **kwargs: str) -> Failure:
+    """How the scenario of `steps` fails: it must."""
+    result = run(tmp_path, steps, **kwargs)
+    assert not result.passed and result.failure is not None
+    return result.failure
+
+
 # ---------------------------------------------------------------------------- expect_syslog
 
 
@@ -170,7 +177,7 @@ def test_exact_count_passes(tmp_path: Path) -> None:
 
 
 def test_exact_count_fails_on_too_many(tmp_path: Path) -> None:
-    result = run(
+    failure = failure_of(
         tmp_path,
         """\
         - fault: {target: cssm, kind: unreachable}
@@ -178,9 +185,6 @@ def test_exact_count_fails_on_too_many(tmp_path: Path) -> None:
         - expect_syslog: {text: "%LICMGR-3-LOG_SMART_LIC_COMM_FAILED: *", count: 2}
         """,
     )
-    assert not result.passed
-    failure = result.failure
-    assert failure is not None
     assert failure.step == 2 and failure.line == 10 and failure.kind == "expect_syslog"
     assert "expected exactly 2 lines matching '%LICMGR-3-LOG_SMART_LIC_COMM_FAILED: *'" in (
         failure.message
@@ -280,7 +284,7 @@ def test_since_a_look_back_window(tmp_path: Path) -> None:
 
 
 def test_expect_no_syslog_failure_shows_the_offending_lines(tmp_path: Path) -> None:
-    result = run(
+    failure = failure_of(
         tmp_path,
         """\
         - fault: {target: cssm, kind: unreachable}
@@ -288,8 +292,6 @@ def test_expect_no_syslog_failure_shows_the_offending_lines(tmp_path: Path) -> N
         - expect_no_syslog: {text: "%LICMGR-3-LOG_SMART_LIC_COMM_FAILED: *"}
         """,
     )
-    failure = result.failure
-    assert failure is not None
     assert failure.expected.startswith("no line matching '%LICMGR-3-LOG_SMART_LIC_COMM_FAILED: *'")
     assert failure.seen == "2 matching lines:"
     assert failure.seen_lines == (
@@ -301,7 +303,7 @@ def test_expect_no_syslog_failure_shows_the_offending_lines(tmp_path: Path) -> N
 
 
 def test_too_few_shows_what_the_window_holds(tmp_path: Path) -> None:
-    result = run(
+    failure = failure_of(
         tmp_path,
         """\
         - fault: {target: cssm, kind: unreachable}
@@ -309,17 +311,13 @@ def test_too_few_shows_what_the_window_holds(tmp_path: Path) -> None:
         - expect_syslog: {text: "*TRUST_CODE*"}
         """,
     )
-    failure = result.failure
-    assert failure is not None
     assert "since the previous step (steps[1] advance at line 9)" in failure.expected
     assert failure.seen == "0 matching lines among the 1 logged in that window:"
     assert "COMM_FAILED" in failure.seen_lines[0]
 
 
 def test_an_empty_window_shows_the_lines_before_it(tmp_path: Path) -> None:
-    result = run(tmp_path, '- advance: 1h\n- expect_syslog: {text: "*COMM_FAILED*"}\n')
-    failure = result.failure
-    assert failure is not None
+    failure = failure_of(tmp_path, '- advance: 1h\n- expect_syslog: {text: "*COMM_FAILED*"}\n')
     assert failure.seen.startswith("nothing logged on switch since the previous step")
     assert "REPORTING_REQUIRED" in failure.seen_lines[-1]
 
@@ -379,9 +377,7 @@ def test_exec_expectations(tmp_path: Path) -> None:
 def test_exec_expectation_failures_show_the_output(
     tmp_path: Path, expect: str, expected: str
 ) -> None:
-    result = run(tmp_path, f"- exec: show license status\n  expect: {expect}\n")
-    failure = result.failure
-    assert failure is not None
+    failure = failure_of(tmp_path, f"- exec: show license status\n  expect: {expect}\n")
     assert failure.expected == expected
     assert failure.message == f"{tmp_path / 'sample.yaml'}:8: steps[0].exec: expected {expected}"
     assert failure.seen == "the output of `show license status` on switch:"
@@ -457,15 +453,13 @@ def test_backend_output_expectations(tmp_path: Path) -> None:
 
 
 def test_a_backend_output_that_misses_the_expectation_fails_with_it(tmp_path: Path) -> None:
-    result = run(
+    failure = failure_of(
         tmp_path,
         """\
         - backend: {target: onprem, action: echo, text: all good}
           expect: {contains: record not found.}
         """,
     )
-    failure = result.failure
-    assert failure is not None
     assert failure.kind == "backend"
     assert failure.expected == "the output to contain 'record not found.'"
     assert failure.seen == "the output of onprem echo:"
@@ -528,9 +522,7 @@ def test_the_first_failure_stops_the_scenario(
 
 
 def test_a_step_the_simulation_refuses_names_its_line(tmp_path: Path) -> None:
-    result = run(tmp_path, "- advance: 1h\n- fault: {target: onprem, kind: dns}\n")
-    failure = result.failure
-    assert failure is not None
+    failure = failure_of(tmp_path, "- advance: 1h\n- fault: {target: onprem, kind: dns}\n")
     assert failure.message == (
         f"{tmp_path / 'sample.yaml'}:9: steps[1].fault: expected the simulation to accept "
         "this step; it refused: this topology has no onprem"
@@ -539,9 +531,7 @@ def test_a_step_the_simulation_refuses_names_its_line(tmp_path: Path) -> None:
 
 
 def test_a_simulation_crash_is_a_failure_with_a_traceback(tmp_path: Path) -> None:
-    result = run(tmp_path, "- exec: boom\n")
-    failure = result.failure
-    assert failure is not None
+    failure = failure_of(tmp_path, "- exec: boom\n")
     assert failure.message.endswith("it raised RuntimeError: the fake blew up")
     assert failure.traceback is not None and "RuntimeError" in failure.traceback
 
