@@ -22,55 +22,44 @@ from sim.lab.background import BackgroundLab
 pytestmark = pytest.mark.slpsim(switches=2)
 
 INTERFACE = {"name": "Ethernet1/5", "description": "uplink", "enabled": False, "mtu": "9216"}
-PLAYBOOK = """
+NTP = {"servers": [{"server": "192.0.2.10", "vrf": "management"}]}
+LOGGING = {"hosts": [{"host": "192.0.2.20", "severity": "warning"}]}
+
+
+def merged_twice(task: str, module: str, config: Any, *, gathered_after: bool = True) -> str:
+    """Playbook tasks: `<task> gathered`, `merged`, `merged again` (and `gathered after`)."""
+    gathered = json.dumps({"state": "gathered"})
+    merged = json.dumps({"state": "merged", "config": config})
+    tasks = [
+        (f"{task} gathered", gathered),
+        (f"{task} merged", merged),
+        (f"{task} merged again", merged),
+    ]
+    if gathered_after:
+        tasks.append((f"{task} gathered after", gathered))
+    return "".join(
+        f"    - name: {name}\n      cisco.nxos.{module}: {args}\n" for name, args in tasks
+    )
+
+
+PLAYBOOK = (
+    """
 - hosts: all
   gather_facts: false
   # Every task runs, so one failure does not hide the others.
   ignore_errors: true
   tasks:
-    - name: hostname gathered
-      cisco.nxos.nxos_hostname: {state: gathered}
-    - name: hostname merged
-      cisco.nxos.nxos_hostname: {state: merged, config: {hostname: "{{ inventory_hostname }}x"}}
-    - name: hostname merged again
-      cisco.nxos.nxos_hostname: {state: merged, config: {hostname: "{{ inventory_hostname }}x"}}
-    - name: interfaces gathered
-      cisco.nxos.nxos_interfaces: {state: gathered}
-    - name: interfaces merged
-      cisco.nxos.nxos_interfaces:
-        state: merged
-        config: [INTERFACE]
-    - name: interfaces merged again
-      cisco.nxos.nxos_interfaces:
-        state: merged
-        config: [INTERFACE]
-    - name: interfaces gathered after
-      cisco.nxos.nxos_interfaces: {state: gathered}
-    - name: ntp gathered
-      cisco.nxos.nxos_ntp_global: {state: gathered}
-    - name: ntp merged
-      cisco.nxos.nxos_ntp_global:
-        state: merged
-        config: {servers: [{server: 192.0.2.10, vrf: management}]}
-    - name: ntp merged again
-      cisco.nxos.nxos_ntp_global:
-        state: merged
-        config: {servers: [{server: 192.0.2.10, vrf: management}]}
-    - name: ntp gathered after
-      cisco.nxos.nxos_ntp_global: {state: gathered}
-    - name: logging gathered
-      cisco.nxos.nxos_logging_global: {state: gathered}
-    - name: logging merged
-      cisco.nxos.nxos_logging_global:
-        state: merged
-        config: {hosts: [{host: 192.0.2.20, severity: warning}]}
-    - name: logging merged again
-      cisco.nxos.nxos_logging_global:
-        state: merged
-        config: {hosts: [{host: 192.0.2.20, severity: warning}]}
-    - name: logging gathered after
-      cisco.nxos.nxos_logging_global: {state: gathered}
-    - name: config lines
+"""
+    + merged_twice(
+        "hostname",
+        "nxos_hostname",
+        {"hostname": "{{ inventory_hostname }}x"},
+        gathered_after=False,
+    )
+    + merged_twice("interfaces", "nxos_interfaces", [INTERFACE])
+    + merged_twice("ntp", "nxos_ntp_global", NTP)
+    + merged_twice("logging", "nxos_logging_global", LOGGING)
+    + """    - name: config lines
       cisco.nxos.nxos_config:
         parents: interface Ethernet1/7
         lines: [description cfg-lines]
@@ -113,7 +102,8 @@ PLAYBOOK = """
     - name: config after replace
       cisco.nxos.nxos_command:
         commands: [show running-config]
-""".replace("INTERFACE", json.dumps(INTERFACE))
+"""
+)
 
 
 @pytest.fixture(scope="module")
@@ -160,22 +150,21 @@ def test_interfaces_gathered_merged_and_idempotent(results: Any, index: int) -> 
     assert INTERFACE in after
 
 
+@pytest.mark.parametrize(
+    ("task", "commands", "config"),
+    [
+        pytest.param("ntp", ["ntp server 192.0.2.10 use-vrf management"], NTP, id="ntp_global"),
+        pytest.param("logging", ["logging server 192.0.2.20 4"], LOGGING, id="logging_global"),
+    ],
+)
 @pytest.mark.parametrize("index", HOSTS)
-def test_ntp_global_gathered_merged_and_idempotent(results: Any, index: int) -> None:
-    _result(results, index, "ntp gathered")
-    commands = _merged_then_idempotent(results, index, "ntp")
-    assert commands == ["ntp server 192.0.2.10 use-vrf management"]
-    after = _result(results, index, "ntp gathered after")["gathered"]
-    assert after["servers"] == [{"server": "192.0.2.10", "vrf": "management"}]
-
-
-@pytest.mark.parametrize("index", HOSTS)
-def test_logging_global_gathered_merged_and_idempotent(results: Any, index: int) -> None:
-    _result(results, index, "logging gathered")
-    commands = _merged_then_idempotent(results, index, "logging")
-    assert commands == ["logging server 192.0.2.20 4"]
-    after = _result(results, index, "logging gathered after")["gathered"]
-    assert after["hosts"] == [{"host": "192.0.2.20", "severity": "warning"}]
+def test_global_config_gathered_merged_and_idempotent(
+    results: Any, index: int, task: str, commands: list[str], config: dict[str, Any]
+) -> None:
+    _result(results, index, f"{task} gathered")
+    assert _merged_then_idempotent(results, index, task) == commands
+    after = _result(results, index, f"{task} gathered after")["gathered"]
+    assert {key: after[key] for key in config} == config
 
 
 @pytest.mark.parametrize("index", HOSTS)
