@@ -8,9 +8,10 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
+from booted_simulation import TWO_LEAVES, booted
 
 from sim.protocol.files import read_usage_file
-from sim.simulation import Simulation, SwitchSpec
+from sim.simulation import Simulation
 from sim.switch.bootflash import BootflashError
 from sim.switch.render import license_time
 from sim.switch.switch import Switch
@@ -26,16 +27,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 @pytest.fixture
 def sim() -> Iterator[Simulation]:
-    simulation = Simulation.build(
-        "direct",
-        switches=[
-            SwitchSpec("leaf1", serial="FDO2434107N"),
-            SwitchSpec("leaf2", serial="FDO2434108P"),
-        ],
-    )
-    run(simulation.boot())
-    yield simulation
-    run(simulation.close())
+    yield from booted(TWO_LEAVES)
 
 
 def exec_(sim: Simulation, line: str, switch: str = "leaf1") -> str:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from booted_simulation import TWO_LEAVES, booted
 from pydantic import TypeAdapter
 
 from sim.network import NetHost
@@ -25,7 +26,7 @@ from sim.protocol.messages import (
     UsageReportRequest,
 )
 from sim.protocol.rum import report_id_of
-from sim.simulation import Simulation, SwitchSpec
+from sim.simulation import Simulation
 from sim.transport import BackendEndpoint
 
 T = TypeVar("T")
@@ -104,16 +105,7 @@ class CsluStandIn:
 
 @pytest.fixture
 def sim() -> Iterator[Simulation]:
-    simulation = Simulation.build(
-        "direct",
-        switches=[
-            SwitchSpec("leaf1", serial="FDO2434107N"),
-            SwitchSpec("leaf2", serial="FDO2434108P"),
-        ],
-    )
-    run(simulation.boot())
-    yield simulation
-    run(simulation.close())
+    yield from booted(TWO_LEAVES)
 
 
 @pytest.fixture
