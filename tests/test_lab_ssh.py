@@ -16,6 +16,7 @@ from netmiko import ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException
 from ntc_templates.parse import parse_output
 from scrapli.driver.core import NXOSDriver
+from ssh_terminal import WAIT, read_until, typed
 
 from sim.lab.access import SwitchAccess
 from sim.lab.ssh import load_host_key, shared_host_key, start_ssh_server
@@ -23,7 +24,6 @@ from sim.simulation import Simulation, SwitchSpec
 
 T = TypeVar("T")
 HOSTNAME = "leaf1"
-WAIT = 10  # seconds: only a safety net against a hung client, never a measured duration
 
 
 def with_switch(body: Callable[[Simulation, int], Awaitable[T]]) -> T:
@@ -55,16 +55,6 @@ def netmiko_device(port: int, password: str = "admin") -> dict[str, object]:
 
 async def connect(port: int, **options: object) -> asyncssh.SSHClientConnection:
     return await asyncssh.connect("127.0.0.1", port, username="admin", known_hosts=None, **options)
-
-
-async def read_until(process: asyncssh.SSHClientProcess[str], marker: str) -> str:
-    seen = ""
-    while marker not in seen:
-        chunk = await asyncio.wait_for(process.stdout.read(4096), WAIT)
-        if not chunk:
-            break
-        seen += chunk
-    return seen
 
 
 # ---------------------------------------------------------------------- netmiko
@@ -220,18 +210,12 @@ def test_terminal_echo_help_editing_and_exit() -> None:
         async with await connect(port, password="admin") as conn:
             shell = await conn.create_process(term_type="xterm", term_size=(80, 24))
             seen.append(await read_until(shell, f"{HOSTNAME}# "))
-            shell.stdin.write("show license st?")
-            seen.append(await read_until(shell, f"{HOSTNAME}# show license st"))
-            shell.stdin.write("\x15show clokc\x7f\x7fck\r")
-            seen.append(await read_until(shell, f"\r\n{HOSTNAME}# "))
-            shell.stdin.write("garbage line\x03")
-            seen.append(await read_until(shell, f"{HOSTNAME}# "))
-            shell.stdin.write("configure terminal\r\n")
-            seen.append(await read_until(shell, f"{HOSTNAME}(config)# "))
-            shell.stdin.write("callhome\r")
-            seen.append(await read_until(shell, f"{HOSTNAME}(config-callhome)# "))
-            shell.stdin.write("\x1a")
-            seen.append(await read_until(shell, f"\r\n{HOSTNAME}# "))
+            seen.append(await typed(shell, "show license st?", f"{HOSTNAME}# show license st"))
+            seen.append(await typed(shell, "\x15show clokc\x7f\x7fck\r", f"\r\n{HOSTNAME}# "))
+            seen.append(await typed(shell, "garbage line\x03", f"{HOSTNAME}# "))
+            seen.append(await typed(shell, "configure terminal\r\n", f"{HOSTNAME}(config)# "))
+            seen.append(await typed(shell, "callhome\r", f"{HOSTNAME}(config-callhome)# "))
+            seen.append(await typed(shell, "\x1a", f"\r\n{HOSTNAME}# "))
             shell.stdin.write("exit\r")
             seen.append(await asyncio.wait_for(shell.stdout.read(), WAIT))
             await asyncio.wait_for(shell.wait_closed(), WAIT)
@@ -260,16 +244,11 @@ def test_pager_stops_at_terminal_length_until_a_key() -> None:
         async with await connect(port, password="admin") as conn:
             shell = await conn.create_process(term_type="vt100", term_size=(80, 24))
             await read_until(shell, f"{HOSTNAME}# ")
-            shell.stdin.write("terminal length 5\r")
-            await read_until(shell, f"\r\n{HOSTNAME}# ")
-            shell.stdin.write("show version\r")
-            first = await read_until(shell, "--More--")
-            shell.stdin.write(" ")
-            second = await read_until(shell, "--More--")
-            shell.stdin.write("q")
-            last = await read_until(shell, f"{HOSTNAME}# ")
-            shell.stdin.write("show version | no-more\r")
-            whole = await read_until(shell, f"\r\n{HOSTNAME}# ")
+            await typed(shell, "terminal length 5\r", f"\r\n{HOSTNAME}# ")
+            first = await typed(shell, "show version\r", "--More--")
+            second = await typed(shell, " ", "--More--")
+            last = await typed(shell, "q", f"{HOSTNAME}# ")
+            whole = await typed(shell, "show version | no-more\r", f"\r\n{HOSTNAME}# ")
         return first + second + last, whole, first
 
     paged, whole, first_page = with_switch(body)

@@ -10,6 +10,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 from netmiko import ConnectHandler
+from ssh_terminal import read_until, typed
 
 from sim.lab.access import SwitchAccess
 from sim.lab.background import BackgroundLab
@@ -17,8 +18,6 @@ from sim.lab.lab import LabOptions
 from sim.lab.ssh import start_ssh_server
 from sim.simulation import Simulation, SwitchSpec
 from sim.switch.switch import Switch
-
-WAIT = 10
 
 
 @pytest.fixture
@@ -162,16 +161,6 @@ def _ssh(body: object) -> object:
     return asyncio.run(main())
 
 
-async def _read_until(process: asyncssh.SSHClientProcess[str], marker: str) -> str:
-    seen = ""
-    while marker not in seen:
-        chunk = await asyncio.wait_for(process.stdout.read(4096), WAIT)
-        if not chunk:
-            break
-        seen += chunk
-    return seen
-
-
 def test_ssh_shell_shows_a_banner_completes_with_tab_and_asks_before_reload() -> None:
     async def body(sim: Simulation, port: int) -> list[str]:
         seen = []
@@ -179,15 +168,11 @@ def test_ssh_shell_shows_a_banner_completes_with_tab_and_asks_before_reload() ->
             "127.0.0.1", port, username="admin", password="admin", known_hosts=None
         ) as conn:
             shell = await conn.create_process(term_type="xterm", term_size=(80, 24))
-            seen.append(await _read_until(shell, "leaf1# "))
-            shell.stdin.write("sh\tver\t")
-            seen.append(await _read_until(shell, "show version "))
-            shell.stdin.write("\x15c\t")
-            seen.append(await _read_until(shell, "leaf1# c"))
-            shell.stdin.write("\x15reload\r")
-            seen.append(await _read_until(shell, "[n] "))
-            shell.stdin.write("n\r")
-            seen.append(await _read_until(shell, "leaf1# "))
+            seen.append(await read_until(shell, "leaf1# "))
+            seen.append(await typed(shell, "sh\tver\t", "show version "))
+            seen.append(await typed(shell, "\x15c\t", "leaf1# c"))
+            seen.append(await typed(shell, "\x15reload\r", "[n] "))
+            seen.append(await typed(shell, "n\r", "leaf1# "))
         return seen
 
     banner, completed, choices, question, declined = _ssh(body)  # type: ignore[misc]
