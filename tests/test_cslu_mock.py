@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
 import httpx
 import pytest
+from device_session import DeviceSession
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,13 +30,11 @@ from sim.protocol.files import (
 from sim.protocol.messages import (
     AckBody,
     PolicyBody,
-    PollRequest,
     Reply,
     RumReportWire,
     Sudi,
     TrustRequest,
     TrustSyncRequest,
-    UsageReportRequest,
 )
 from sim.protocol.rum import RumMeasurement, mac, report_id_of, sign_report
 from sim.protocol.signing import SignedDocument, Signer, TrustStore
@@ -154,55 +153,12 @@ def builtin_reports(*report_ids: int, sudi: Sudi = SUDI) -> list[RumReportWire]:
     return [sign_report(sudi, measurement(i), None) for i in report_ids]
 
 
-@dataclass
-class Cslu:
-    clock: VirtualClock
+@dataclass(kw_only=True)
+class Cslu(DeviceSession):
     model: CsluModel
     cssm: FakeCssm
-    client: httpx.AsyncClient
-    store: TrustStore
     path: str = PATH
-    nonces: int = 0
-    sent: list[str] = field(default_factory=list)
-
-    def envelope(self, sudi: Sudi = SUDI) -> dict[str, Any]:
-        self.nonces += 1
-        return {
-            "timestamp": epoch_ms(self.clock.now()),
-            "nonce": f"nonce{self.nonces:04d}",
-            "sudi": sudi,
-            "hostname": "leaf1",
-        }
-
-    async def send(self, request: Any) -> Reply:
-        response = await self.client.post(self.path, content=request.model_dump_json())
-        assert response.status_code == 200, response.text
-        reply = Reply.model_validate(response.json())
-        assert reply.nonce == request.nonce
-        assert reply.timestamp == epoch_ms(self.clock.now())
-        return reply
-
-    async def push(
-        self,
-        reports: list[RumReportWire],
-        *,
-        policy_id: str | None = None,
-        sudi: Sudi = SUDI,
-        trust_id: str | None = None,
-    ) -> Reply:
-        return await self.send(
-            UsageReportRequest(
-                **self.envelope(sudi), trust_id=trust_id, policy_id=policy_id, reports=reports
-            )
-        )
-
-    async def poll(self, poll_id: int, sudi: Sudi = SUDI) -> Reply:
-        return await self.send(PollRequest(**self.envelope(sudi), poll_id=poll_id))
-
-    def verified_ack(self, reply: Reply) -> AckBody:
-        assert reply.status == "COMPLETE", reply
-        assert reply.ack is not None
-        return AckBody.model_validate(self.store.verify(reply.ack, self.clock.now()))
+    sudi: Sudi = SUDI
 
 
 def assert_refused(reply: Reply, refusal: Refusal) -> None:
@@ -219,7 +175,7 @@ async def _cslu(mode: str) -> AsyncIterator[Cslu]:
     store.add_signer(cssm.signer)
     transport = httpx.ASGITransport(app=create_app(model))
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-        yield Cslu(clock, model, cssm, client, store)
+        yield Cslu(clock=clock, model=model, cssm=cssm, client=client, store=store)
 
 
 @pytest.fixture

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
 import httpx
 import pytest
+from device_session import DeviceSession
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,14 +21,11 @@ from cssm_mock.models import INFO_PAGE, epoch_ms
 from sim.clock import VirtualClock
 from sim.protocol.errors import Refusal
 from sim.protocol.messages import (
-    AckBody,
     PolicyBody,
-    PollRequest,
     Reply,
     RumReportWire,
     Sudi,
     TrustCodeBody,
-    TrustRequest,
     TrustSyncRequest,
     UsageReportRequest,
 )
@@ -49,52 +47,17 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@dataclass
-class Cssm:
-    clock: VirtualClock
+@dataclass(kw_only=True)
+class Cssm(DeviceSession):
     model: CssmModel
-    client: httpx.AsyncClient
-    store: TrustStore
-    nonces: int = 0
-    sent: list[str] = field(default_factory=list)
+    path: str = PATH
+    sudi: Sudi = SUDI
 
-    def envelope(self, sudi: Sudi = SUDI, skew: timedelta = timedelta(0)) -> dict[str, Any]:
-        self.nonces += 1
-        nonce = f"nonce{self.nonces:04d}"
-        self.sent.append(nonce)
-        return {
-            "timestamp": epoch_ms(self.clock.now() + skew),
-            "nonce": nonce,
-            "sudi": sudi,
-            "hostname": "leaf1",
-        }
-
-    async def send(self, request: Any) -> Reply:
-        response = await self.client.post(PATH, content=request.model_dump_json())
-        assert response.status_code == 200, response.text
-        reply = Reply.model_validate(response.json())
-        assert reply.nonce == request.nonce
-        assert reply.timestamp == epoch_ms(self.clock.now())
-        assert reply.server_key_id == self.model.signer.key_id
-        return reply
-
-    async def trust(
-        self,
-        token: str,
-        *,
-        sudi: Sudi = SUDI,
-        force: bool = False,
-        skew: timedelta = timedelta(0),
-    ) -> Reply:
-        return await self.send(
-            TrustRequest(**self.envelope(sudi, skew), id_token=token, force=force)
-        )
+    def server_key_id(self) -> str:
+        return self.model.signer.key_id
 
     async def establish_trust(self, sudi: Sudi = SUDI, va: str = "Default") -> TrustCodeBody:
-        reply = await self.trust(self.model.create_token(va), sudi=sudi)
-        assert reply.status == "SUCCESS", reply
-        assert reply.trust_code is not None
-        return TrustCodeBody.model_validate(self.store.verify(reply.trust_code, self.clock.now()))
+        return await self.trusted(self.model.create_token(va), sudi)
 
     async def report(
         self,
@@ -104,22 +67,7 @@ class Cssm:
         policy_id: str | None = None,
         sudi: Sudi = SUDI,
     ) -> Reply:
-        return await self.send(
-            UsageReportRequest(
-                **self.envelope(sudi),
-                trust_id=trust.trust_id,
-                policy_id=policy_id,
-                reports=reports,
-            )
-        )
-
-    async def poll(self, poll_id: int, sudi: Sudi = SUDI) -> Reply:
-        return await self.send(PollRequest(**self.envelope(sudi), poll_id=poll_id))
-
-    def verified_ack(self, reply: Reply) -> AckBody:
-        assert reply.status == "COMPLETE", reply
-        assert reply.ack is not None
-        return AckBody.model_validate(self.store.verify(reply.ack, self.clock.now()))
+        return await self.push(reports, trust_id=trust.trust_id, policy_id=policy_id, sudi=sudi)
 
 
 def measurement(report_id: int, feature: str = FEATURE, count: int = 1) -> RumMeasurement:
@@ -150,7 +98,7 @@ async def cssm() -> AsyncIterator[Cssm]:
     store.add_signer(model.signer)
     transport = httpx.ASGITransport(app=create_app(model))
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-        yield Cssm(clock, model, client, store)
+        yield Cssm(clock=clock, model=model, client=client, store=store)
 
 
 # --------------------------------------------------------------------------- info page

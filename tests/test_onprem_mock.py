@@ -7,12 +7,13 @@ import io
 import json
 import zipfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from device_session import DeviceSession
 from hypothesis import HealthCheck, given, settings
 from test_cslu_mock import (
     MALFORMED_BODIES,
@@ -26,20 +27,15 @@ from test_cslu_mock import (
 )
 
 from cslu_mock import RelayModeError
-from cssm_mock.models import epoch_ms
 from onprem_mock import OnPremModel, UnknownAccountError, create_app
 from sim.clock import VirtualClock
 from sim.protocol.errors import Refusal
 from sim.protocol.files import FileFormatError, read_usage_bundle
 from sim.protocol.messages import (
-    AckBody,
     PolicyBody,
-    PollRequest,
-    Reply,
     RumReportWire,
     Sudi,
     TrustCodeBody,
-    TrustRequest,
     TrustSyncRequest,
     UsageReportRequest,
 )
@@ -65,76 +61,19 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@dataclass
-class OnPrem:
-    clock: VirtualClock
+@dataclass(kw_only=True)
+class OnPrem(DeviceSession):
     model: OnPremModel
     cssm: FakeCssm
-    client: httpx.AsyncClient
-    store: TrustStore  # the switch's: CSSM's and this On-Prem's certificates
     path: str = PATH
-    nonces: int = 0
-    sent: list[str] = field(default_factory=list)
+    sudi: Sudi = SUDI
+    hostname: str = "LEAF48"
 
-    def envelope(self, sudi: Sudi = SUDI, skew: timedelta = timedelta(0)) -> dict[str, Any]:
-        self.nonces += 1
-        return {
-            "timestamp": epoch_ms(self.clock.now() + skew),
-            "nonce": f"nonce{self.nonces:04d}",
-            "sudi": sudi,
-            "hostname": "LEAF48",
-        }
-
-    async def send(self, request: Any) -> Reply:
-        response = await self.client.post(self.path, content=request.model_dump_json())
-        assert response.status_code == 200, response.text
-        reply = Reply.model_validate(response.json())
-        assert reply.nonce == request.nonce
-        assert reply.timestamp == epoch_ms(self.clock.now())
-        assert reply.server_key_id == self.model.signer.key_id
-        return reply
-
-    async def trust(
-        self,
-        token: str,
-        *,
-        sudi: Sudi = SUDI,
-        force: bool = False,
-        skew: timedelta = timedelta(0),
-    ) -> Reply:
-        return await self.send(
-            TrustRequest(**self.envelope(sudi, skew), id_token=token, force=force)
-        )
+    def server_key_id(self) -> str:
+        return self.model.signer.key_id
 
     async def establish_trust(self, sudi: Sudi = SUDI) -> TrustCodeBody:
-        reply = await self.trust(self.model.create_token("Default"), sudi=sudi)
-        assert reply.status == "SUCCESS" and reply.trust_code is not None, reply
-        return TrustCodeBody.model_validate(self.store.verify(reply.trust_code, self.clock.now()))
-
-    async def push(
-        self,
-        reports: list[RumReportWire],
-        *,
-        trust: TrustCodeBody | None = None,
-        policy_id: str | None = None,
-        sudi: Sudi = SUDI,
-    ) -> Reply:
-        return await self.send(
-            UsageReportRequest(
-                **self.envelope(sudi),
-                trust_id=None if trust is None else trust.trust_id,
-                policy_id=policy_id,
-                reports=reports,
-            )
-        )
-
-    async def poll(self, poll_id: int, sudi: Sudi = SUDI) -> Reply:
-        return await self.send(PollRequest(**self.envelope(sudi), poll_id=poll_id))
-
-    def verified_ack(self, reply: Reply) -> AckBody:
-        assert reply.status == "COMPLETE", reply
-        assert reply.ack is not None
-        return AckBody.model_validate(self.store.verify(reply.ack, self.clock.now()))
+        return await self.trusted(self.model.create_token("Default"), sudi)
 
     def round_trip(self) -> None:
         """Synchronize, let CSSM make the ACK, synchronize again to fetch it."""
@@ -166,7 +105,7 @@ async def _onprem(mode: str) -> AsyncIterator[OnPrem]:
     store.add_signer(model.signer)
     transport = httpx.ASGITransport(app=create_app(model))
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-        yield OnPrem(clock, model, cssm, client, store)
+        yield OnPrem(clock=clock, model=model, cssm=cssm, client=client, store=store)
 
 
 @pytest.fixture
@@ -222,11 +161,15 @@ async def test_trust_code_is_signed_by_onprem_and_authenticates_reports(onprem: 
     assert (trust.smart_account, trust.virtual_account) == ("Example Corp On-Prem", "Default")
     assert onprem.model.tokens[token].uses == 1
 
-    assert (await onprem.push(signed(trust, 1), trust=trust)).status == "OK_POLL"
+    assert (await onprem.push(signed(trust, 1), trust_id=trust.trust_id)).status == "OK_POLL"
     # Once trusted, reports must carry the trust code's signature, not the built-in one.
-    assert_refused(await onprem.push(builtin(2), trust=trust), Refusal.BAD_REPORT_SIGNATURE)
+    assert_refused(
+        await onprem.push(builtin(2), trust_id=trust.trust_id), Refusal.BAD_REPORT_SIGNATURE
+    )
     forged = trust.model_copy(update={"trust_id": "0" * 32})
-    assert_refused(await onprem.push(signed(trust, 2), trust=forged), Refusal.NOT_TRUSTED)
+    assert_refused(
+        await onprem.push(signed(trust, 2), trust_id=forged.trust_id), Refusal.NOT_TRUSTED
+    )
     pi = onprem.model.product_instance(SUDI)
     assert pi is not None and sorted(pi.reports) == [1]
 
@@ -249,7 +192,9 @@ async def test_trust_refusals_follow_the_cssm_rules(onprem: OnPrem) -> None:
     assert forced.status == "SUCCESS" and forced.trust_code is not None
     second = TrustCodeBody.model_validate(onprem.store.verify(forced.trust_code, START))
     assert second.trust_id != first.trust_id
-    assert_refused(await onprem.push(signed(first, 1), trust=first), Refusal.NOT_TRUSTED)
+    assert_refused(
+        await onprem.push(signed(first, 1), trust_id=first.trust_id), Refusal.NOT_TRUSTED
+    )
     assert_refused(await onprem.trust(once, sudi=SUDI), Refusal.TRUST_ALREADY_INSTALLED)
 
 
@@ -277,7 +222,7 @@ async def test_trust_sync_checks_the_trust_code(onprem: OnPrem) -> None:
 
 async def test_push_sync_poll_delivers_the_cssm_signed_ack(onprem: OnPrem) -> None:
     trust = await onprem.establish_trust()
-    reply = await onprem.push(signed(trust, 1, 2), trust=trust)
+    reply = await onprem.push(signed(trust, 1, 2), trust_id=trust.trust_id)
     assert reply.poll_id is not None
     assert (await onprem.poll(reply.poll_id)).status == "OK_POLL"
 
@@ -336,7 +281,7 @@ async def test_synchronize_refuses_when_disconnected(offline_onprem: OnPrem) -> 
 async def test_export_and_import_by_hand(offline_onprem: OnPrem) -> None:
     onprem = offline_onprem
     trust = await onprem.establish_trust()
-    reply = await onprem.push(signed(trust, 1), trust=trust)
+    reply = await onprem.push(signed(trust, 1), trust_id=trust.trust_id)
     assert reply.poll_id is not None
 
     exported = await onprem.client.post("/_sim/export-usage-to-cisco")
