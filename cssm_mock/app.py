@@ -49,6 +49,7 @@ from cssm_mock.models import (
 from sim.backend_http import (
     MALFORMED_RESPONSE,
     ErrorBody,
+    IdTokenRequest,
     add_component_schemas,
     agent_request_openapi,
     binary_body_openapi,
@@ -68,9 +69,6 @@ API_PREFIX = "/services/api/smart-accounts-and-licensing"
 _MAX_INT64 = 2**63 - 1
 _Route = TypeVar("_Route", bound=Callable[..., Any])
 
-# Far beyond any real token, and short enough that `now + lifetime` cannot overflow datetime.
-_MAX_TOKEN_LIFETIME_SECONDS = 100 * 365 * 86400
-
 
 class OAuthError(BaseModel):
     # invalid_request, invalid_client, unsupported_grant_type, invalid_token, insufficient_scope
@@ -78,14 +76,8 @@ class OAuthError(BaseModel):
     error_description: str
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    virtual_account: str = Field(min_length=1, max_length=256)
+class TokenCreate(IdTokenRequest):
     smart_account: str | None = Field(default=None, max_length=256)
-    lifetime_seconds: float | None = Field(default=None, ge=0, le=_MAX_TOKEN_LIFETIME_SECONDS)
-    max_uses: int | None = Field(default=None, ge=1)
-    description: str = Field(default="", max_length=1024)
 
 
 class TokenCreated(BaseModel):
@@ -581,14 +573,11 @@ def create_app(model: CssmModel) -> FastAPI:
         },
     )
     async def create_token(body: TokenCreate) -> TokenCreated | Response:
-        lifetime = (
-            None if body.lifetime_seconds is None else timedelta(seconds=body.lifetime_seconds)
-        )
         try:
             token = model.create_token(
                 body.virtual_account,
                 body.smart_account,
-                lifetime=lifetime,
+                lifetime=body.lifetime,
                 max_uses=body.max_uses,
                 description=body.description,
             )

@@ -8,7 +8,6 @@ mirrors the On-Prem UI: tokens, SL Using Policy inventory, Synchronize, Export U
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,6 +27,7 @@ from sim.backend_http import (
     GZIP,
     MALFORMED_RESPONSE,
     ErrorBody,
+    IdTokenRequest,
     add_component_schemas,
     agent_request_openapi,
     binary_response,
@@ -40,22 +40,15 @@ from sim.backend_http import (
 )
 from sim.protocol.messages import Reply, Sudi
 
-# Far beyond any real token, and short enough that `now + lifetime` cannot overflow datetime.
-_MAX_TOKEN_LIFETIME_SECONDS = 100 * 365 * 86400
 _NAME = Field(min_length=1, max_length=256)
 _UNKNOWN: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown account, tenant or product"}
 }
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    virtual_account: str = _NAME
+class TokenCreate(IdTokenRequest):
     local_account: str | None = Field(default=None, max_length=256)
-    lifetime_seconds: float | None = Field(default=None, ge=0, le=_MAX_TOKEN_LIFETIME_SECONDS)
     max_uses: int | None = Field(default=None, ge=1, le=2**31)
-    description: str = Field(default="", max_length=1024)
 
 
 class TokenView(BaseModel):
@@ -176,14 +169,11 @@ def create_app(model: OnPremModel) -> FastAPI:
     )
     async def create_token(request: Request) -> TokenView | Response:
         body = await read_json_body(request, TokenCreate)
-        lifetime = (
-            None if body.lifetime_seconds is None else timedelta(seconds=body.lifetime_seconds)
-        )
         try:
             token = model.create_token(
                 body.virtual_account,
                 body.local_account,
-                lifetime=lifetime,
+                lifetime=body.lifetime,
                 max_uses=body.max_uses,
                 description=body.description,
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
@@ -16,7 +17,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sim.http_input import BodyTooLarge, checked_json_body
@@ -35,12 +36,30 @@ GZIP = "application/gzip"
 
 AGENT_REQUEST: TypeAdapter[DeviceRequest] = TypeAdapter(AgentRequest)
 SCHEMA_REF = "#/components/schemas/{model}"
+# Far beyond any real token, and short enough that `now + lifetime` cannot overflow datetime.
+MAX_TOKEN_LIFETIME_SECONDS = 100 * 365 * 86400
 _Body = TypeVar("_Body", bound=BaseModel)
 
 
 class ErrorBody(BaseModel):
     error: str
     detail: Any = None
+
+
+class IdTokenRequest(BaseModel):
+    """An ID token a back end's `/_sim/tokens` makes; each adds the account it is made in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    virtual_account: str = Field(min_length=1, max_length=256)
+    lifetime_seconds: float | None = Field(default=None, ge=0, le=MAX_TOKEN_LIFETIME_SECONDS)
+    max_uses: int | None = Field(default=None, ge=1)
+    description: str = Field(default="", max_length=1024)
+
+    @property
+    def lifetime(self) -> timedelta | None:
+        """None: the back end's own default lifetime."""
+        return None if self.lifetime_seconds is None else timedelta(seconds=self.lifetime_seconds)
 
 
 MALFORMED_RESPONSE: dict[int | str, dict[str, Any]] = {
