@@ -13,7 +13,7 @@ import math
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -151,17 +151,21 @@ class FaultView(BaseModel):
     params: dict[str, Any] = {}
 
 
-class FaultCreate(BaseModel):
-    # Kind-specific parameters (seconds, duration, offset) ride along as extra keys.
+class _WithParams(BaseModel):
+    """A body whose kind- or action-specific parameters ride along as extra keys."""
+
     model_config = ConfigDict(extra="allow")
 
-    target: str = Field(min_length=1, max_length=64)
-    kind: str = Field(min_length=1, max_length=64)
-
     @model_validator(mode="after")
-    def _bounded_params(self) -> FaultCreate:
+    def _bounded_params(self) -> Self:
         _check_params(self.model_extra)
         return self
+
+
+class FaultCreate(_WithParams):
+    # Parameters: seconds, duration, offset, as the kind takes them.
+    target: str = Field(min_length=1, max_length=64)
+    kind: str = Field(min_length=1, max_length=64)
 
 
 class FaultCreated(BaseModel):
@@ -179,17 +183,10 @@ class TokenCreated(BaseModel):
     token: str
 
 
-class ActionRequest(BaseModel):
-    # The action's parameters (file, virtual_account, from_switch, ...) ride along as extras.
-    model_config = ConfigDict(extra="allow")
-
+class ActionRequest(_WithParams):
+    # Parameters: file, virtual_account, from_switch, ..., as the action takes them.
     target: str = Field(min_length=1, max_length=16)
     action: str = Field(min_length=1, max_length=64)
-
-    @model_validator(mode="after")
-    def _bounded_params(self) -> ActionRequest:
-        _check_params(self.model_extra)
-        return self
 
 
 class ActionResult(BaseModel):
