@@ -153,6 +153,13 @@ def run(tmp_path: Path, steps: str, **kwargs: str) -> ScenarioResult:
     return run_file(scenario_file(tmp_path, steps, **kwargs))
 
 
+def passing(tmp_path: Path, steps: str, **kwargs: str) -> ScenarioResult:
+    """The result of the scenario of `steps`, which must pass."""
+    result = run(tmp_path, steps, **kwargs)
+    assert result.passed, result.explain()
+    return result
+
+
 def failure_of(tmp_path: Path, steps: str, **kwargs: str) -> Failure:
     """How the scenario of `steps` fails: it must."""
     result = run(tmp_path, steps, **kwargs)
@@ -164,7 +171,7 @@ def failure_of(tmp_path: Path, steps: str, **kwargs: str) -> Failure:
 
 
 def test_exact_count_passes(tmp_path: Path) -> None:
-    result = run(
+    result = passing(
         tmp_path,
         """\
         - token: {save_as: tok}
@@ -172,7 +179,6 @@ def test_exact_count_passes(tmp_path: Path) -> None:
         - expect_syslog: {text: "%LICMGR-6-LOG_SMART_LIC_TRUST_CODE_INSTALL_SUCCESS: *", count: 1}
         """,
     )
-    assert result.passed, result.explain()
     assert result.steps_run == 3
 
 
@@ -220,7 +226,7 @@ def test_count_ranges(tmp_path: Path, count: str, passes: bool) -> None:
 
 
 def test_since_step_looks_at_the_last_action_step_only(tmp_path: Path) -> None:
-    result = run(
+    passing(
         tmp_path,
         """\
         - fault: {target: cssm, kind: unreachable}
@@ -232,11 +238,10 @@ def test_since_step_looks_at_the_last_action_step_only(tmp_path: Path) -> None:
         - expect_no_syslog: {text: "*COMM_FAILED*", since: step}
         """,
     )
-    assert result.passed, result.explain()
 
 
 def test_several_expectations_after_one_action_all_see_it(tmp_path: Path) -> None:
-    result = run(
+    passing(
         tmp_path,
         """\
         - fault: {target: cssm, kind: unreachable}
@@ -246,16 +251,14 @@ def test_several_expectations_after_one_action_all_see_it(tmp_path: Path) -> Non
         - expect_no_syslog: {text: "*REPORTING_REQUIRED*"}
         """,
     )
-    assert result.passed, result.explain()
 
 
 def test_since_step_before_any_action_means_since_the_start(tmp_path: Path) -> None:
-    result = run(tmp_path, '- expect_syslog: {text: "*REPORTING_REQUIRED*", count: 1}\n')
-    assert result.passed, result.explain()
+    passing(tmp_path, '- expect_syslog: {text: "*REPORTING_REQUIRED*", count: 1}\n')
 
 
 def test_since_start_counts_what_boot_logged(tmp_path: Path) -> None:
-    result = run(
+    passing(
         tmp_path,
         """\
         - advance: 1h
@@ -263,11 +266,10 @@ def test_since_start_counts_what_boot_logged(tmp_path: Path) -> None:
         - expect_no_syslog: {text: "%LICMGR-6-LOG_SMART_LIC_REPORTING_REQUIRED: *"}
         """,
     )
-    assert result.passed, result.explain()
 
 
 def test_since_a_look_back_window(tmp_path: Path) -> None:
-    result = run(
+    passing(
         tmp_path,
         """\
         - fault: {target: cssm, kind: unreachable}
@@ -280,7 +282,6 @@ def test_since_a_look_back_window(tmp_path: Path) -> None:
         - expect_syslog: {text: "*COMM_FAILED*", since: -5h, count: 6}
         """,
     )
-    assert result.passed, result.explain()
 
 
 def test_expect_no_syslog_failure_shows_the_offending_lines(tmp_path: Path) -> None:
@@ -324,7 +325,7 @@ def test_an_empty_window_shows_the_lines_before_it(tmp_path: Path) -> None:
 
 def test_syslog_checks_on_another_switch(tmp_path: Path) -> None:
     switches = "switches: [{name: leaf1}, {name: leaf2}]\n"
-    result = run(
+    passing(
         tmp_path,
         """\
         - exec: license smart trust idtoken GOOD all
@@ -336,7 +337,6 @@ def test_syslog_checks_on_another_switch(tmp_path: Path) -> None:
         """,
         extra=switches,
     )
-    assert result.passed, result.explain()
 
 
 def test_a_log_that_dropped_its_oldest_records() -> None:
@@ -351,7 +351,7 @@ def test_a_log_that_dropped_its_oldest_records() -> None:
 
 
 def test_exec_expectations(tmp_path: Path) -> None:
-    result = run(
+    result = passing(
         tmp_path,
         """\
         - exec: show license status
@@ -361,7 +361,6 @@ def test_exec_expectations(tmp_path: Path) -> None:
             matches: "^  Status: (ENABLED|DISABLED)$"
         """,
     )
-    assert result.passed, result.explain()
     assert result.transcript[0].command == "show license status"
     assert result.transcript[0].output.startswith("Smart Licensing Using Policy:")
 
@@ -420,7 +419,7 @@ def test_config_lines_are_typed_and_checked(
 def test_variables_flow_from_token_and_backend_steps(
     tmp_path: Path, fake_simulation: list[FakeSimulation]
 ) -> None:
-    result = run(
+    passing(
         tmp_path,
         """\
         - token: {save_as: tok}
@@ -430,7 +429,6 @@ def test_variables_flow_from_token_and_backend_steps(
           expect: {not_contains: "${echoed}"}
         """,
     )
-    assert result.passed, result.explain()
     assert fake_simulation[0].commands[0] == ("switch", "license smart trust idtoken GOOD all")
 
 
@@ -441,7 +439,7 @@ def test_a_backend_action_that_returns_nothing_cannot_be_saved(tmp_path: Path) -
 
 
 def test_backend_output_expectations(tmp_path: Path) -> None:
-    result = run(
+    passing(
         tmp_path,
         """\
         - token: {save_as: tok}
@@ -449,7 +447,6 @@ def test_backend_output_expectations(tmp_path: Path) -> None:
           expect: {contains: "record not found for ${tok}", not_contains: FDO, matches: "^onprem:"}
         """,
     )
-    assert result.passed, result.explain()
 
 
 def test_a_backend_output_that_misses_the_expectation_fails_with_it(tmp_path: Path) -> None:
@@ -483,7 +480,7 @@ def test_expect_inside_the_backend_mapping_is_refused_with_its_line(tmp_path: Pa
 def test_faults_reach_the_simulation_with_parsed_parameters(
     tmp_path: Path, fake_simulation: list[FakeSimulation]
 ) -> None:
-    result = run(
+    passing(
         tmp_path,
         """\
         - fault: {target: leaf1, kind: clock-skew, offset: -2h}
@@ -493,7 +490,6 @@ def test_faults_reach_the_simulation_with_parsed_parameters(
         """,
         extra="switches: [{name: leaf1}]\n",
     )
-    assert result.passed, result.explain()
     assert fake_simulation[0].faults == [
         ("leaf1", "clock-skew", {"offset": timedelta(hours=-2)}),
         ("cssm", "ack-delay", {"duration": timedelta(hours=1)}),
