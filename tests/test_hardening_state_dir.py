@@ -47,10 +47,18 @@ def saved_state_dir(state_dir: Path, *, holding: str = "leaf1") -> Path:
     return state_dir
 
 
-def write_value(state_dir: Path, key: str, data: bytes | str, db: str = "switches") -> None:
+def query(
+    state_dir: Path, statement: str, db: str = "switches", params: tuple[object, ...] = ()
+) -> list[Any]:
+    """One SQL statement on a saved database, behind the lab's back: the rows it answers."""
     with sqlite3.connect(state_dir / f"{db}.sqlite") as conn:
-        conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, data))
+        rows = conn.execute(statement, params).fetchall()
     conn.close()
+    return rows
+
+
+def write_value(state_dir: Path, key: str, data: bytes | str, db: str = "switches") -> None:
+    query(state_dir, "INSERT OR REPLACE INTO state VALUES (?, ?)", db, (key, data))
 
 
 def mode(path: Path) -> int:
@@ -109,9 +117,7 @@ def test_the_saved_state_is_json_a_user_can_read(tmp_path: Path) -> None:
         httpx.post(f"{control}/sim/clock/advance", json={"seconds": 60})
     values: dict[str, Any] = {}
     for name in DATABASES:
-        with sqlite3.connect(tmp_path / f"{name}.sqlite") as db:
-            rows = dict(db.execute("SELECT name, data FROM state").fetchall())
-        db.close()
+        rows = dict(query(tmp_path, "SELECT name, data FROM state", name))
         assert rows, name
         values.update({key: json.loads(text) for key, text in rows.items()})
     switch = values["leaf1"]
@@ -120,9 +126,7 @@ def test_the_saved_state_is_json_a_user_can_read(tmp_path: Path) -> None:
     assert values["__workspace__"]["notes.txt"] == {
         "$bytes": base64.b64encode(b"\x00\xffbinary").decode()
     }
-    with sqlite3.connect(tmp_path / "cssm.sqlite") as db:
-        (model,) = db.execute("SELECT data FROM state WHERE name='model'").fetchone()
-    db.close()
+    ((model,),) = query(tmp_path, "SELECT data FROM state WHERE name='model'", "cssm")
     assert (
         "-----BEGIN PRIVATE KEY-----"
         in json.loads(model)["signer"]["$object"]["fields"]["_key"]["$private_key"]
@@ -202,9 +206,7 @@ def test_a_shared_folder_given_as_state_dir_keeps_its_mode(tmp_path: Path) -> No
 def test_a_corrupt_database_is_refused(tmp_path: Path) -> None:
     state_dir = saved_state_dir(tmp_path)
     path = state_dir / "switches.sqlite"
-    with sqlite3.connect(path) as db:
-        (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name='state'").fetchone()
-    db.close()
+    ((root,),) = query(state_dir, "SELECT rootpage FROM sqlite_master WHERE name='state'")
     data = bytearray(path.read_bytes())
     page = 4096 * (root - 1)
     data[page : page + 64] = b"\xff" * 64  # the state table's b-tree header
@@ -276,9 +278,7 @@ def test_databases_from_different_labs_are_refused(tmp_path: Path) -> None:
 
 def test_a_state_dir_from_an_older_slpsim_is_refused(tmp_path: Path) -> None:
     state_dir = saved_state_dir(tmp_path)
-    with sqlite3.connect(state_dir / "switches.sqlite") as db:
-        db.execute("UPDATE meta SET value='1' WHERE key='schema'")
-    db.close()
+    query(state_dir, "UPDATE meta SET value='1' WHERE key='schema'")
     with pytest.raises(
         StateError,
         match=r"switches\.sqlite was written by a different slpsim \(schema 1, expected 3\); "
@@ -308,9 +308,7 @@ def test_a_damaged_value_is_refused_naming_its_key(tmp_path: Path, value: object
 
 def test_text_that_is_not_utf_8_is_refused_naming_its_key(tmp_path: Path) -> None:
     state_dir = saved_state_dir(tmp_path)
-    with sqlite3.connect(state_dir / "switches.sqlite") as db:
-        db.execute("UPDATE state SET data = CAST(x'80c0' AS TEXT) WHERE name='leaf1'")
-    db.close()
+    query(state_dir, "UPDATE state SET data = CAST(x'80c0' AS TEXT) WHERE name='leaf1'")
     with pytest.raises(StateError, match=r"switches\.sqlite, key 'leaf1' cannot be read"):
         StateStore(state_dir)
 
