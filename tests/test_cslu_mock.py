@@ -373,25 +373,24 @@ async def test_cssm_unreachable_during_sync_keeps_the_reports_for_next_time(cslu
     assert pi.ack_state == "SENT_TO_CISCO"
 
 
-async def test_a_corrupt_ack_from_cssm_sends_the_reports_again(cslu: Cslu) -> None:
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        pytest.param("corrupt_acks", "not a gzip tar archive", id="corrupt-ack"),
+        pytest.param("rejects", "every device failed", id="upload-rejected"),
+    ],
+)
+async def test_an_ack_that_fails_is_reported_and_the_reports_sent_again(
+    cslu: Cslu, fault: str, error: str
+) -> None:
     await cslu.push(builtin_reports(1))
     cslu.model.sync_with_cssm()
-    cslu.cssm.corrupt_acks = True
+    setattr(cslu.cssm, fault, True)
     cslu.clock.advance(timedelta(minutes=15))
     summary = cslu.model.sync_with_cssm()
-    assert any("not a gzip tar archive" in e for e in summary.errors)
+    assert any(error in e for e in summary.errors)
     assert len(summary.uploads) == 1  # the same report, uploaded afresh
-
-
-async def test_an_upload_cssm_rejects_is_reported_and_sent_again(cslu: Cslu) -> None:
-    await cslu.push(builtin_reports(1))
-    cslu.model.sync_with_cssm()
-    cslu.cssm.rejects = True
-    cslu.clock.advance(timedelta(minutes=15))
-    summary = cslu.model.sync_with_cssm()
-    assert any("every device failed" in e for e in summary.errors)
-    assert len(summary.uploads) == 1
-    assert "every device failed" in cslu.model.log[-2].text
+    assert error in cslu.model.log[-2].text
 
 
 # --------------------------------------------------------------------------- disconnected
