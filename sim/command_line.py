@@ -19,7 +19,8 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperArgument
 
-from sim.scenario.model import TOPOLOGIES, ScenarioError, load_scenario
+from sim.scenario.model import TOPOLOGIES, load_scenario
+from sim.scenario.problems import ScenarioError
 from sim.scenario.report import (
     ReportError,
     prepare_junit,

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from sim.scenario.model import ScenarioError, load_scenario
+from sim.scenario.model import load_scenario
+from sim.scenario.problems import ScenarioError
 from sim.simulation import Simulation, SwitchSpec
 
 T = TypeVar("T")

@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 from sim.command_line import app
 from sim.sandbox import Sandbox
 from sim.scenario import ScenarioError, load_scenario, parse_scenario, run_file
-from sim.scenario.model import MAX_FILE_BYTES, Scenario
+from sim.scenario.model import Scenario
+from sim.scenario.node_tree import MAX_FILE_BYTES
 from sim.simulation import SwitchSpec
 
 pytest_plugins = ["pytester"]

@@ -8,30 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario.model import (
-    AT_LEAST_ONE,
-    DEFAULT_START,
+from sim.scenario.model import DEFAULT_START, Scenario, load_scenario, parse_scenario
+from sim.scenario.problems import ScenarioError
+from sim.scenario.steps import (
     STEP_KINDS,
     AdvanceStep,
     BackendStep,
     ClearStep,
     ConfigStep,
-    Count,
     ExecStep,
     ExpectNoSyslogStep,
     ExpectSyslogStep,
     FaultStep,
-    Scenario,
-    ScenarioError,
-    Since,
     TokenStep,
-    UndefinedVariableError,
-    load_scenario,
-    parse_scenario,
-    parse_signed_duration,
-    substitute,
-    substitute_all,
 )
+from sim.scenario.values import AT_LEAST_ONE, Count, Since
+from sim.scenario.variables import UndefinedVariableError, substitute, substitute_all
+from sim.timing import parse_signed_duration
 
 VALID = """\
 name: {name}
@@ -477,7 +470,7 @@ def test_parse_scenario_from_text() -> None:
 
 def test_fault_kinds_agree_with_the_network() -> None:
     network = pytest.importorskip("sim.network")
-    from sim.scenario.model import FAULT_KINDS
+    from sim.scenario.steps import FAULT_KINDS
 
     assert FAULT_KINDS == network.FAULT_KINDS
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from sim.clock import VirtualClock
 from sim.command_line import app
 from sim.scenario import runner
-from sim.scenario.model import Scenario, format_span, load_scenario
+from sim.scenario.model import Scenario, load_scenario
 from sim.scenario.report import (
     junit_xml,
     print_result,
@@ -24,6 +24,7 @@ from sim.scenario.report import (
     write_junit,
 )
 from sim.scenario.runner import Failure, ScenarioResult, run_file, run_scenario
+from sim.scenario.values import format_span
 from sim.syslog import Message, SyslogRecord, make_record
 
 COMM_FAILED = (Message.COMM_FAILED, "Cisco Smart Software Manager (CSSM)", "Couldn't connect")

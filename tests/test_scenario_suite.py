@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from sim.clock import VirtualClock
 from sim.command_line import app
 from sim.scenario import runner
-from sim.scenario.model import Scenario, ScenarioError, load_scenario, parse_scenario
+from sim.scenario.model import Scenario, load_scenario, parse_scenario
+from sim.scenario.problems import ScenarioError
 from sim.scenario.selection import Keywords, SelectionError, compile_expression
 from sim.syslog import SyslogRecord
 

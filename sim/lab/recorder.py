@@ -38,13 +38,10 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sim.lab.activity import Activity
-from sim.scenario.model import (
-    AdvanceStep,
-    ScenarioError,
-    format_span,
-    parse_scenario,
-    saved_variable,
-)
+from sim.scenario.model import parse_scenario
+from sim.scenario.problems import ScenarioError
+from sim.scenario.steps import AdvanceStep, saved_variable
+from sim.scenario.values import format_span
 from sim.syslog import SyslogRecord
 from sim.timing import format_duration, parse_duration, parse_signed_duration
 

@@ -5,15 +5,8 @@ result = run_file("scenarios/trust-code-already-installed.yaml")
 assert result.passed, result.explain()
 """
 
-from sim.scenario.model import (
-    STEP_KINDS,
-    TOPOLOGIES,
-    Problem,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    parse_scenario,
-)
+from sim.scenario.model import TOPOLOGIES, Scenario, load_scenario, parse_scenario
+from sim.scenario.problems import Problem, ScenarioError
 from sim.scenario.runner import (
     Failure,
     ScenarioResult,
@@ -23,6 +16,7 @@ from sim.scenario.runner import (
     run_scenario,
     scenario_files,
 )
+from sim.scenario.steps import STEP_KINDS
 
 __all__ = [
     "STEP_KINDS",

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sim.scenario.model import format_span
 from sim.scenario.runner import ScenarioResult
+from sim.scenario.values import format_span
 from sim.syslog import SyslogRecord
 
 _WIDTH = 960  # SVG user units; the picture scales with the page

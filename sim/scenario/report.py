@@ -13,8 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from sim.scenario.model import format_span
 from sim.scenario.runner import Failure, ScenarioResult
+from sim.scenario.values import format_span
 
 SUITE_NAME = "slpsim"
 

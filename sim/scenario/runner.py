@@ -18,31 +18,24 @@ from pathlib import Path
 from typing import Protocol
 
 from sim.clock import Clock, real_monotonic
-from sim.scenario.model import (
-    NO_LINE,
+from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.problems import ScenarioError
+from sim.scenario.steps import (
     AdvanceStep,
     BackendStep,
     ClearStep,
     ConfigStep,
-    Count,
     ExecStep,
     ExpectNoSyslogStep,
     ExpectSyslogStep,
     FaultStep,
     OutputExpectation,
     RmaStep,
-    Scenario,
-    ScenarioError,
-    Since,
     StepBase,
     TokenStep,
-    UndefinedVariableError,
-    format_span,
-    load_scenario,
-    output_pattern,
-    substitute,
-    substitute_all,
 )
+from sim.scenario.values import NO_LINE, Count, Since, format_span, output_pattern
+from sim.scenario.variables import UndefinedVariableError, substitute, substitute_all
 from sim.syslog import SyslogRecord, glob_matches
 from sim.timing import format_duration
 

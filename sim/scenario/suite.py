@@ -14,7 +14,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.scenario.model import Scenario, ScenarioError, load_scenario
+from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.problems import ScenarioError
 from sim.scenario.runner import Narrate, ScenarioResult, run_file, run_scenario
 from sim.scenario.selection import Keywords, Predicate
 
