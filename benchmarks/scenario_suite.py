@@ -11,7 +11,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sim.scenario.runner import ScenarioResult, run_file, scenario_files
+from sim.scenario.result import ScenarioResult
+from sim.scenario.runner import run_file, scenario_files
 
 
 def one_pass(paths: list[Path]) -> tuple[float, list[ScenarioResult]]:

@@ -29,7 +29,8 @@ from sim.scenario.report import (
     results_to_json,
     write_junit,
 )
-from sim.scenario.runner import ScenarioResult, scenario_files
+from sim.scenario.result import ScenarioResult
+from sim.scenario.runner import scenario_files
 from sim.scenario.selection import SelectionError, compile_expression
 from sim.scenario.shipped import copy_shipped, shipped_folder
 from sim.scenario.suite import MAX_JOBS, Entry, load_suite, run_suite, select

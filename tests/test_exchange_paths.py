@@ -33,7 +33,8 @@ from sim.exchange import DirectExchange
 from sim.protocol.messages import PollRequest, Sudi
 from sim.sandbox import Sandbox
 from sim.scenario.model import Scenario, load_scenario
-from sim.scenario.runner import ScenarioResult, SimulationLike, build_simulation, run_scenario
+from sim.scenario.result import ScenarioResult
+from sim.scenario.runner import SimulationLike, build_simulation, run_scenario
 from sim.scenario.shipped import shipped_folder
 from sim.simulation import EXCHANGE_ENV, ExchangeMode, Simulation, SwitchSpec, exchange_mode
 from sim.transport import BackendEndpoint, WireReply

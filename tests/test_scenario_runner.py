@@ -23,7 +23,8 @@ from sim.scenario.report import (
     results_to_json,
     write_junit,
 )
-from sim.scenario.runner import Failure, ScenarioResult, run_file, run_scenario
+from sim.scenario.result import Failure, ScenarioResult
+from sim.scenario.runner import run_file, run_scenario
 from sim.scenario.values import format_span
 from sim.syslog import Message, SyslogRecord, make_record
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from sim.lab.lab import Lab, LabOptions
 from sim.scenario.model import Scenario, load_scenario
 from sim.scenario.problems import ScenarioError
-from sim.scenario.runner import Failure, Narrate, describe_step, play_steps
+from sim.scenario.result import Failure
+from sim.scenario.runner import Narrate, describe_step, play_steps
 from sim.simulation import SwitchSpec
 
 

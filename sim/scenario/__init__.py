@@ -7,15 +7,8 @@ assert result.passed, result.explain()
 
 from sim.scenario.model import TOPOLOGIES, Scenario, load_scenario, parse_scenario
 from sim.scenario.problems import Problem, ScenarioError
-from sim.scenario.runner import (
-    Failure,
-    ScenarioResult,
-    SimulationLike,
-    TranscriptEntry,
-    run_file,
-    run_scenario,
-    scenario_files,
-)
+from sim.scenario.result import Failure, ScenarioResult, TranscriptEntry
+from sim.scenario.runner import SimulationLike, run_file, run_scenario, scenario_files
 from sim.scenario.steps import STEP_KINDS
 
 __all__ = [

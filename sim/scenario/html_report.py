@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sim.scenario.runner import ScenarioResult
+from sim.scenario.result import ScenarioResult
 from sim.scenario.values import format_span
 from sim.syslog import SyslogRecord
 

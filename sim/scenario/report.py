@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from sim.scenario.runner import Failure, ScenarioResult
+from sim.scenario.result import Failure, ScenarioResult
 from sim.scenario.values import format_span
 
 SUITE_NAME = "slpsim"

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sim.scenario.model import Scenario, load_scenario
 from sim.scenario.problems import ScenarioError
-from sim.scenario.runner import Narrate, ScenarioResult, run_file, run_scenario
+from sim.scenario.result import ScenarioResult
+from sim.scenario.runner import Narrate, run_file, run_scenario
 from sim.scenario.selection import Keywords, Predicate
 
 MAX_JOBS = 64
