@@ -21,6 +21,13 @@ and given its fields; no constructor, `__reduce__` or `__setstate__` named by da
 refuses what it cannot write back exactly (a lambda, a socket, a task, a list that contains
 itself), naming where it sits, so a new attribute that cannot be saved fails a test rather than
 a user's restart.
+
+A lab saves a switch before each message it sends, so most of what is written is what was
+written last time. The writer keeps the text of each object that holds only plain values (a
+syslog line, a history entry, an interface), and of each list of frozen ones (a log), and
+writes it again while the object holds the very same values (the log: the same entries, less
+the oldest and plus new ones). The text is always exactly what writing afresh would give:
+an object met twice in one value is written afresh, numbered and referred to as always.
 """
 
 from __future__ import annotations
@@ -32,10 +39,14 @@ import dataclasses
 import datetime as dt
 import enum
 import importlib
+import itertools
 import json
 import math
+import operator
 import random
 import re
+import secrets
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -112,6 +123,12 @@ class _Encoder:
         self._next_ref = 1
         # Keeps every visited object alive, so no id() is reused while writing.
         self._visited: list[object] = []
+        # How many containers, objects and live parts were written so far: an object whose
+        # writing did not raise it holds only plain values (see _object).
+        self._nested = 0
+        self.fragments: dict[str, str] = {}  # placeholder number -> the text it stands for
+        self._placed: dict[str, str] = {}  # placeholder -> the text it stands for
+        self._frozen_placed: set[str] = set()  # ... of those, a frozen object's
 
     def encode(self, obj: Any) -> Any:
         kind = type(obj)
@@ -119,6 +136,7 @@ class _Encoder:
             return obj
         name = self._live.get(id(obj))
         if name is not None:
+            self._nested += 1
             return {"$live": name}
         if kind is float:
             return obj if math.isfinite(obj) else {"$float": repr(obj)}
@@ -131,9 +149,10 @@ class _Encoder:
         kind_of = _KINDS.get(kind)
         if kind_of is None:
             kind_of = _KINDS[kind] = _kind_of(kind)
-        if kind_of is _PLAIN:
-            return self._project_object(obj)
+        if kind_of is _PLAIN or kind_of is _FROZEN:
+            return self._object(obj, kind_of is _FROZEN)
         if kind_of is _MODEL:
+            self._nested += 1
             return self._model(obj)
         if kind_of is _REFUSED:
             return self._refuse(obj)
@@ -149,6 +168,7 @@ class _Encoder:
 
     def _container(self, obj: Any, writer: Callable[[_Encoder, Any], Any]) -> Any:
         """A mutable container, written once; where it is reachable again, a reference."""
+        self._nested += 1
         key = id(obj)
         if key in self._containers:
             ref = self._containers[key]
@@ -167,8 +187,60 @@ class _Encoder:
         self._finished.add(key)
         return {"$shared": {"id": ref, "value": node}}
 
-    def list_(self, obj: list[Any]) -> list[Any]:
-        return self._items(obj)
+    def list_(self, obj: list[Any]) -> Any:
+        log = _LOGS.get(id(obj))
+        if log is not None and log.items_of is obj:
+            text = self._log_again(obj, log)
+            if text is not None:
+                return text
+        out = self._items(obj)
+        placed = self._placed
+        if out and all(type(item) is str and item in placed for item in out):
+            # A log of kept texts (syslog lines, history): one text, spliced in once; kept
+            # too when they are all frozen, to be written again from where it stands.
+            texts = [placed[item] for item in out]
+            if all(item in self._frozen_placed for item in out):
+                if len(_LOGS) >= _KEPT_MOST:
+                    _LOGS.clear()
+                _LOGS[id(obj)] = _Log(obj, texts)
+            return self._place("[" + ",".join(texts) + "]")
+        return out
+
+    def _log_again(self, obj: list[Any], log: _Log) -> str | None:
+        """A kept log's text, brought up to `obj` (which dropped its oldest entries and
+        added new ones); None when it is not that (changed in the middle, say)."""
+        items, first = log.items, obj[0] if obj else None
+        dropped = next((n for n in range(min(len(items), 64)) if items[n] is first), None)
+        if dropped is None:
+            return None
+        still = len(items) - dropped
+        if still > len(obj) or not all(
+            map(operator.is_, itertools.islice(obj, still), items[dropped:])
+        ):
+            return None
+        kept = items[dropped:]
+        ids = [id(item) for item in kept]
+        if not self._objects.keys().isdisjoint(ids) or not self._shared.isdisjoint(ids):
+            return None  # met elsewhere in this value: written the usual way
+        added = obj[still:]
+        scratch = _Encoder({}, frozenset())  # so that nothing here counts if it fails
+        scratch._live = self._live
+        try:
+            nodes = [scratch.encode(item) for item in added]
+        except CodecError:
+            return None  # the usual way names where
+        if not all(type(node) is str and node in scratch._frozen_placed for node in nodes):
+            return None
+        ids += [id(item) for item in added]
+        if len(set(ids)) != len(ids) or not self._objects.keys().isdisjoint(ids[-len(added) :]):
+            return None
+        texts = log.texts[dropped:] + [scratch._placed[node] for node in nodes]
+        kept += added
+        self._objects.update(dict.fromkeys(ids, _FROM_KEPT))
+        self._visited.extend(kept)
+        self._nested += 1
+        log.update(obj, texts)
+        return self._place("[" + ",".join(texts) + "]")
 
     def _items(self, items: Any) -> list[Any]:
         out = []
@@ -239,6 +311,10 @@ class _Encoder:
 
     def _project_object(self, obj: object) -> dict[str, Any]:
         written = self._objects.get(id(obj))
+        if written is _FROM_KEPT:
+            # Met again: dump_text writes the value again, this object without its kept text.
+            self.repeated.add(id(obj))
+            return {"$ref": 0}
         if written is not None:
             # Written once already (shared, or a cycle): number that one, point to it.
             if "id" not in written:
@@ -254,6 +330,141 @@ class _Encoder:
             except CodecError as exc:
                 raise _within(exc, f".{name}") from None
         return {"$object": body}
+
+    def _object(self, obj: object, frozen: bool) -> Any:
+        """A project object; its text is kept while it holds only plain values (a syslog
+        line, a history entry, an interface), and used again while they are the same.
+
+        The text is exactly what writing it would give: an object met twice in one value is
+        written again without the kept text (dump_text's second pass), so it is numbered and
+        referred to as always."""
+        key = id(obj)
+        self._nested += 1  # what holds an object keeps no text (see below)
+        if key not in self._objects and key not in self._shared:
+            kept = _KEPT.get(key)
+            if kept is not None and kept.holds(obj, frozen):
+                return self._use(key, obj, kept, frozen)
+        before = self._nested
+        node = self._project_object(obj)
+        # Only objects holding no other object are kept: one met twice in a value is written
+        # once and referred to, which a kept text could not know of.
+        fresh = "$object" in node and "id" not in node["$object"]
+        if fresh and self._nested == before and key not in self._shared:
+            text = json.dumps(node, ensure_ascii=True, allow_nan=False, separators=_SEP)
+            return self._use(key, obj, _Kept.keep(obj, frozen, text), frozen)
+        return node
+
+    def _use(self, key: int, obj: object, kept: _Kept, frozen: bool) -> str:
+        # Met again in this value, it is written again the usual way (see _project_object).
+        self._objects[key] = _FROM_KEPT
+        self._visited.append(obj)
+        self.fragments[kept.number] = self._placed[kept.placeholder] = kept.text
+        if frozen:
+            self._frozen_placed.add(kept.placeholder)
+        return kept.placeholder
+
+    def _place(self, text: str) -> str:
+        number = str(next(_NUMBERS))
+        placeholder = _placeholder(number)
+        self.fragments[number] = self._placed[placeholder] = text
+        return placeholder
+
+    def splice(self, text: str) -> str:
+        """`text` with each placeholder of a kept text replaced by that text."""
+        if not self.fragments:
+            return text
+        return _PLACEHOLDER.sub(lambda found: self.fragments[found.group(1)], text)
+
+
+class _Kept:
+    """The text of a project object that holds only plain values, and what it was made of."""
+
+    __slots__ = ("names", "number", "placeholder", "ref", "text", "values")
+
+    def __init__(self, obj: object, frozen: bool, text: str) -> None:
+        self.ref: Callable[[], object] = _ref_to(obj)
+        # A frozen object's fields do not change: it needs no record of them.
+        self.names, self.values = ((), ()) if frozen else _fields(obj)
+        self.text = text
+        self.number = str(next(_NUMBERS))
+        self.placeholder = _placeholder(self.number)
+
+    @classmethod
+    def keep(cls, obj: object, frozen: bool, text: str) -> _Kept:
+        if len(_KEPT) >= _KEPT_MOST:
+            _KEPT.clear()  # rare (a very large lab); they are made again as needed
+        kept = _KEPT[id(obj)] = cls(obj, frozen, text)
+        return kept
+
+    def holds(self, obj: object, frozen: bool) -> bool:
+        """Whether the kept text is `obj`'s: the same object, holding the same values (the
+        very objects: equal is not enough, True == 1 is written otherwise)."""
+        if self.ref() is not obj:
+            return False
+        if frozen:
+            return True
+        names, values = _fields(obj)
+        return (
+            names == self.names
+            and len(values) == len(self.values)
+            and all(map(operator.is_, values, self.values))
+        )
+
+
+def _fields(obj: object) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """An object's attribute names and values, as _attributes lists them."""
+    names = _slot_names(type(obj))
+    attributes = getattr(obj, "__dict__", None)
+    try:
+        slots = tuple(map(getattr, itertools.repeat(obj, len(names)), names))
+    except AttributeError:  # a slot not set: listed the slow way
+        pairs = _attributes(obj)
+        return tuple(name for name, _ in pairs), tuple(value for _, value in pairs)
+    if attributes is None:
+        return names, slots
+    return (*attributes, *names), (*attributes.values(), *slots)
+
+
+class _Log:
+    """A list of frozen objects as last written: the objects, and each one's text."""
+
+    __slots__ = ("items", "items_of", "texts")
+
+    def __init__(self, items_of: list[Any], texts: list[str]) -> None:
+        self.items_of = items_of  # the list itself, kept: its id is not reused meanwhile
+        self.items = list(items_of)
+        self.texts = texts
+
+    def update(self, items_of: list[Any], texts: list[str]) -> None:
+        self.items = list(items_of)
+        self.texts = texts
+
+
+def _placeholder(number: str) -> str:
+    # A string no saved value holds: it carries a number drawn at start.
+    return f"\x00{_NONCE}{number}\x00"
+
+
+def _ref_to(obj: object) -> Callable[[], object]:
+    """A weak reference where the type allows one (the text goes with the object), else a
+    strong one (the object is kept; id() is then never reused for another)."""
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
+
+
+# id(object) -> its kept text. A dead object's entry stays until its id is reused, when
+# `holds` refuses it (its weak reference is dead) and it is replaced.
+_KEPT: dict[int, _Kept] = {}
+_KEPT_MOST = 500_000
+_FROM_KEPT: dict[str, Any] = {}  # marks an object written from its kept text
+# id(list) -> its kept text, for lists of frozen objects (logs).
+_LOGS: dict[int, _Log] = {}
+_NONCE = secrets.token_hex(8)
+_PLACEHOLDER = re.compile(r'"\\u0000' + _NONCE + r'(\d+)\\u0000"')
+_SEP = (",", ":")
+_NUMBERS = itertools.count(1)
 
 
 _CONTAINERS: dict[type, Callable[[_Encoder, Any], Any]] = {
@@ -301,7 +512,7 @@ def _attributes(obj: object) -> list[tuple[str, Any]]:
 
 
 # What a type is written as, found once per type (a dict lookup beats isinstance on ABCs).
-_PLAIN, _MODEL, _REFUSED = "object", "model", "refused"
+_PLAIN, _MODEL, _REFUSED, _FROZEN = "object", "model", "refused", "frozen object"
 _ENUM, _KEY, _CERTIFICATE = "enum", "private key", "certificate"
 _KINDS: dict[type, str] = {}
 
@@ -317,6 +528,9 @@ def _kind_of(kind: type) -> str:
         return _REFUSED
     if issubclass(kind, BaseModel):
         return _MODEL
+    params = getattr(kind, "__dataclass_params__", None)
+    if params is not None and params.frozen:
+        return _FROZEN
     return _PLAIN
 
 
@@ -411,8 +625,9 @@ def dump_text(obj: object, live: Mapping[str, object]) -> str:
     if encoder.repeated:
         # Containers reachable twice are written once and referred to; now that they are
         # known, write again (rare: most state is a tree).
-        tree = _Encoder(live, frozenset(encoder.repeated)).encode(obj)
-    return json.dumps(tree, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+        encoder = _Encoder(live, frozenset(encoder.repeated))
+        tree = encoder.encode(obj)
+    return encoder.splice(json.dumps(tree, ensure_ascii=True, allow_nan=False, separators=_SEP))
 
 
 # ---------------------------------------------------------------------- reading
