@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sim.clock import Clock
 from sim.protocol.errors import Refusal
@@ -1006,15 +1006,26 @@ class CssmModel:
                 reply = self._trust_sync(request, now)
         except _Refused as refused:
             self.counters.refusals[refused.refusal.code] += 1
-            reply = Reply(
+            reply = self._reply(
+                request,
+                now,
                 status="FAILED",
                 message_code=refused.refusal.code,
                 message=refused.refusal.text,
             )
-        reply.timestamp = epoch_ms(now)
-        reply.nonce = request.nonce
-        reply.server_key_id = self.signer.key_id
         return reply
+
+    def _reply(self, request: CssmRequest, now: datetime, **fields: Any) -> Reply:
+        """A reply to `request`: its fields, with our clock, the request's nonce and our key id.
+
+        The envelope goes in as the reply is built: set afterwards, each field would cost a
+        pydantic __setattr__, at every exchange."""
+        return Reply(
+            **fields,
+            timestamp=epoch_ms(now),
+            nonce=request.nonce,
+            server_key_id=self.signer.key_id,
+        )
 
     def _trust(self, request: TrustRequest, now: datetime) -> Reply:
         token = self.tokens.get(request.id_token)
@@ -1025,7 +1036,8 @@ class CssmModel:
         if pi is not None and trust is not None and trust.token == request.id_token:
             # The same request again (its reply was lost, e.g. in a crash): the same trust
             # code, without using the token again.
-            return Reply(status="SUCCESS", trust_code=self._sign_trust_code(pi, trust))
+            trust_code = self._sign_trust_code(pi, trust)
+            return self._reply(request, now, status="SUCCESS", trust_code=trust_code)
         refusal = token.refusal_at(now)
         if refusal is not None:
             raise _Refused(refusal)
@@ -1047,7 +1059,8 @@ class CssmModel:
         pi.trust = TrustRecord.issue(token.token, now)
         pi.last_contact = now
         self.counters.trust_codes_issued += 1
-        return Reply(status="SUCCESS", trust_code=self._sign_trust_code(pi, pi.trust))
+        trust_code = self._sign_trust_code(pi, pi.trust)
+        return self._reply(request, now, status="SUCCESS", trust_code=trust_code)
 
     def _sign_trust_code(self, pi: ProductInstance, trust: TrustRecord) -> SignedDocument:
         body = TrustCodeBody(
@@ -1090,10 +1103,12 @@ class CssmModel:
         for old in pi.ack_poll_ids[: -self.timing.backend_acks_kept]:
             self.acks.pop(old, None)
         keep_last(pi.ack_poll_ids, self.timing.backend_acks_kept)
-        return self._ok_poll(ack.poll_id)
+        return self._ok_poll(request, now, ack.poll_id)
 
-    def _ok_poll(self, poll_id: int) -> Reply:
-        return Reply(
+    def _ok_poll(self, request: CssmRequest, now: datetime, poll_id: int) -> Reply:
+        return self._reply(
+            request,
+            now,
             status="OK_POLL",
             poll_id=poll_id,
             poll_interval=int(self.timing.ack_poll_every.total_seconds()),
@@ -1137,13 +1152,13 @@ class CssmModel:
         if pi is not None:
             pi.last_contact = now
         if now < ack.ready_at:
-            return self._ok_poll(ack.poll_id)
+            return self._ok_poll(request, now, ack.poll_id)
         if ack.document is None:
             ack.document = self._sign_ack(ack)
             self.counters.acks_issued += 1
             if pi is not None:
                 pi.acks_issued += 1
-        return Reply(status="COMPLETE", poll_id=ack.poll_id, ack=ack.document)
+        return self._reply(request, now, status="COMPLETE", poll_id=ack.poll_id, ack=ack.document)
 
     def _issue_ack_file(self, ack: PendingAck) -> str:
         # Offline and API ACKs always carry the policy: an air-gapped switch has no other
@@ -1177,8 +1192,8 @@ class CssmModel:
         pi.last_contact = now
         va = self.virtual_account(pi.virtual_account, pi.smart_account)
         if request.policy_id == va.policy.policy_id:
-            return Reply(status="SUCCESS")
-        return Reply(status="SUCCESS", policy=self._sign_policy(va))
+            return self._reply(request, now, status="SUCCESS")
+        return self._reply(request, now, status="SUCCESS", policy=self._sign_policy(va))
 
 
 def _read_upload(content: bytes) -> tuple[bool, list[UsageFile], bool]:

@@ -174,7 +174,10 @@ class DnsConfig:
 
     def servers_for(self, vrf: str) -> list[str]:
         context = self.vrf_contexts.get(vrf)
-        servers = list(context.name_servers) if context else []
+        if not context:
+            # Asked at every exchange; without a VRF context, only the global servers count.
+            return list(self.name_servers.get(vrf, ()))
+        servers = list(context.name_servers)
         return servers + [s for s in self.name_servers.get(vrf, []) if s not in servers]
 
     def domain_for(self, vrf: str) -> str | None:
@@ -279,7 +282,8 @@ class SimNetwork:
         host = self.hosts.get(ip)
         if host is None or vrf not in self.routed_vrfs:
             return False
-        return self.fault(self.target_of(ip), "unreachable") is None
+        # Asked at every exchange and DNS query: with no fault at all, nothing to look up.
+        return not self.faults or self.fault(self.target_of(ip), "unreachable") is None
 
     def resolve(self, name: str, vrf: str, dns: DnsConfig) -> str | None:
         """The address `name` resolves to from a switch in `vrf`, or None."""
@@ -305,11 +309,12 @@ class SimNetwork:
         host = self.hosts.get(server)
         if host is None or host.role != "dns" or not self.reachable(server, vrf):
             return None
-        if self.fault("dns", "dns") is not None:
+        faulty = bool(self.faults)
+        if faulty and self.fault("dns", "dns") is not None:
             return None
         for name in candidates:
             ip = self.zone.get(name)
-            if ip is not None and self.fault(self.target_of(ip), "dns") is None:
+            if ip is not None and (not faulty or self.fault(self.target_of(ip), "dns") is None):
                 return ip
         return None
 

@@ -42,6 +42,8 @@ def keep_newest_done(entries: list[T], limit: int, done: Callable[[T], bool]) ->
 
     Entries that are not done (a report still owed to CSSM) are never dropped.
     """
+    if len(entries) <= limit:
+        return  # no more done entries than that: nothing to count (runs at every ACK)
     finished = sum(1 for entry in entries if done(entry))
     excess = finished - limit
     if excess <= 0:

@@ -16,7 +16,6 @@ import heapq
 import inspect
 import itertools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sim.clock import VirtualClock
@@ -35,34 +34,33 @@ class Halt(RuntimeError):
     saved, say): the one exception the scheduler lets through instead of containing it."""
 
 
-@dataclass
-class _Entry:
-    at: datetime
-    seq: int
-    action: Action = field(compare=False)
-    owner: str = field(default="scheduler", compare=False)
-    cancelled: bool = field(default=False, compare=False)
-
-
 class Handle:
-    """Returned by `schedule`; lets the owner cancel the event before it fires."""
+    """An event in the heap, returned by `schedule`: lets the owner cancel it before it fires.
 
-    def __init__(self, entry: _Entry, scheduler: Scheduler) -> None:
-        self._entry = entry
+    One object is both the heap's entry and the owner's handle: agents re-arm their timers at
+    nearly every event, so each schedule builds as little as it can.
+    """
+
+    __slots__ = ("_scheduler", "action", "at", "cancelled", "owner", "seq")
+
+    def __init__(
+        self, at: datetime, seq: int, action: Action, owner: str, scheduler: Scheduler
+    ) -> None:
+        self.at = at
+        self.seq = seq
+        self.action = action
+        self.owner = owner
+        self.cancelled = False
         self._scheduler = scheduler
 
-    @property
-    def at(self) -> datetime:
-        return self._entry.at
-
     def cancel(self) -> None:
-        if not self._entry.cancelled:  # a fired event is marked cancelled as it runs
-            self._entry.cancelled = True
+        if not self.cancelled:  # a fired event is marked cancelled as it runs
+            self.cancelled = True
             self._scheduler._cancelled_one()
 
     @property
     def active(self) -> bool:
-        return not self._entry.cancelled
+        return not self.cancelled
 
 
 class Scheduler:
@@ -70,7 +68,7 @@ class Scheduler:
         self.clock = clock
         self.incidents = incidents if incidents is not None else Incidents()
         # (at, seq, entry): tuples compare in C, and the heap is pushed and popped per event.
-        self._heap: list[tuple[datetime, int, _Entry]] = []
+        self._heap: list[tuple[datetime, int, Handle]] = []
         # Cancelled entries still in the heap: agents re-arm their timers far more often than
         # the timers fire, and a heap mostly of dead entries costs every push and pop.
         self._cancelled = 0
@@ -87,9 +85,12 @@ class Scheduler:
         if not isinstance(at, datetime) or at.tzinfo is None:
             # Refused here, in the caller, rather than failing inside the run loop later.
             raise ValueError(f"an event needs a timezone-aware datetime, got {at!r}")
-        entry = _Entry(max(at, self.clock.now()), next(self._seq), action, owner)
-        heapq.heappush(self._heap, (entry.at, entry.seq, entry))
-        return Handle(entry, self)
+        now = self.clock.now()
+        if at < now:
+            at = now
+        entry = Handle(at, next(self._seq), action, owner, self)
+        heapq.heappush(self._heap, (at, entry.seq, entry))
+        return entry
 
     def call_soon(self, action: Action, *, owner: str = "scheduler") -> Handle:
         return self.schedule(self.clock.now(), action, owner=owner)
@@ -114,8 +115,16 @@ class Scheduler:
 
     async def run_until(self, until: datetime) -> None:
         """Run every event due at or before `until`, then leave the clock at `until`."""
-        while (nxt := self.peek()) is not None and nxt <= until:
-            await self._fire(heapq.heappop(self._heap)[2])
+        while True:
+            # `peek`, inlined: this loop runs once per event. The heap is read again each time
+            # round, as cancelling during an event may compact it into a new list.
+            heap = self._heap
+            while heap and heap[0][2].cancelled:
+                heapq.heappop(heap)
+                self._cancelled -= 1
+            if not heap or heap[0][0] > until:
+                break
+            await self._fire(heapq.heappop(heap)[2])
         if until > self.clock.now():
             self.clock.advance_to(until)
 
@@ -142,7 +151,7 @@ class Scheduler:
         """The sliced run stopped for good (done or cancelled): what it left due is due."""
         self._paused_run_before = None
 
-    async def _fire(self, entry: _Entry) -> None:
+    async def _fire(self, entry: Handle) -> None:
         self.clock.advance_to(entry.at)
         entry.cancelled = True
         self.events_run += 1
@@ -150,7 +159,8 @@ class Scheduler:
             self.on_event(entry.owner)
         try:
             result = entry.action()
-            if inspect.isawaitable(result):
+            # Most actions are plain calls: None needs no awaitable check.
+            if result is not None and inspect.isawaitable(result):
                 await result
         except Halt:
             raise
@@ -173,7 +183,7 @@ class Scheduler:
             await self.run_until(self.clock.now())
             return
         now = self.clock.now()
-        held: list[tuple[datetime, int, _Entry]] = []
+        held: list[tuple[datetime, int, Handle]] = []
         while (nxt := self.peek()) is not None and nxt <= now:
             item = heapq.heappop(self._heap)
             if item[1] < paused:

@@ -146,7 +146,9 @@ class ImportEntry:
     outcome: str
 
 
-@dataclass(frozen=True)
+# Not frozen, though nothing changes one: one is built for every exchange, and a frozen
+# dataclass costs several times as much to build.
+@dataclass
 class _Pending:
     channel: Channel
     sent_at: datetime
@@ -219,14 +221,20 @@ class Agent:
 
     def next_wakeup(self) -> datetime | None:
         # A timer whose exchange is still in flight is not due yet: its reply re-arms it.
-        times = [self._next_notice]
-        if not self._push_in_flight():
-            times.append(self.next_push)
+        due = self._next_notice
+        push = self.next_push
+        if push is not None and (due is None or push < due) and not self._push_in_flight():
+            due = push
         # An ACK check with no poll pending has nothing to do: it must never wake the agent.
-        if self.pending_poll is not None and not self._in_flight_on(Channel.RESULT_POLLING):
-            times.append(self.next_ack_check)
-        due = [t for t in times if t is not None]
-        return min(due) if due else None
+        check = self.next_ack_check
+        if (
+            check is not None
+            and (due is None or check < due)
+            and self.pending_poll is not None
+            and not self._in_flight_on(Channel.RESULT_POLLING)
+        ):
+            due = check
+        return due
 
     @property
     def push_interval(self) -> timedelta:
@@ -499,13 +507,16 @@ class Agent:
             self._comm_failed(now, pending, CommError.BAD_RESPONSE.text)
             return
         self._comm_ok(now)
-        handler = {
-            Channel.TRUST_ESTABLISHMENT: self._on_trust_reply,
-            Channel.USAGE_REPORTING: self._on_push_reply,
-            Channel.RESULT_POLLING: self._on_poll_reply,
-            Channel.TRUST_SYNC: self._on_trust_sync_reply,
-        }[pending.channel]
-        handler(now, pending, reply)
+        # Compared by identity: a dict of handlers would hash enum members (in Python) per reply.
+        channel = pending.channel
+        if channel is Channel.RESULT_POLLING:
+            self._on_poll_reply(now, pending, reply)
+        elif channel is Channel.USAGE_REPORTING:
+            self._on_push_reply(now, pending, reply)
+        elif channel is Channel.TRUST_ESTABLISHMENT:
+            self._on_trust_reply(now, pending, reply)
+        else:
+            self._on_trust_sync_reply(now, pending, reply)
 
     def failure(self, now: datetime, request_id: int, error: CommError) -> None:
         pending = self._in_flight.pop(request_id, None)
@@ -613,9 +624,10 @@ class Agent:
         self.pending_poll = self.next_ack_check = None
         if not complete or reply.ack is None:
             return
-        self._install_ack_body(now, reply.ack, install_policy=True, server=_server_time(reply))
+        server = _server_time(reply)
+        self._install_ack_body(now, reply.ack, install_policy=True, server=server)
         if reply.policy is not None:
-            self._install_offered_policy(now, reply.policy, _server_time(reply))
+            self._install_offered_policy(now, reply.policy, server)
 
     def _on_trust_sync_reply(self, now: datetime, pending: _Pending, reply: Reply) -> None:
         self._history(now, Channel.TRUST_SYNC, reply.status)
@@ -866,14 +878,15 @@ class Agent:
     def _send(self, request: AgentRequest, pending: _Pending) -> None:
         config = self.config
         problem = config.problem
-        if problem is not None or config.url is None:
+        url = config.url
+        if problem is not None or url is None:
             # Nothing can leave the switch: the exchange fails at once, like a refused connection.
             self._comm_failed(pending.sent_at, pending, problem or CommError.NO_URL.text)
             return
         request_id = self._next_request_id
         self._next_request_id += 1
         self._in_flight[request_id] = pending
-        self._effects.append(Send(request_id, config.url, config.peer, request, config.route_vrf))
+        self._effects.append(Send(request_id, url, config.peer, request, config.route_vrf))
 
     def _signed(self, now: datetime, reports: list[RumReport]) -> list[RumReportWire]:
         """The reports as they leave the switch, signed with the active's trust code.

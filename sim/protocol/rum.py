@@ -50,13 +50,18 @@ class RumMeasurement:
     conversion: tuple[tuple[str, int], ...] = ()
 
 
+# What json.dumps(payload, separators=(",", ":")) builds on every call, built once.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def build_payload(sudi: Sudi, measurement: RumMeasurement) -> str:
     start = int(measurement.start.timestamp())
     end = max(int(measurement.end.timestamp()), start)
+    active = sudi.model_dump()  # written twice, dumped once
     payload: dict[str, Any] = {
         "asset_identification": {
             "asset": {"name": SOFTWARE_TAG},
-            "instance": {"sudi": sudi.model_dump()},
+            "instance": {"sudi": active},
             "signature": {"signing_type": "builtin", "key": SOFTWARE_TAG},
         },
         "meta": {
@@ -64,7 +69,7 @@ def build_payload(sudi: Sudi, measurement: RumMeasurement) -> str:
             "feature_name": measurement.feature,
             "report_id": measurement.report_id,
             "software_version": SOFTWARE_VERSION,
-            "ha_udi": [{"role": "Active", "sudi": sudi.model_dump()}]
+            "ha_udi": [{"role": "Active", "sudi": active}]
             + (
                 [{"role": "Standby", "sudi": measurement.standby.model_dump()}]
                 if measurement.standby is not None
@@ -89,7 +94,7 @@ def build_payload(sudi: Sudi, measurement: RumMeasurement) -> str:
             {"source": "PAK", "license": name, "count": count}
             for name, count in measurement.conversion
         ]
-    return json.dumps(payload, separators=(",", ":"))
+    return _COMPACT.encode(payload)
 
 
 def sign_report(sudi: Sudi, measurement: RumMeasurement, secret: bytes | None) -> RumReportWire:

@@ -19,6 +19,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 from pydantic import BaseModel, ConfigDict
 
@@ -39,12 +40,20 @@ class SignedDocument(BaseModel):
         return loaded
 
 
+# Stateless and shared: one instance serves every sign and verify.
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+
+
 class SignatureError(ValueError):
     """The document cannot be trusted: bad signature, unknown signer or certificate expired."""
 
 
+# What json.dumps(body, sort_keys=True, separators=(",", ":")) builds on every call, built once.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def canonical_json(body: dict[str, Any]) -> str:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(body)
 
 
 class Signer:
@@ -100,7 +109,7 @@ class Signer:
     def sign(self, body: dict[str, Any]) -> SignedDocument:
         text = canonical_json(body)
         key = self._rogue_key if self.tampering else self._key
-        raw = key.sign(text.encode(), ec.ECDSA(hashes.SHA256()))
+        raw = key.sign(text.encode(), _ECDSA_SHA256)
         return SignedDocument(
             body=text, signature=base64.b64encode(raw).decode(), key_id=self.key_id
         )
@@ -143,23 +152,57 @@ class TrustStore:
     def add_signer(self, signer: Signer) -> None:
         self.certificates[signer.key_id] = signer.certificate
 
-    def valid_at(self, key_id: str, at: datetime) -> bool:
+    def _certificate(self, key_id: str) -> _ReadCertificate | None:
         cert = self.certificates.get(key_id)
-        return cert is not None and cert.not_valid_before_utc <= at <= cert.not_valid_after_utc
+        return _read_certificate(cert) if cert is not None else None
+
+    def valid_at(self, key_id: str, at: datetime) -> bool:
+        read = self._certificate(key_id)
+        return read is not None and read.valid_from <= at <= read.valid_until
 
     def verify(self, document: SignedDocument, at: datetime) -> dict[str, Any]:
         """Return the document's content, or raise SignatureError."""
-        cert = self.certificates.get(document.key_id)
-        if cert is None:
+        read = self._certificate(document.key_id)
+        if read is None:
             raise SignatureError("unknown signer")
-        if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
+        if not read.valid_from <= at <= read.valid_until:
             raise SignatureError("certificate not valid at the product instance time")
-        public_key = cert.public_key()
+        public_key = read.public_key
+        if public_key is None:
+            public_key = read.public_key = read.certificate.public_key()
         if not isinstance(public_key, ec.EllipticCurvePublicKey):
             raise SignatureError("unsupported key type")
         try:
             raw = base64.b64decode(document.signature, validate=True)
-            public_key.verify(raw, document.body.encode(), ec.ECDSA(hashes.SHA256()))
+            public_key.verify(raw, document.body.encode(), _ECDSA_SHA256)
         except (InvalidSignature, ValueError) as exc:
             raise SignatureError("signature does not match") from exc
         return document.content()
+
+
+@dataclass(slots=True)
+class _ReadCertificate:
+    """What verifying reads of a certificate: its validity window and, once a signature was
+    checked against it, its key."""
+
+    certificate: x509.Certificate
+    valid_from: datetime
+    valid_until: datetime
+    public_key: CertificatePublicKeyTypes | None = None
+
+
+# Read once per certificate rather than at every ACK a switch checks; kept outside the trust
+# stores, which are saved with a lab's state. Keyed by id(): an entry holds its certificate,
+# so that id is not reused while the entry is there, and counts only for that very object.
+_READ: dict[int, _ReadCertificate] = {}
+_READ_KEPT = 256
+
+
+def _read_certificate(cert: x509.Certificate) -> _ReadCertificate:
+    read = _READ.get(id(cert))
+    if read is None or read.certificate is not cert:
+        if len(_READ) >= _READ_KEPT:
+            _READ.clear()
+        read = _ReadCertificate(cert, cert.not_valid_before_utc, cert.not_valid_after_utc)
+        _READ[id(cert)] = read
+    return read
