@@ -63,6 +63,7 @@ SWITCH_STATE = (
     "users",
     "lines",
     "logging_console",
+    "logging_monitor",
     "checkpoints",
     "licensed_features",
 )

@@ -329,6 +329,10 @@ class _Shell:
         """A syslog listener: runs inside the simulation, so it only queues and wakes."""
         if not self.session.terminal.monitor or self.closing:
             return
+        # `logging monitor <severity>`: lines above it never reach monitor sessions.
+        threshold = self.switch.logging_monitor
+        if threshold is None or record.severity > threshold:
+            return
         self.monitored.append(record.logfile_line())
         if self.monitor_wake is None:
             self.monitor_wake = asyncio.get_running_loop().call_soon(self.wake_monitor)

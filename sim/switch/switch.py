@@ -140,6 +140,8 @@ class Switch:
         self.links: dict[str, Link] = {}
         self.lines = LineSettings()
         self.logging_console = True
+        # `logging monitor`: the highest severity terminal-monitor sessions see; None when off.
+        self.logging_monitor: int | None = 5
         self.checkpoints: dict[str, Checkpoint] = {}
         # Lines typed in each `configure session <name>`, waiting for its `commit`.
         self.config_sessions: dict[str, list[str]] = {}
@@ -318,6 +320,7 @@ class Switch:
         self.callhome = CallhomeConfig()
         self.lines = LineSettings()
         self.logging_console = True
+        self.logging_monitor = 5
         # The far ends of its cables go dark while it restarts, until its ports are back.
         unplug(self)
         self.interfaces = default_interfaces(self.sudi.udi_pid, self.sudi.udi_serial_number)
