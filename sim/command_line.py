@@ -512,7 +512,9 @@ def lab(
     until: Annotated[
         str | None,
         typer.Option(
-            metavar="STEP", help="With --scenario: stop after this step (1-based). Default: all."
+            metavar="STEP",
+            help="With --scenario: stop after this step, by number (1-based) or by its label "
+            "(`advance 4h`, `fault dns unreachable`) or the label's start. Default: all.",
         ),
     ] = None,
     record: Annotated[

@@ -15,7 +15,7 @@ from wire_lab import lab_options, nxapi_output, post_nxapi, start_lab_process
 
 from sim.command_line import app
 from sim.lab.lab import Lab
-from sim.lab.staging import load_stage, stage_on_start, staged_options
+from sim.lab.staging import StagingError, load_stage, stage_on_start, staged_options
 
 START = datetime.fromisoformat("2026-03-02T08:00:00+00:00")
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -72,7 +72,8 @@ def test_without_until_every_step_is_played(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--scenario", str(MISSING_DNS), "--until", "12"], "a step number from 1 to 11"),
-        (["--scenario", str(MISSING_DNS), "--until", "ping"], "a step number from 1 to 11"),
+        (["--scenario", str(MISSING_DNS), "--until", "pong"], "a step number from 1 to 11"),
+        (["--scenario", str(MISSING_DNS), "--until", "pong"], "2 'ping cisco.com vrf management'"),
         (["--scenario", "no-such-file.yaml"], "no-such-file.yaml: cannot read the file"),
         (["--until", "3"], "--until needs --scenario FILE"),
     ],
@@ -82,6 +83,28 @@ def test_a_bad_scenario_or_step_is_one_line_and_exit_2(args: list[str], message:
     assert result.exit_code == 2
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_until_names_a_step_by_its_label_or_the_start_of_one() -> None:
+    assert load_stage(MISSING_DNS, "ID token").until == 3
+    assert load_stage(MISSING_DNS, "  configure:  IP domain-lookup ").until == 7
+    assert load_stage(MISSING_DNS, "expect %LICMGR-3-LOG_SMART_LIC_TRUST_CODE").until == 6
+    # The same label twice: the first time the story gets there.
+    assert load_stage(MISSING_DNS, "ping cisco.com vrf management").until == 2
+
+
+def test_a_label_that_starts_several_steps_lists_them(tmp_path: Path) -> None:
+    path = tmp_path / "two-advances.yaml"
+    path.write_text(
+        UNMET.replace("unmet-while-staging", "two-advances").replace(
+            '  - expect_syslog: {text: "%LICMGR-3-LOG_SMART_LIC_COMM_FAILED: *"}\n',
+            "  - advance: 4h\n  - advance: 4m\n",
+        )
+    )
+    assert load_stage(path, "advance 4m").until == 3
+    with pytest.raises(StagingError) as refused:
+        load_stage(path, "advance 4")
+    assert "could be step 2 'advance 4h', 3 'advance 4m': give the number" in str(refused.value)
 
 
 UNMET = """\

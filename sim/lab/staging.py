@@ -20,6 +20,9 @@ from sim.scenario.result import Failure
 from sim.scenario.runner import Narrate, describe_step, play_steps
 from sim.simulation import SwitchSpec
 
+# Labels longer than this are cut when the steps are listed: the list stays one readable line.
+LABEL_SHOWN = 60
+
 
 class StagingError(ValueError):
     """A scenario or step that cannot be staged; the message is one line for the user."""
@@ -60,23 +63,53 @@ class Staged:
 
 
 def load_stage(path: Path, until: str | None) -> Stage:
-    """The scenario at `path` and the step to stop after (`until`: a step number, 1-based)."""
+    """The scenario at `path` and the step to stop after (`until`: a step number, 1-based, or
+    a step's label as the staging summary shows it, such as `advance 4h`, or its start)."""
     try:
         scenario = load_scenario(path)
     except ScenarioError as exc:
         first = exc.problems[0]
         more = f" (and {len(exc.problems) - 1} more problem(s))" if len(exc.problems) > 1 else ""
         raise StagingError(f"{first}{more}") from None
-    total = len(scenario.steps)
     if until is None:
-        return Stage(scenario, total)
+        return Stage(scenario, len(scenario.steps))
+    return Stage(scenario, step_number(scenario, until))
+
+
+def step_number(scenario: Scenario, until: str) -> int:
+    """The 1-based number of the step `until` names, or a one-line StagingError."""
+    total = len(scenario.steps)
     text = until.strip()
-    if not text.isdigit() or not 1 <= int(text) <= total:
-        raise StagingError(
-            f"--until expects a step number from 1 to {total} ({scenario.name} has {total} "
-            f"steps), got {until!r}"
-        )
-    return Stage(scenario, int(text))
+    if text.isdigit() and 1 <= int(text) <= total:
+        return int(text)
+    labels = [describe_step(step) for step in scenario.steps]
+    wanted = _folded(text)
+    # A whole label wins over labels it starts: `ping x` names `ping x`, not `ping x vrf y`.
+    exact = [at for at, label in enumerate(labels, 1) if _folded(label) == wanted]
+    found = exact or [at for at, label in enumerate(labels, 1) if _folded(label).startswith(wanted)]
+    if text and not text.isdigit() and len({labels[at - 1] for at in found}) == 1:
+        # The same label twice (a repeated `ping`): the first is where the story gets there.
+        return found[0]
+    expected = (
+        f"--until expects a step number from 1 to {total} or a step's label "
+        f"({scenario.name} has {total} steps)"
+    )
+    if len(found) > 1:
+        named = ", ".join(f"{at} {_shown(labels[at - 1])}" for at in found)
+        raise StagingError(f"{expected}; {until!r} could be step {named}: give the number")
+    if text.isdigit():
+        raise StagingError(f"{expected}, got {until!r}")
+    steps = ", ".join(f"{at} {_shown(label)}" for at, label in enumerate(labels, 1))
+    raise StagingError(f"{expected}, got {until!r}; the steps: {steps}")
+
+
+def _folded(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def _shown(label: str) -> str:
+    """A label short enough to list, quoted so that where it ends is plain."""
+    return repr(label if len(label) <= LABEL_SHOWN else label[: LABEL_SHOWN - 1] + "…")
 
 
 def staged_options(stage: Stage, options: LabOptions) -> LabOptions:
