@@ -50,6 +50,9 @@ class ModelRows:
         self._deleted: list[str] = []
         self._next_order: dict[str, list[Any]] = {}
         self._next_lists: dict[str, list[Any]] = {}
+        # The tables the store holds rows of (None: unknown, every row is looked at once).
+        self._tables: set[str] | None = None
+        self._next_tables: set[str] | None = None
 
     # ---------------------------------------------------------------- saving
 
@@ -81,9 +84,11 @@ class ModelRows:
         self._offer(write, MODEL_ROW, dumps(fields, live, f"{self.db_name}."))
         self._offer(write, TABLES_ROW, dumps({"dicts": dicts, "lists": lists}, {}))
         tables = {*dicts, *lists}
-        for row in self._held:
-            if row not in (MODEL_ROW, TABLES_ROW) and _table_of(row) not in tables:
-                self._deleted.append(row)  # a table the model no longer has
+        if tables != self._tables:
+            for row in self._held:
+                if row not in (MODEL_ROW, TABLES_ROW) and _table_of(row) not in tables:
+                    self._deleted.append(row)  # a table the model no longer has
+        self._next_tables = tables
         deleted = set(self._deleted)
         items: dict[str, bytes | None] = {row: None for row in deleted if row not in write}
         for row, data in write.items():
@@ -102,6 +107,7 @@ class ModelRows:
         for attr in [attr for attr in self._lists if type(state.get(attr)) is not list]:
             del self._lists[attr]
         self._lists.update(self._next_lists)
+        self._tables = self._next_tables
         self._written, self._deleted = {}, []
         self._next_order, self._next_lists = {}, {}
 
@@ -213,9 +219,14 @@ class ModelRows:
             row = f"{attr}{_CHUNK_SEP}{n}"
             self._offer(write, row, dumps(chunk, live, f"{self.db_name}.{attr}"))
         prefix = f"{attr}{_CHUNK_SEP}"
-        for row in self._held:
-            if row.startswith(prefix) and int(row[len(prefix) :]) >= count:
-                self._deleted.append(row)
+        if before is not None:
+            # The chunks the store holds are those of the list at the last save.
+            for n in range(count, (len(before) + CHUNK - 1) // CHUNK):
+                self._deleted.append(f"{prefix}{n}")
+        else:
+            for row in self._held:
+                if row.startswith(prefix) and int(row[len(prefix) :]) >= count:
+                    self._deleted.append(row)
         self._next_lists[attr] = list(items)
 
     # ---------------------------------------------------------------- restoring
@@ -256,6 +267,7 @@ class ModelRows:
             state[attr] = [item for n in sorted(chunks) for item in chunks[n]]
         # What the store holds now is what was just read.
         self._held = {row: digest(bytes(data)) for row, data in rows.items()}
+        self._tables = None
         if model is not None and tables is None:
             # Written before tables: the first save writes the model split into them.
             self._held.pop(MODEL_ROW, None)
