@@ -36,7 +36,7 @@ from sim.network import (
 from sim.operator import ActionError, Operator, describe_sync
 from sim.protocol.signing import Signer, TrustStore
 from sim.scheduler import Handle, Scheduler
-from sim.switch.neighbors.state import cable_pairs
+from sim.switch.cabling import cable_pairs
 from sim.switch.switch import SimContext, Switch
 from sim.switch.system.replacement import replacement
 from sim.syslog import SyslogRecord

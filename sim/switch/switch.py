@@ -27,6 +27,7 @@ from sim.protocol.signing import TrustStore
 from sim.retention import keep_last
 from sim.scheduler import Halt, Handle, Scheduler
 from sim.switch.bootflash import Bootflash, file_name
+from sim.switch.cabling import Link, plug, unplug
 from sim.switch.callhome.state import (
     TAC_PROFILE,
     TAC_PROFILE_NAMES,
@@ -40,7 +41,6 @@ from sim.switch.interfaces.state import Interface, default_interfaces
 from sim.switch.licensed_features.state import LicensedFeatures
 from sim.switch.lines.state import LineSettings
 from sim.switch.logging.state import LoggingServer
-from sim.switch.neighbors.state import Link, plug, unplug
 from sim.switch.ntp_dns.state import NtpServer
 from sim.switch.platform import NXOS_VERSION
 from sim.switch.users.state import User, default_users

@@ -6,10 +6,10 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING
 
+from sim.switch.cabling import shut_changed
 from sim.switch.cli import ArgType, CommandError, Mode
 from sim.switch.feature import Ctx, Grammar, changed, switch_of
 from sim.switch.interfaces.state import DEFAULT_MTU, Interface, is_default
-from sim.switch.neighbors.state import shut_changed
 
 if TYPE_CHECKING:
     from sim.switch.switch import Switch

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from sim.switch.cabling import far_end
 from sim.switch.cli import ArgType, CommandError, Mode
 from sim.switch.feature import Ctx, Feature, Grammar, Record, switch_of
 from sim.switch.interfaces import config, render
 from sim.switch.interfaces.counters import traffic
 from sim.switch.interfaces.state import Interface, parse_interface_name
-from sim.switch.neighbors.state import far_end
 
 HELP = {
     "interface": "Display interface information",

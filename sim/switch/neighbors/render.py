@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sim.switch.neighbors.state import Link, far_end
+from sim.switch.cabling import Link, far_end
 from sim.switch.platform import NXOS_VERSION
 
 if TYPE_CHECKING:

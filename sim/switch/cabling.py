@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.switch.interfaces.messages import FACILITY, EthportMessage
+from sim.switch.ethport import FACILITY, EthportMessage
 
 if TYPE_CHECKING:
     from sim.switch.interfaces.state import Interface
