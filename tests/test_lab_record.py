@@ -268,13 +268,64 @@ def test_time_that_flowed_between_actions_becomes_advance_steps(tmp_path: Path) 
     assert steps[trust + 1]["expect_syslog"]["text"] == (
         "%LICMGR-6-LOG_SMART_LIC_TRUST_CODE_INSTALL_SUCCESS: *"
     )
-    # ... the ACK came while time flowed: an advance step, then its check (no exact count).
+    # ... the ACK came while time flowed: an advance step, then its check, counted exactly.
     flowed = kinds.index("advance", trust)
     assert steps[flowed]["note"].startswith("virtual time flowed")
-    policy = {"text": "%LICMGR-6-LOG_SMART_LIC_POLICY_INSTALL_SUCCESS: *", "switch": "leaf1"}
+    policy = {
+        "text": "%LICMGR-6-LOG_SMART_LIC_POLICY_INSTALL_SUCCESS: *",
+        "count": 1,
+        "switch": "leaf1",
+    }
     assert {"expect_syslog": policy} in steps[flowed + 1 :]
     result = run_file(path)
     assert result.passed, result.explain()
+
+
+def test_a_session_at_a_running_clock_replays_at_the_same_instants(tmp_path: Path) -> None:
+    """An hour a second: every action is replayed at the virtual instant it happened at, so
+    even the lines logged while time flowed are counted exactly, and the replay passes."""
+    recording = tmp_path / "flowing-outage.yaml"
+    log = tmp_path / "lab.log"
+    process, control_url, nxapi = _start_recording_lab(recording, log)
+    failed = "%LICMGR-3-LOG_SMART_LIC_COMM_FAILED"
+
+    def logged(text: str) -> int:
+        return str(nxapi_output(nxapi, "show logging logfile")["body"]).count(text)
+
+    try:
+        with httpx.Client(base_url=control_url, timeout=WAIT) as control:
+            assert control.post("/sim/clock/rate", json={"rate": 3600}).is_success
+            token = control.post("/sim/tokens", json={"issuer": "cssm"}).json()["token"]
+            nxapi_output(nxapi, f"license smart trust idtoken {token} all")
+            control.post("/sim/faults", json={"target": "dns", "kind": "unreachable"})
+            nxapi_output(nxapi, "license smart sync all")
+            # Retries fail while the clock runs on by itself (a safety net, not a timing).
+            deadline = time.monotonic() + WAIT
+            while logged(failed) < 4:
+                assert time.monotonic() < deadline, "no retries while time flowed"
+                time.sleep(0.05)
+            assert control.delete("/sim/faults").is_success
+            while logged("%LICMGR-3-LOG_SMART_LIC_COMM_RESTORED") < 1:
+                assert time.monotonic() < deadline, "no retry after the fault was cleared"
+                time.sleep(0.05)
+            nxapi_output(nxapi, "show license status")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=WAIT)
+    assert process.returncode == 0, log.read_text()
+
+    steps = yaml.safe_load(recording.read_text())["steps"]
+    flowed = [s for s in steps if s.get("note", "").startswith("virtual time flowed")]
+    assert flowed, recording.read_text()
+    # The gaps end where the next action was logged, to the microsecond, not the second.
+    assert any("." in str(s["advance"]) for s in flowed), recording.read_text()
+    checks = [s["expect_syslog"] for s in steps if "expect_syslog" in s]
+    assert all("count" in c for c in checks), recording.read_text()
+    retries = sum(c["count"] for c in checks if c["text"] == f"{failed}: *")
+    assert retries >= 4
+    replay = CliRunner().invoke(app, ["run", str(recording)])
+    assert replay.exit_code == 0, replay.output + recording.read_text()
+    assert "PASS  flowing-outage" in replay.output
 
 
 def test_back_end_actions_of_an_offline_round_trip_replay(tmp_path: Path) -> None:

@@ -67,7 +67,11 @@ class SwitchAccess:
     ) -> CliResult:
         """Execute one line in `session`, then let the simulation catch up."""
         async with self.lock:
+            # What was due runs first, and a paced clock then holds still while the line runs:
+            # it acts at the one instant it is logged at, as a replay advancing there would.
+            await self.simulation.scheduler.settle()
             at = self.simulation.clock.now()
+            self.simulation.clock.advance_to(at)
             mode = session.mode.name
             result = session.execute(line, prompt_len=prompt_len, structured=structured)
             # A structured attempt that did not run (NX-API then runs the line for its text)

@@ -386,7 +386,7 @@ def create_control_app(lab: Lab) -> FastAPI:
                     udi=entry.udi,
                     pid=entry.pid,
                     serial=entry.serial,
-                    host=lab.options.host,
+                    host=entry.host,
                     ssh_port=entry.ssh_port,
                     nxapi_port=entry.nxapi_port,
                     username=lab.options.username,
@@ -409,6 +409,9 @@ def create_control_app(lab: Lab) -> FastAPI:
         react to the change (`settle`) and the lab is saved before the route answers.
         """
         async with lab.lock:
+            # As for a CLI line (sim/lab/access.py): what was due first, then one instant.
+            await sim.scheduler.settle()
+            lab.clock.advance_to(lab.now())
             logged: Logged = {}
             yield logged
             lab.activity.add(lab.now(), kind, via="control", **logged)

@@ -12,10 +12,12 @@ front end adds its activity record, and the rest while the simulation settles, a
 Lines logged in the same run of the event loop as a command's record are that command's,
 and so are those its task logs while it settles; the others (logged as time flows) are
 handed to the step in progress once the loop turns (`call_soon`), or to the `advance:` step
-of the time that flowed when they came later than the last action. Counts are exact while
-the lab's rate is 0 (nothing moves unless someone moves it, so a replay logs the same
-lines); at a rate above 0 a check asks for at least one line. The scenario starts when the
-lab's switches booted.
+of the time that flowed when they came later than the last action. The scenario starts at the
+very instant the lab's switches booted, and each step is replayed at the virtual instant it
+happened at, to the microsecond: the time that flowed (rate above 0) becomes an `advance:`
+step that ends where the next action was logged. A paced lab runs what was due before a line
+or a fault and holds its clock still while it acts (sim/lab/access.py), so it logs what
+virtual time logs (sim/lab/lab.py), and every check counts its lines exactly.
 
 The file is written when the lab stops, and every few seconds while it runs (atomically, once
 the scenario loader accepts it), so even a killed lab leaves a recent recording. A lab staged
@@ -80,7 +82,6 @@ class _Step:
 
     data: dict[str, Any]
     lines: list[tuple[str, SyslogRecord]] = field(default_factory=list)
-    exact: bool = True  # counts are deterministic (the lab's rate was 0)
     since_start: bool = False  # the first step also checks what booting logged
 
 
@@ -109,7 +110,6 @@ class LabRecorder:
         self.path = path
         self._created = lab.now()
         self._staged_start: datetime | None = None
-        self._initial_rate = lab.clock.rate
         # As they were built: a session may rename a switch or change what it uses.
         self._switches = [
             {
@@ -161,10 +161,12 @@ class LabRecorder:
 
     @property
     def start(self) -> datetime:
-        """The scenario's start: when the lab's switches booted (a staged lab: its scenario's)."""
+        """The scenario's start: when the lab's switches booted (a staged lab: its scenario's).
+
+        To the microsecond: at a rate above 0 the clock flowed while the lab started."""
         if self._staged_start is not None:
             return self._staged_start
-        return (self.lab.booted_at or self._created).replace(microsecond=0)
+        return self.lab.booted_at or self._created
 
     @property
     def resumed(self) -> tuple[datetime, datetime]:
@@ -244,7 +246,12 @@ class LabRecorder:
         """Validate the scenario and write it (atomically); returns how many steps it has."""
         self._flush()
         name = self.path.stem
-        text, count = self.scenario_text(name, now or self.lab.now())
+        end = now or self.lab.now()
+        due = self.lab.simulation.scheduler.peek()
+        if due is not None and due <= end:
+            # A paced clock waits at an event until the pacer runs it: the replay stops short.
+            end = due - timedelta(microseconds=1)
+        text, count = self.scenario_text(name, end)
         if count == 0:
             raise RecordError("nothing happened in the lab: no scenario to write")
         try:
@@ -277,7 +284,7 @@ class LabRecorder:
         switches = self._switches
         topology = lab.options.topology
         actions = [s for s in steps if "expect_syslog" not in s]
-        span = format_span(end.replace(microsecond=0) - self.start)
+        span = format_span(end - self.start)
         staged = ""
         if self._prefix:
             staged = (
@@ -320,10 +327,9 @@ class _StepBuilder:
         self.steps: list[_Step] = []
         # Virtual time a replay has reached after the steps, and the lab after the last one.
         self.replayed, self.reached = recorder.resumed
-        self.last_jump: tuple[_Step, int] | None = None
+        self.last_jump: tuple[_Step, timedelta] | None = None
         self.staged = bool(recorder._prefix)
         self.taken = set(recorder._prefix_variables)  # variable names the staged steps set
-        self.rate = recorder._initial_rate
         self.current: _Step | None = None
         self.prologue: list[tuple[str, SyslogRecord]] = []
         self.tokens: dict[str, str] = {}  # token text -> variable name
@@ -370,22 +376,19 @@ class _StepBuilder:
         elif kind == "clear_all":
             self._add({"clear": "all"}, activity)
         elif kind == "advance":
-            seconds = float(params["seconds"])
-            step = self._add({"advance": _duration(seconds)}, activity)
-            self.replayed += timedelta(seconds=round(seconds))
-            self.reached = activity.at + timedelta(seconds=seconds)
-            step.exact = step.exact and seconds == round(seconds)
-            self.last_jump = (step, round(seconds))
+            span = timedelta(seconds=float(params["seconds"]))
+            step = self._add({"advance": _duration(span)}, activity)
+            self.replayed += span
+            self.reached = activity.at + span
+            self.last_jump = (step, span)
         elif kind == "cancel" and self.last_jump is not None:
             # The last jump stopped short: replay only the time it really moved.
             step, asked = self.last_jump
-            moved = round(float(params["seconds"]))
+            moved = timedelta(seconds=float(params["seconds"]))
             step.data["advance"] = _duration(moved)
-            self.replayed -= timedelta(seconds=asked - moved)
+            self.replayed -= asked - moved
             self.reached = activity.at
             self.last_jump = None
-        elif kind == "rate":
-            self.rate = float(params["rate"])
         elif kind == "token":
             number = len(self.tokens) + 1
             while f"token{number}" in self.taken:
@@ -517,8 +520,8 @@ class _StepBuilder:
         current = self.current
         if current is None or current.data.get("advance") != "gap":
             return
-        seconds = round((at - self.replayed).total_seconds())
-        if seconds < 1:
+        gap = at - self.replayed
+        if gap <= timedelta(0):
             self.steps.remove(current)
             self.current = self.steps[-1] if self.steps else None
             if self.current is not None:
@@ -526,11 +529,9 @@ class _StepBuilder:
             else:
                 self.prologue.extend(current.lines)
         else:
-            current.data["advance"] = _duration(seconds)
-            current.data["note"] = (
-                f"virtual time flowed ({format_span(timedelta(seconds=seconds))})"
-            )
-            self.replayed += timedelta(seconds=seconds)
+            current.data["advance"] = _duration(gap)
+            current.data["note"] = f"virtual time flowed ({_span(gap)})"
+            self.replayed += gap
         self.reached = max(self.reached, at)
 
     def _open_gap(self) -> None:
@@ -538,7 +539,7 @@ class _StepBuilder:
             return
         self._close_block()
         # A placeholder until the next action says how long the gap was.
-        self.current = _Step({"advance": "gap"}, exact=False)
+        self.current = _Step({"advance": "gap"})
         self.steps.append(self.current)
 
     # ------------------------------------------------------------------ steps
@@ -549,7 +550,7 @@ class _StepBuilder:
             data["note"] = (
                 f"typed over {via}" if activity.via != "console" else "typed in the console"
             )
-        step = _Step(data, exact=self.rate == 0)
+        step = _Step(data)
         self.steps.append(step)
         self.current = step
         self.reached = max(self.reached, activity.at)
@@ -600,8 +601,7 @@ class _StepBuilder:
         checks = []
         for (switch, glob), count in counts.items():
             check: dict[str, Any] = {"text": glob}
-            if step.exact:
-                check["count"] = count
+            check["count"] = count
             if step.since_start:
                 check["since"] = "start"
             check["switch"] = switch
@@ -633,8 +633,19 @@ def _default_yes(asked: Activity) -> bool:
     )
 
 
-def _duration(seconds: float) -> str:
-    return format_duration(timedelta(seconds=round(seconds)))
+def _duration(span: timedelta) -> str:
+    """`span` as a scenario reads it back to the microsecond: `4h`, `90s`, `12.000417s`."""
+    if not span.microseconds:
+        return format_duration(span)
+    whole = span.days * 86400 + span.seconds
+    return f"{whole}.{span.microseconds:06d}".rstrip("0") + "s"
+
+
+def _span(span: timedelta) -> str:
+    """A span for people; under a second, with the part of a second a flowing clock leaves."""
+    if span < timedelta(seconds=1):
+        return f"{span.microseconds / 1e6:.3f}s"
+    return format_span(span)
 
 
 def _fault(params: dict[str, Any]) -> dict[str, Any]:
