@@ -123,7 +123,7 @@ def test_a_log_is_written_again_from_where_it_stands() -> None:
     entries.append(history(9)[8])
     del entries[0]
     dump_text({"history": entries}, {})
-    assert state_codec._LOGS[id(entries)].items == entries
+    assert state_codec._LOGS[id(entries)].written[0] == entries
 
 
 def test_a_log_changed_in_the_middle_is_written_as_afresh() -> None:

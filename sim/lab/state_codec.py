@@ -209,7 +209,7 @@ class _Encoder:
     def _log_again(self, obj: list[Any], log: _Log) -> str | None:
         """A kept log's text, brought up to `obj` (which dropped its oldest entries and
         added new ones); None when it is not that (changed in the middle, say)."""
-        items, first = log.items, obj[0] if obj else None
+        (items, written), first = log.written, obj[0] if obj else None
         dropped = next((n for n in range(min(len(items), 64)) if items[n] is first), None)
         if dropped is None:
             return None
@@ -234,7 +234,7 @@ class _Encoder:
         ids += [id(item) for item in added]
         if len(set(ids)) != len(ids) or not self._objects.keys().isdisjoint(ids[-len(added) :]):
             return None
-        texts = log.texts[dropped:] + [scratch._placed[node] for node in nodes]
+        texts = written[dropped:] + [scratch._placed[node] for node in nodes]
         kept += added
         self._objects.update(dict.fromkeys(ids, _FROM_KEPT))
         self._visited.extend(kept)
@@ -426,18 +426,17 @@ def _fields(obj: object) -> tuple[tuple[str, ...], tuple[Any, ...]]:
 
 
 class _Log:
-    """A list of frozen objects as last written: the objects, and each one's text."""
+    """A list of frozen objects as last written: the objects, and each one's text (one
+    tuple, replaced whole: a reader in another thread never sees half of an update)."""
 
-    __slots__ = ("items", "items_of", "texts")
+    __slots__ = ("items_of", "written")
 
     def __init__(self, items_of: list[Any], texts: list[str]) -> None:
         self.items_of = items_of  # the list itself, kept: its id is not reused meanwhile
-        self.items = list(items_of)
-        self.texts = texts
+        self.written = (list(items_of), texts)
 
     def update(self, items_of: list[Any], texts: list[str]) -> None:
-        self.items = list(items_of)
-        self.texts = texts
+        self.written = (list(items_of), texts)
 
 
 def _placeholder(number: str) -> str:
