@@ -458,15 +458,36 @@ def lab(
     ssh_port_base: Annotated[
         int,
         typer.Option(
-            metavar="PORT", help="SSH port of the first switch (then +1 each); 0: any free."
+            metavar="PORT",
+            help="SSH port of the first switch (then +1 each; with --switch-addresses every "
+            "switch's); 0: any free.",
         ),
     ] = 2201,
     nxapi_port_base: Annotated[
         int,
         typer.Option(
-            metavar="PORT", help="NX-API port of the first switch (then +1 each); 0: any free."
+            metavar="PORT",
+            help="NX-API port of the first switch (then +1 each; with --switch-addresses every "
+            "switch's); 0: any free.",
         ),
     ] = 8201,
+    switch_addresses: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="Give each switch a loopback address of its own, from this one (127.0.1.1: "
+            "leaf1 on 127.0.1.1, leaf2 on 127.0.1.2, ...), all on the same SSH and NX-API ports.",
+        ),
+    ] = None,
+    ssh_config: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write an OpenSSH client config for the switches here (`ssh -F FILE leaf1`, "
+            "netmiko's ssh_config_file). Default: ssh_config in the state dir, if any.",
+            dir_okay=False,
+        ),
+    ] = None,
     backend_port_base: Annotated[
         int,
         typer.Option(
@@ -556,7 +577,16 @@ def lab(
         username=username,
         password="admin" if password_given is None else password_given,
         control_token=control_token,
+        switch_addresses=switch_addresses,
+        ssh_config=ssh_config,
     )
+    if ssh_config is not None and not ssh_config.parent.is_dir():
+        err.print(
+            f"slpsim lab: --ssh-config: {ssh_config.parent} is not a directory",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(2)
     stage = None
     try:
         if until is not None and scenario is None:
@@ -648,17 +678,35 @@ def _secret(given: str | None, path: Path | None, variable: str, option: str) ->
 
 
 def _port_roles(the_lab: Lab) -> list[tuple[int, str]]:
-    """Every fixed port the lab will listen on, with the option that chooses it."""
+    """Every fixed port the lab will listen on (on --host), with the option that chooses it."""
     opts = the_lab.options
     roles = [(opts.control_port, "--control-port")]
-    for base, option, count in (
-        (opts.backend_port_base, "--backend-port-base", 3),
-        (opts.nxapi_port_base, "--nxapi-port-base", opts.switches),
-        (opts.ssh_port_base, "--ssh-port-base", opts.switches),
-    ):
+    bases = [(opts.backend_port_base, "--backend-port-base", 3)]
+    if opts.switch_addresses is None:
+        bases += [
+            (opts.nxapi_port_base, "--nxapi-port-base", opts.switches),
+            (opts.ssh_port_base, "--ssh-port-base", opts.switches),
+        ]
+    for base, option, count in bases:
         if base:
             roles += [(base + n, option) for n in range(count)]
     return [(port, option) for port, option in roles if port]
+
+
+def _switch_port_roles(the_lab: Lab) -> list[tuple[str, int, str]]:
+    """With --switch-addresses: each switch's fixed ports on its own address."""
+    opts = the_lab.options
+    if opts.switch_addresses is None:
+        return []
+    return [
+        (host, port, option)
+        for host in the_lab.switch_hosts
+        for port, option in (
+            (opts.nxapi_port_base, "--nxapi-port-base"),
+            (opts.ssh_port_base, "--ssh-port-base"),
+        )
+        if port
+    ]
 
 
 def _in_use_line(host: str, port: int, option: str) -> str:
@@ -670,9 +718,13 @@ def _taken_port(the_lab: Lab) -> str | None:
 
     roles = _port_roles(the_lab)
     error = taken_port(the_lab.options.host, [port for port, _ in roles])
+    option = next((option for port, option in roles if error and port == error.port), "")
+    for host, port, switch_option in _switch_port_roles(the_lab):
+        if error is not None:
+            break
+        error, option = taken_port(host, [port]), switch_option
     if error is None:
         return None
-    option = next(option for port, option in roles if port == error.port)
     if error.in_use:
         return _in_use_line(error.host, error.port, option)
     return f"cannot listen on {error.host}:{error.port} ({error.reason}); check {option}"
@@ -685,7 +737,8 @@ def _port_error(the_lab: Lab, exc: OSError) -> str | None:
     from sim.lab.listeners import PortInUseError
 
     if isinstance(exc, PortInUseError):
-        option = dict(_port_roles(the_lab)).get(exc.port, "")
+        roles = [(port, option) for _, port, option in _switch_port_roles(the_lab)]
+        option = dict(_port_roles(the_lab) + roles).get(exc.port, "")
         return _in_use_line(exc.host, exc.port, option or "another port option")
     if exc.errno == errno.EADDRINUSE:
         return f"a port of the lab on {the_lab.options.host} is already in use ({exc.strerror})"

@@ -386,7 +386,7 @@ def create_control_app(lab: Lab) -> FastAPI:
                     udi=entry.udi,
                     pid=entry.pid,
                     serial=entry.serial,
-                    host=lab.options.host,
+                    host=entry.host,
                     ssh_port=entry.ssh_port,
                     nxapi_port=entry.nxapi_port,
                     username=lab.options.username,

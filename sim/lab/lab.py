@@ -2,12 +2,14 @@
 
 The back ends run under uvicorn and the switches reach them over real HTTP (the simulated
 network still decides names, routes and faults, then hands the request to the right port).
-Every switch has an SSH port and an NX-API port; a control API moves time and faults. Time is
-a PacedClock: it flows at `rate` x real time, and the pacing loop runs each scheduler event
-when its moment comes; jumps run every event on the way, under the same lock the front ends
-take, so nothing observes the simulation half-way through an event. A jump takes that lock a
-slice at a time (sim/lab/jump.py), so the front ends answer while it runs, and the pacing
-loop waits for it to end.
+Every switch has an SSH port and an NX-API port, on the lab's host or on a loopback address
+of its own (`switch_addresses`; the lab writes an OpenSSH client config for them:
+sim/lab/ssh_config.py); a control API moves time and faults. Time is a PacedClock: it flows
+at `rate` x real time, and the pacing loop runs each scheduler event when its moment comes;
+jumps run every event on the way, under the same lock the front ends take, so nothing
+observes the simulation half-way through an event. A jump takes that lock a slice at a time
+(sim/lab/jump.py), so the front ends answer while it runs, and the pacing loop waits for it
+to end.
 
 With a state dir, the lab keeps the durability rule of sim/lab/persistence.py. Saved state is
 restored before any port answers, and the control API and NX-API answer 503 until the lab is
@@ -32,6 +34,7 @@ from typing import Any
 
 from sim.clock import PacedClock, wall_clock_now
 from sim.http_input import AsciiJSONResponse
+from sim.lab import ssh_config
 from sim.lab.access import SwitchAccess
 from sim.lab.activity import ActivityLog
 from sim.lab.inline_exchange import InlineExchange
@@ -40,6 +43,7 @@ from sim.lab.listeners import HttpListener
 from sim.lab.login_guard import LoginGuard
 from sim.lab.persistence import CommitFailed, Persistence
 from sim.lab.remote_syslog import RemoteSyslog
+from sim.lab.ssh_config import switch_addresses
 from sim.lab.state_store import StateStore
 from sim.simulation import Simulation, SwitchSpec
 from sim.timing import DEFAULT_TIMING, TimingProfile
@@ -79,6 +83,12 @@ class LabOptions:
     timing: TimingProfile = DEFAULT_TIMING
     # The switches a scenario names (`slpsim lab --scenario`); None: `switches` leaf switches.
     switch_specs: list[SwitchSpec] | None = None
+    # The first switch's own loopback address (the next switch the next address, all on the
+    # same SSH and NX-API ports); None: every switch on `host`, with ports of its own.
+    switch_addresses: str | None = None
+    # Where the OpenSSH client config for the switches goes; None: `ssh_config` in the state
+    # dir, or nowhere without one.
+    ssh_config: Path | None = None
 
 
 @dataclass
@@ -88,6 +98,7 @@ class SwitchEndpoints:
     serial: str
     ssh_port: int
     nxapi_port: int
+    host: str = "127.0.0.1"
 
     @property
     def udi(self) -> str:
@@ -143,6 +154,13 @@ class Lab:
         if options.rate is None:
             options = replace(options, rate=DEFAULT_RATE if saved_rate is None else saved_rate)
         self.options = options
+        count = len(options.switch_specs) if options.switch_specs else options.switches
+        # Where each switch's SSH and NX-API listen.
+        self.switch_hosts = (
+            switch_addresses(options.switch_addresses, count)
+            if options.switch_addresses is not None
+            else [options.host] * count
+        )
         start = saved_now or options.start or wall_clock_now().replace(microsecond=0)
         self.clock = PacedClock(start, self.rate)
         # What `resume` goes back to after a pause: the last positive rate, first the lab's own.
@@ -188,6 +206,21 @@ class Lab:
         self._wire: dict[str, Exchange] = {}
 
     @property
+    def ssh_config_path(self) -> Path | None:
+        """Where the switches' OpenSSH client config is written (sim/lab/ssh_config.py)."""
+        if self.options.ssh_config is not None:
+            return self.options.ssh_config
+        if self.options.state_dir is not None:
+            return self.options.state_dir / ssh_config.FILE_NAME
+        return None
+
+    def _switch_port(self, base: int, offset: int) -> int:
+        """Switch `offset`'s port from `base`: the same for all on addresses of their own."""
+        if self.options.switch_addresses is not None:
+            return base
+        return _port(base, offset)
+
+    @property
     def rate(self) -> float:
         """The rate the lab was started with (the clock's own stops at 0 on a failure)."""
         return DEFAULT_RATE if self.options.rate is None else self.options.rate
@@ -231,12 +264,15 @@ class Lab:
                 password=opts.password,
                 login_guard=self.login_guard,
             )
+            host = self.switch_hosts[offset]
             nxapi_port = self._http.add(
-                self._guarded(nxapi, front_end=True), _port(opts.nxapi_port_base, offset)
+                self._guarded(nxapi, front_end=True),
+                self._switch_port(opts.nxapi_port_base, offset),
+                host,
             )
             self.endpoints.switches.append(
                 SwitchEndpoints(
-                    name, switch.sudi.udi_pid, switch.sudi.udi_serial_number, 0, nxapi_port
+                    name, switch.sudi.udi_pid, switch.sudi.udi_serial_number, 0, nxapi_port, host
                 )
             )
         if self.persistence is not None:
@@ -285,8 +321,8 @@ class Lab:
                     via="ssh",
                     after_read=self.after_read(entry.name),
                 ),
-                host=opts.host,
-                port=_port(opts.ssh_port_base, offset),
+                host=entry.host,
+                port=self._switch_port(opts.ssh_port_base, offset),
                 username=opts.username,
                 password=opts.password,
                 host_key=host_key,
@@ -294,6 +330,8 @@ class Lab:
             )
             self._ssh_servers.append(server)
             entry.ssh_port = int(server.port)
+        if self.ssh_config_path is not None:
+            ssh_config.write(self.ssh_config_path, self.endpoints.switches, opts.username)
         self._pacer = asyncio.create_task(self._pace())
         if self.persistence is not None:
             self._saver = asyncio.create_task(self._save_every_second())

@@ -1,7 +1,8 @@
 """Real HTTP for the lab: one uvicorn server listening on many loopback ports.
 
-Each port serves its own ASGI app (a back end, a switch's NX-API, the control API); the
-dispatcher picks the app by the port the connection arrived on. One server keeps a lab of a
+Each address and port serves its own ASGI app (a back end, a switch's NX-API, the control
+API); the dispatcher picks the app by the address and port the connection arrived on, so
+switches on addresses of their own may share a port number. One server keeps a lab of a
 hundred switches at one event loop and a handful of tasks.
 
 Replies go out without waiting on Nagle's algorithm (every small reply used to sit ~40 ms
@@ -26,6 +27,7 @@ Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Seconds an idle keep-alive connection stays open (nginx and most load balancers: 60-75).
 KEEP_ALIVE_SECONDS = 75
+ANY_ADDRESS = "0.0.0.0"
 
 
 class PortInUseError(OSError):
@@ -74,26 +76,29 @@ def taken_port(host: str, ports: list[int]) -> PortInUseError | None:
 class HttpListener:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.host = host
-        self._apps: dict[int, Asgi] = {}
+        self._apps: dict[tuple[str, int], Asgi] = {}
         self._sockets: list[socket.socket] = []
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def add(self, app: Asgi, port: int = 0) -> int:
-        """Bind a port for `app` (0 picks a free one); returns the bound port."""
+    def add(self, app: Asgi, port: int = 0, host: str | None = None) -> int:
+        """Bind a port for `app` (0 picks a free one) on `host` (default: the listener's);
+        returns the bound port."""
         if self._server is not None:
             raise RuntimeError("add every app before start()")
-        sock = bind(self.host, port)
-        bound = int(sock.getsockname()[1])
+        sock = bind(host or self.host, port)
+        address, bound = sock.getsockname()[:2]
         self._sockets.append(sock)
-        self._apps[bound] = app
-        return bound
+        self._apps[(str(address), int(bound))] = app
+        return int(bound)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             return
         server = scope.get("server") or ("", 0)
-        app = self._apps.get(int(server[1]))
+        port = int(server[1])
+        # A socket bound to every address sees the connection's own address here.
+        app = self._apps.get((str(server[0]), port)) or self._apps.get((ANY_ADDRESS, port))
         if app is None:
             await send({"type": "http.response.start", "status": 404, "headers": []})
             await send({"type": "http.response.body", "body": b""})

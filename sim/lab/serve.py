@@ -40,8 +40,12 @@ def endpoint_table(lab: Lab, endpoints: LabEndpoints) -> Table:
     shown = opts.password if opts.password == DEFAULT_PASSWORD else "<the password given>"
     creds = f"{opts.username} / {shown}"
     for entry in endpoints.switches:
-        table.add_row(f"{entry.name} ssh", f"ssh {opts.username}@{host} -p {entry.ssh_port}", creds)
-        table.add_row(f"{entry.name} nx-api", f"http://{host}:{entry.nxapi_port}/ins", creds)
+        ssh = f"ssh {opts.username}@{entry.host} -p {entry.ssh_port}"
+        table.add_row(f"{entry.name} ssh", ssh, creds)
+        table.add_row(f"{entry.name} nx-api", f"http://{entry.host}:{entry.nxapi_port}/ins", creds)
+    if lab.ssh_config_path is not None:
+        # `ssh -F <file> leaf1`; netmiko and NAPALM take it as ssh_config_file.
+        table.add_row("ssh client config", str(lab.ssh_config_path), "-")
     return table
 
 
