@@ -494,6 +494,14 @@ def lab(
             metavar="PORT", help="Port of the first back end (cslu, cssm, onprem); 0: any free."
         ),
     ] = 0,
+    jump_over_http: Annotated[
+        bool,
+        typer.Option(
+            "--jump-over-http",
+            help="During clock jumps, switches reach the back ends over HTTP as in real time "
+            "(slower; by default a jump hands their messages to the back ends in-process).",
+        ),
+    ] = False,
     username: Annotated[str, typer.Option(metavar="NAME", help="SSH and NX-API user.")] = "admin",
     password: Annotated[
         str | None,
@@ -579,6 +587,7 @@ def lab(
         control_token=control_token,
         switch_addresses=switch_addresses,
         ssh_config=ssh_config,
+        jump_over_http=jump_over_http,
     )
     if ssh_config is not None and not ssh_config.parent.is_dir():
         err.print(

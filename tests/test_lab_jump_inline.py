@@ -46,9 +46,11 @@ def trust_every_switch(running: BackgroundLab) -> None:
 
 
 def year_in_a_lab(topology: str, *, inline: bool) -> dict[str, Any]:
-    with BackgroundLab(lab_options(None, start=START, switches=2, topology=topology)) as running:
+    options = lab_options(
+        None, start=START, switches=2, topology=topology, jump_over_http=not inline
+    )
+    with BackgroundLab(options) as running:
         lab = running.lab
-        lab.jump_inline = inline
         if topology == "direct":
             trust_every_switch(running)
         wire_requests = count_wire_requests(lab)

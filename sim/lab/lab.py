@@ -89,6 +89,8 @@ class LabOptions:
     # Where the OpenSSH client config for the switches goes; None: `ssh_config` in the state
     # dir, or nowhere without one.
     ssh_config: Path | None = None
+    # Clock jumps reach the back ends over HTTP too, rather than in-process (inline_exchange).
+    jump_over_http: bool = False
 
 
 @dataclass
@@ -201,7 +203,7 @@ class Lab:
         self.jump_budget = SliceBudget()
         # How switches reach the back ends during a jump: in-process (sim/lab/inline_exchange.py)
         # or over the lab's HTTP ports as in real time.
-        self.jump_inline = True
+        self.jump_inline = not options.jump_over_http
         self._inline: dict[str, InlineExchange] = {}
         self._wire: dict[str, Exchange] = {}
 
