@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncssh
 from ssh_terminal import read_until, typed
+from wire_lab import shown_across_a_restart
 
 from sim.lab.access import SwitchAccess
 from sim.lab.ssh import start_ssh_server
@@ -95,3 +97,8 @@ def test_logging_monitor_shows_in_show_logging_and_the_running_config() -> None:
         assert switch.logging_monitor is None
     finally:
         asyncio.run(sim.close())
+
+
+def test_logging_monitor_is_kept_across_a_lab_restart(tmp_path: Path) -> None:
+    before, after = shown_across_a_restart(tmp_path, ["logging monitor 2"], "show logging monitor")
+    assert before == after == "Logging monitor:                enabled (Severity: critical)\n"

@@ -226,7 +226,11 @@ class ConsoleHub:
             quiet = 0.0
             while not self.lab.stopping:
                 try:
-                    text = await asyncio.wait_for(viewer.queue.get(), STOP_CHECK_SECONDS)
+                    # `timeout`, not `wait_for`: no task to wrap the wait, so a queued update
+                    # is taken on the next turn of the loop, not two or three turns later,
+                    # each of which a jump's slice may hold for milliseconds.
+                    async with asyncio.timeout(STOP_CHECK_SECONDS):
+                        text = await viewer.queue.get()
                 except TimeoutError:
                     quiet += STOP_CHECK_SECONDS
                     if quiet >= KEEPALIVE_SECONDS:
@@ -247,8 +251,10 @@ class ConsoleHub:
 
     async def _run_pump(self) -> None:
         while self._viewers and not self.lab.stopping:
+            # As in `stream`: woken on the next turn of the loop once a line is logged.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), IDLE_ROUND_SECONDS)
+                async with asyncio.timeout(IDLE_ROUND_SECONDS):
+                    await self._dirty.wait()
             if self._dirty.is_set():
                 await asyncio.sleep(COALESCE_SECONDS)
             self._dirty.clear()
