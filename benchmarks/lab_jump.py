@@ -7,8 +7,10 @@ Run: .venv/bin/python benchmarks/lab_jump.py [--switches 100] [--topology cslu]
 The lab jumps two years: the first alone (timed against in-process), the second while a
 client asks `show clock` over NX-API, one request at a time with --probe-ms between them.
 The issue's target: the lab's jump within 2x of in-process, `show clock` p99 under 100 ms
-during it. `--unsliced` does it all again in one slice (the lock held throughout): what
-slicing costs, and what a client waited before it.
+during it. A jump hands device messages to the back ends in-process
+(sim/lab/inline_exchange.py); one more year with `--jump-over-http` shows what the wire would
+cost. `--unsliced` does it all again in one slice (the lock held throughout): what slicing
+costs, and what a client waited before it.
 """
 
 from __future__ import annotations
@@ -74,6 +76,13 @@ class LabYear:
     idle: list[float]
 
 
+def lab_year_over_http(topology: str, count: int) -> float:
+    """One year jumped with `--jump-over-http`: every device message on the wire."""
+    options = lab_options(count, topology=topology, rate=0, start=START, jump_over_http=True)
+    with BackgroundLab(options) as running:
+        return jump_year(f"http://127.0.0.1:{running.endpoints.control_port}")
+
+
 def lab_years(topology: str, count: int, budget: SliceBudget, probe_pause: float) -> LabYear:
     """Two one-year jumps: the first timed alone, the second with `show clock` probes."""
     options = lab_options(count, topology=topology, rate=0, start=START)
@@ -133,6 +142,11 @@ def main() -> None:
     print(
         f"{what}, lab, {sliced}: {lab.seconds:6.2f} s, {lab.events} events"
         f" = {lab.seconds / base:.2f}x in-process (target <= 2x)"
+    )
+    over_http = lab_year_over_http(args.topology, args.switches)
+    print(
+        f"{what}, lab, --jump-over-http: {over_http:6.2f} s"
+        f" = {over_http / base:.2f}x in-process (the wire's cost)"
     )
     if args.unsliced:
         whole = lab_years(args.topology, args.switches, UNSLICED, args.probe_ms / 1000)
