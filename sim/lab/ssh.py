@@ -184,7 +184,7 @@ async def start_ssh_server(
         server_host_keys=[host_key or shared_host_key()],
         process_factory=handle,
         # NAPALM and netmiko copy candidate configurations onto bootflash with SCP.
-        sftp_factory=lambda chan: BootflashSftp(chan, access),
+        sftp_factory=lambda chan: BootflashSftp(chan, access, lab_account=username),
         allow_scp=True,
         line_editor=False,
         encoding="utf-8",
