@@ -21,6 +21,7 @@ from sim.lab.access import SwitchAccess
 from sim.lab.jump import SliceBudget
 from sim.lab.lab import Lab
 from sim.lab.recorder import LabRecorder, RecordError
+from sim.lab.staging import load_stage, stage_on_start, staged_options
 from sim.scenario.model import load_scenario
 from sim.scenario.runner import run_file
 from sim.timing import format_duration
@@ -326,6 +327,51 @@ def test_a_session_at_a_running_clock_replays_at_the_same_instants(tmp_path: Pat
     replay = CliRunner().invoke(app, ["run", str(recording)])
     assert replay.exit_code == 0, replay.output + recording.read_text()
     assert "PASS  flowing-outage" in replay.output
+
+
+def test_a_staged_lab_recorded_at_a_running_clock_replays_green(tmp_path: Path) -> None:
+    """Staged, then handed over with its clock running: the recording maps the lab's time
+    onto the replay's from where the staged steps leave it."""
+    scenario = (
+        Path(__file__).resolve().parent.parent / "scenarios" / "comm-failure-missing-dns.yaml"
+    )
+    path = tmp_path / "staged-flowing.yaml"
+    stage = load_stage(scenario, "6")
+
+    async def session() -> None:
+        lab = Lab(staged_options(stage, lab_options(None, start=START, rate=3600.0)))
+        stage_on_start(lab, stage, lambda _: None)
+        recorder = LabRecorder(lab, path)
+        recorder.continue_from(stage)  # as `slpsim lab`: after the staging
+        await lab.start()
+        try:
+            leaf1 = SwitchAccess(lab.simulation, "leaf1", lab.lock, activity=lab.activity)
+            session = leaf1.new_session()
+            for line in ("configure terminal", "ip name-server 10.10.10.53 use-vrf management"):
+                await leaf1.run(session, line)
+            await leaf1.run(session, "end")
+            # Virtual time flows two hours (a safety net, not a timing).
+            deadline, later = time.monotonic() + WAIT, lab.now() + timedelta(hours=2)
+            while lab.now() < later:
+                assert time.monotonic() < deadline, "virtual time did not flow"
+                await asyncio.sleep(0.05)
+            token = lab.simulation.issue_token("cssm", virtual_account=None)
+            lab.activity.add(lab.now(), "token", via="control", issuer="cssm", token=token)
+            await leaf1.run(session, f"license smart trust idtoken {token} all")
+            await leaf1.run(session, "show license status")
+        finally:
+            await lab.stop()
+        recorder.write(lab.now())
+
+    asyncio.run(session())
+    steps = yaml.safe_load(path.read_text())["steps"]
+    assert steps[:6] == yaml.safe_load(scenario.read_text())["steps"][:6]
+    checks = [s["expect_syslog"] for s in steps[6:] if "expect_syslog" in s]
+    success = "%LICMGR-6-LOG_SMART_LIC_TRUST_CODE_INSTALL_SUCCESS: *"
+    assert {"text": success, "count": 1, "switch": "leaf1"} in checks
+    assert any("." in str(s.get("advance", "")) for s in steps[6:]), path.read_text()
+    result = run_file(path)
+    assert result.passed, result.explain() + path.read_text()
 
 
 def test_back_end_actions_of_an_offline_round_trip_replay(tmp_path: Path) -> None:

@@ -327,6 +327,9 @@ class _StepBuilder:
         self.steps: list[_Step] = []
         # Virtual time a replay has reached after the steps, and the lab after the last one.
         self.replayed, self.reached = recorder.resumed
+        # Lab time minus replay time, which every step keeps: at a rate above 0 a staged lab's
+        # clock may have flowed past where its staged steps leave a replay.
+        self.offset = self.reached - self.replayed
         self.last_jump: tuple[_Step, timedelta] | None = None
         self.staged = bool(recorder._prefix)
         self.taken = set(recorder._prefix_variables)  # variable names the staged steps set
@@ -520,7 +523,7 @@ class _StepBuilder:
         current = self.current
         if current is None or current.data.get("advance") != "gap":
             return
-        gap = at - self.replayed
+        gap = at - self.offset - self.replayed
         if gap <= timedelta(0):
             self.steps.remove(current)
             self.current = self.steps[-1] if self.steps else None
