@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.switch.ethport import FACILITY, EthportMessage
+from sim.switch.interfaces.counters import note_link
 
 if TYPE_CHECKING:
     from sim.switch.interfaces.state import Interface
@@ -59,6 +60,8 @@ def _dark(switch: Switch, interface: Interface, dark: bool) -> None:
     """No light comes in (`dark`) or light comes back: the port follows, and says so."""
     was_up = interface.oper_up
     interface.far_end_down = dark
+    # A transceiver just plugged in may have brought it up too, so this notes either change.
+    note_link(interface, now=switch.now(), booted_at=switch.booted_at)
     if interface.oper_up == was_up:
         return
     if interface.oper_up:
@@ -71,7 +74,9 @@ def _dark(switch: Switch, interface: Interface, dark: bool) -> None:
 
 
 def shut_changed(switch: Switch, interface: Interface) -> None:
-    """`shutdown` or `no shutdown` on a cabled port: the far end loses or regains its light."""
+    """`shutdown` or `no shutdown` on a port: its counters note it, and on a cabled port the
+    far end loses or regains its light."""
+    note_link(interface, now=switch.now(), booted_at=switch.booted_at)
     link = switch.links.get(interface.name)
     far = far_end(switch, interface.name)
     if link is not None and far is not None:

@@ -4,8 +4,13 @@ An interface that is up sends a steady load of its own: a share of its line rate
 average packet size, derived from the interface's name and speed, so the same port of the
 same PID always shows the same rates. It receives what the far end of its cable sends, or,
 uncabled (mgmt0), a load of its own too. Counters are that load times the virtual
-seconds since they were last cleared (`clear counters`) or the switch booted; a port that is
-down shows zero. Nothing is scheduled: every `show` computes them from the clock.
+seconds the link was up since they were last cleared (`clear counters`) or the switch booted:
+while a link is down its counters keep their totals and its rates read zero, and when it comes
+back they grow again from those totals, as a real port's do through an outage.
+
+Nothing is scheduled: every `show` computes them from the clock and the port's last link
+change, which the cabling and `shutdown` note the moment the link goes up or down
+(`note_link`); a port's change is state, saved with the switch, so a lab restart keeps it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sim.switch.interfaces.state import Interface
+from sim.switch.interfaces.state import Interface, LinkChange
 
 LOAD_INTERVALS = (30, 300)
 """NX-OS's two load intervals, in seconds (`Load-Interval #1` and `#2`)."""
@@ -53,9 +58,6 @@ class Traffic:
     since_clear: timedelta
 
 
-_IDLE = Direction(0, 0, 0, 0)
-
-
 def _share(interface: Interface, direction: str) -> tuple[float, int]:
     """(fraction of line rate, average packet size in bytes) for one direction."""
     seed = hashlib.sha256(f"{interface.name}/{interface.speed_mbps}/{direction}".encode())
@@ -75,6 +77,53 @@ def _direction(interface: Interface, direction: str, seconds: float) -> Directio
     return Direction(bits, max(1, round(bits / 8 / size)), octets, octets // size)
 
 
+def _idle(direction: Direction) -> Direction:
+    """The same totals with nothing moving now."""
+    return Direction(0, 0, direction.octets, direction.packets)
+
+
+def _counted_from(interface: Interface, now: datetime, booted_at: datetime | None) -> datetime:
+    cleared_at = interface.counters_cleared_at
+    return cleared_at if cleared_at is not None else (booted_at or now)
+
+
+def _noted_up(interface: Interface) -> bool:
+    """Whether the link was up as last noted; a port without a change is as it was made, and
+    a switch makes only mgmt0 up (front-panel ports wait for their cable)."""
+    change = interface.link_change
+    return change.up if change is not None else interface.is_mgmt
+
+
+def up_time(interface: Interface, *, now: datetime, booted_at: datetime | None) -> timedelta:
+    """How long the link has been up since its counters' start (last clear, else the boot)."""
+    start = _counted_from(interface, now, booted_at)
+    change = interface.link_change
+    if change is None:
+        # Nothing noted since the port was made: it has been as it is all along.
+        return max(timedelta(0), now - start) if interface.oper_up else timedelta(0)
+    # A clear after the change drops what was counted before it.
+    before = change.up_before if change.counted_from == start else timedelta(0)
+    since = max(change.at, start)
+    return before + (max(timedelta(0), now - since) if change.up else timedelta(0))
+
+
+def note_link(interface: Interface, *, now: datetime, booted_at: datetime | None) -> None:
+    """Note that the link may have gone up or down at `now` (nothing when it did not).
+
+    Whatever brings a port up or down calls it at that instant, so the counters count
+    exactly the time the link was up."""
+    was_up = _noted_up(interface)
+    if interface.oper_up == was_up:
+        return
+    start = _counted_from(interface, now, booted_at)
+    if interface.link_change is None:
+        # Its first change: it was as it was made from the counters' start until now.
+        before = max(timedelta(0), now - start) if was_up else timedelta(0)
+    else:
+        before = up_time(interface, now=now, booted_at=booted_at)
+    interface.link_change = LinkChange(interface.oper_up, now, before, start)
+
+
 def traffic(
     interface: Interface,
     *,
@@ -82,21 +131,22 @@ def traffic(
     booted_at: datetime | None,
     far_end: Interface | None = None,
 ) -> Traffic:
-    """The interface's counters at `now`, counted from its last clear or the boot.
+    """The interface's counters at `now`, counted over the time its link was up since its last
+    clear or the boot.
 
     `far_end` is the port at the other end of its cable: what it sends is what this one
-    receives, so both ends of a cable agree (and a far end that is down sends nothing)."""
+    receives, so both ends of a cable agree (the link is up only while both ends are)."""
     cleared_at = interface.counters_cleared_at
-    start = cleared_at if cleared_at is not None else (booted_at or now)
-    elapsed = max(timedelta(0), now - start)
+    elapsed = max(timedelta(0), now - _counted_from(interface, now, booted_at))
+    seconds = up_time(interface, now=now, booted_at=booted_at).total_seconds()
+    sender = far_end if far_end is not None else interface
+    received = _direction(sender, "tx" if far_end is not None else "rx", seconds)
+    sent = _direction(interface, "tx", seconds)
     if not interface.oper_up:
-        return Traffic(_IDLE, _IDLE, cleared_at, elapsed)
-    seconds = elapsed.total_seconds()
-    if far_end is None:
-        received = _direction(interface, "rx", seconds)
-    else:
-        received = _direction(far_end, "tx", seconds) if far_end.oper_up else _IDLE
-    return Traffic(received, _direction(interface, "tx", seconds), cleared_at, elapsed)
+        received, sent = _idle(received), _idle(sent)
+    elif far_end is not None and not far_end.oper_up:
+        received = _idle(received)
+    return Traffic(received, sent, cleared_at, elapsed)
 
 
 def rate_text(bits_per_second: int) -> str:

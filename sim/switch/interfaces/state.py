@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 _DEFAULT_PID = "N9K-C93180YC-FX"
 
@@ -39,6 +39,17 @@ NOT_INSERTED = "XCVR not inserted"
 NOT_CONNECTED = "Link not connected"
 
 
+@dataclass(frozen=True, slots=True)
+class LinkChange:
+    """A port's link as last noted: whether it came up or went down, and when; `up_before` is
+    how long it was up from `counted_from` (its counters' start then) to that moment."""
+
+    up: bool
+    at: datetime
+    up_before: timedelta
+    counted_from: datetime
+
+
 @dataclass(slots=True)
 class Interface:
     name: str
@@ -60,6 +71,9 @@ class Interface:
     far_end_down: bool = False
     """The port at the other end of its cable is shut, or its switch is gone: no light comes
     in, so this port is down too (state the cabling keeps, not configuration)."""
+    link_change: LinkChange | None = None
+    """The last time its link went up or down (state: counters grow only while it is up);
+    None: its link is as it was made."""
 
     @property
     def is_mgmt(self) -> bool:
@@ -102,6 +116,7 @@ def is_default(interface: Interface) -> bool:
         transceiver=interface.transceiver,
         far_end_down=interface.far_end_down,
         counters_cleared_at=interface.counters_cleared_at,
+        link_change=interface.link_change,
     )
     if interface.is_mgmt:
         fresh.routed = True
