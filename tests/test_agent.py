@@ -7,14 +7,14 @@ from datetime import timedelta
 
 from agent_loop import START, SUDI, AgentLoop
 
-from sim.agent.effects import AgentRequest
-from sim.agent.import_outcome import ImportOutcome
-from sim.agent.machine import (
+from sim.agent.config import (
     CALLHOME_URL,
     CSLU_LOCAL_URL,
     CallhomeDestination,
     CallhomeProblem,
 )
+from sim.agent.effects import AgentRequest
+from sim.agent.import_outcome import ImportOutcome
 from sim.agent.states import PushPhase, ReportState, Transport
 from sim.protocol.errors import CommError, Refusal
 from sim.protocol.files import ImportFile, read_usage_file

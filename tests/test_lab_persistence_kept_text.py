@@ -13,7 +13,7 @@ from typing import Any
 from wire_lab import lab_options
 
 import sim.lab.state_codec as state_codec
-from sim.agent.machine import HistoryEntry, RumReport
+from sim.agent.records import HistoryEntry, RumReport
 from sim.agent.states import Channel, ReportState
 from sim.lab.lab import Lab
 from sim.lab.persistence import SWITCH_STATE

@@ -113,8 +113,11 @@ def _within(error: CodecError, segment: str) -> CodecError:
 
 
 class _Encoder:
-    def __init__(self, live: Mapping[str, object], shared: frozenset[int]) -> None:
+    def __init__(
+        self, live: Mapping[str, object], shared: frozenset[int], keep_logs: bool = True
+    ) -> None:
         self._live = {id(obj): name for name, obj in live.items()}
+        self._keep_logs = keep_logs
         self._shared = shared  # ids of containers known to be reachable more than once
         self.repeated: set[int] = set()  # ... and those found so in this pass
         self._containers: dict[int, int | None] = {}  # id -> its reference number, if shared
@@ -199,7 +202,7 @@ class _Encoder:
             # A log of kept texts (syslog lines, history): one text, spliced in once; kept
             # too when they are all frozen, to be written again from where it stands.
             texts = [placed[item] for item in out]
-            if all(item in self._frozen_placed for item in out):
+            if self._keep_logs and all(item in self._frozen_placed for item in out):
                 if len(_LOGS) >= _KEPT_MOST:
                     _LOGS.clear()
                 _LOGS[id(obj)] = _Log(obj, texts)
@@ -617,14 +620,17 @@ def _describe(obj: object) -> str:
     return f"a {kind.__module__}.{kind.__qualname__}"
 
 
-def dump_text(obj: object, live: Mapping[str, object]) -> str:
-    """`obj` as JSON text; the objects in `live` are written as references to their names."""
-    encoder = _Encoder(live, frozenset())
+def dump_text(obj: object, live: Mapping[str, object], *, keep_logs: bool = True) -> str:
+    """`obj` as JSON text; the objects in `live` are written as references to their names.
+
+    Without `keep_logs`, no list's text is kept to be written again (a list made for one
+    write, whose kept text would only take up room)."""
+    encoder = _Encoder(live, frozenset(), keep_logs)
     tree = encoder.encode(obj)
     if encoder.repeated:
         # Containers reachable twice are written once and referred to; now that they are
         # known, write again (rare: most state is a tree).
-        encoder = _Encoder(live, frozenset(encoder.repeated))
+        encoder = _Encoder(live, frozenset(encoder.repeated), keep_logs)
         tree = encoder.encode(obj)
     return encoder.splice(json.dumps(tree, ensure_ascii=True, allow_nan=False, separators=_SEP))
 

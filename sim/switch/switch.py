@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sim.agent.config import LicensingConfig
 from sim.agent.effects import Log, Send
 from sim.agent.import_outcome import ImportOutcome, ImportResult
-from sim.agent.machine import Agent, LicensingConfig
+from sim.agent.machine import Agent
 from sim.clock import VirtualClock
 from sim.incidents import Incidents
 from sim.network import DnsConfig, SimNetwork

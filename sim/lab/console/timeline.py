@@ -18,7 +18,7 @@ from sim.agent.states import Channel
 from sim.syslog import Message
 
 if TYPE_CHECKING:
-    from sim.agent.machine import HistoryEntry
+    from sim.agent.records import HistoryEntry
     from sim.lab.activity import Activity
     from sim.syslog import SyslogRecord
 

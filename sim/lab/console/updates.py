@@ -22,7 +22,7 @@ from sim.lab.console import timeline, view
 from sim.lab.syslog_feed import SyslogFeed
 
 if TYPE_CHECKING:
-    from sim.agent.machine import HistoryEntry
+    from sim.agent.records import HistoryEntry
     from sim.lab.activity import Activity
     from sim.lab.lab import Lab
     from sim.syslog import SyslogRecord

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.agent.machine import CALLHOME_URL, CallhomeDestination
+from sim.agent.config import CALLHOME_URL, CallhomeDestination
 
 # The seed prints the one XML-format destination profile as `xml` in the running
 # configuration and as `CiscoTAC-1` in `show call-home profile all`: both names address it.

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sim.agent.machine import DEFAULT_SMART_URL
+from sim.agent.config import DEFAULT_SMART_URL
 from sim.agent.states import Transport
 from sim.switch.bootflash import BootflashError
 from sim.switch.cli import ArgType, CommandError, Mode

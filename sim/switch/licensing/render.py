@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sim.agent.machine import RumReport
+from sim.agent.records import RumReport
 from sim.agent.states import Channel, PushPhase, ReportState, Transport
 from sim.switch.formats import NONE, iso, license_time
 
