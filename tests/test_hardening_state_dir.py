@@ -20,7 +20,7 @@ import pytest
 from lab_state import saved_state
 from wire_lab import lab_options, nxapi_output
 
-from cssm_mock.models import Counters
+from cssm_mock.counters import Counters
 from sim.lab.background import BackgroundLab
 from sim.lab.lab import Lab, LabOptions
 from sim.lab.state_codec import CodecError, dump_text, load_text
@@ -281,7 +281,7 @@ def test_a_state_dir_from_an_older_slpsim_is_refused(tmp_path: Path) -> None:
     query(state_dir, "UPDATE meta SET value='1' WHERE key='schema'")
     with pytest.raises(
         StateError,
-        match=r"switches\.sqlite was written by a different slpsim \(schema 1, expected 3\); "
+        match=r"switches\.sqlite was written by a different slpsim \(schema 1, expected 4\); "
         r"use a new --state-dir",
     ):
         StateStore(state_dir)

@@ -25,6 +25,7 @@ from sim.lab.model_rows import MODEL_ROW, TABLES_ROW, ModelRows
 from sim.lab.persistence import _switch_state
 from sim.lab.state_codec import dump_text
 from sim.lab.state_store import StateStore
+from sim.lab.switch_rows import SwitchRows
 from sim.lab.tracked_dict import TrackedDict
 
 START = datetime.fromisoformat("2026-04-06T08:00:00+00:00")
@@ -131,7 +132,8 @@ def test_an_event_marks_its_own_switch(tmp_path: Path) -> None:
         nxapi(first, f"license smart trust idtoken {token} all")
         writes = Writes(running.lab)
         advance(running, 2 * 3600)  # leaf1's first push and its ACK; the others stay put
-        assert set(writes.rows("switches")) - {"__faults__"} == {"leaf1"}
+        rows = set(writes.rows("switches")) - {"__faults__"}
+        assert {row.partition("/")[0] for row in rows} == {"leaf1"}
 
 
 # ---------------------------------------------------------------------- idle
@@ -215,9 +217,16 @@ def test_incremental_rows_hold_exactly_the_lab_and_restart_into_it(
                 for name in running.lab.simulation.models
             }
             switches = store.load("switches")
-            held["switches"] = {
-                name: json.loads(switches[name]) for name in running.lab.simulation.switches
-            }
+            live = running.lab.persistence._live()  # type: ignore[union-attr]
+            held["switches"] = {}
+            for name in running.lab.simulation.switches:
+                parts = {
+                    row.removeprefix(f"{name}/"): data
+                    for row, data in switches.items()
+                    if row.startswith(f"{name}/")
+                }
+                state = SwitchRows(name).restore(switches[name], parts, live)
+                held["switches"][name] = json.loads(dump_text(state, live))
             return held
 
         assert running.call(held) == running.call(
@@ -273,7 +282,7 @@ def test_a_state_dir_of_the_previous_schema_opens_and_is_split_into_rows(
     assert {MODEL_ROW, TABLES_ROW} <= split
     assert any(row.startswith("inventory/") for row in split)
     with sqlite3.connect(tmp_path / "cslu.sqlite") as db:
-        assert db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == ("3",)
+        assert db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == ("4",)
     db.close()
 
 

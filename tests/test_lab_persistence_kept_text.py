@@ -18,6 +18,7 @@ from sim.agent.states import Channel, ReportState
 from sim.lab.lab import Lab
 from sim.lab.persistence import SWITCH_STATE
 from sim.lab.state_codec import dump_text, load_text
+from sim.lab.switch_rows import SwitchRows
 
 START = datetime.fromisoformat("2026-04-06T08:00:00+00:00")
 
@@ -173,7 +174,13 @@ def test_after_a_jump_each_saved_switch_is_what_writing_it_afresh_gives(tmp_path
             assert state_codec._KEPT and state_codec._LOGS  # the jump's saves kept texts
             for name, switch in lab.simulation.switches.items():
                 state = {attr: getattr(switch, attr) for attr in SWITCH_STATE}
-                assert saved[name].decode() == fresh_text(state, live)
+                parts = {
+                    row.removeprefix(f"{name}/"): data
+                    for row, data in saved.items()
+                    if row.startswith(f"{name}/")
+                }
+                restored = SwitchRows(name).restore(saved[name], parts, live)
+                assert fresh_text(restored, live) == fresh_text(state, live)
         finally:
             await lab.stop()
 

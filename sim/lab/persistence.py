@@ -30,7 +30,8 @@ from datetime import datetime
 from typing import Any
 
 from sim.lab.model_rows import ModelRows
-from sim.lab.state_store import StateError, StateStore, digest, dumps, loads
+from sim.lab.state_store import StateError, StateStore, Stored, digest, dumps, loads
+from sim.lab.switch_rows import PART_SEP, SWITCH_STATE, SwitchRows
 from sim.scheduler import Halt
 from sim.simulation import Simulation
 from sim.switch.switch import Switch
@@ -40,34 +41,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-# Everything a switch knows that is not rebuilt from its identity.
-SWITCH_STATE = (
-    "hostname",
-    "licenses_in_use",
-    "agent",
-    "dns",
-    "ntp_servers",
-    "ntp_synced_to",
-    "logging_servers",
-    "callhome",
-    "clock_offset",
-    "syslog",
-    "bootflash",
-    "startup_config",
-    "booted_at",
-    "config_changed_at",
-    "current_vrf_context",
-    "interfaces",
-    "vlans",
-    "users",
-    "lines",
-    "logging_console",
-    "logging_monitor",
-    "checkpoints",
-    "licensed_features",
-)
-
 
 # CSSM first: see the module docstring.
 COMMIT_ORDER = ("cssm", "cslu", "onprem")
@@ -105,6 +78,7 @@ class Persistence:
         self.dirty_switches: set[str] = set()
         self.dirty_backends: set[str] = set()
         self._switch_rows: dict[str, bytes] = {}  # row -> digest of what switches.sqlite holds
+        self._switch_parts: dict[str, SwitchRows] = {}  # switch -> its rows (switch_rows.py)
         self._workspace: Mapping[str, object] | None = None  # the files as last committed
 
     def _commit(self, db_name: str, make_rows: Callable[[], Rows], *, always: bool = False) -> bool:
@@ -180,26 +154,51 @@ class Persistence:
         sim = self.simulation
         names = set(sim.switches) if everything else self.dirty_switches & set(sim.switches)
         self.dirty_switches = set()
-        pending: dict[str, bytes] = {}
+        pending: dict[str, bytes | None] = {}
         workspace = dict(sim.operator.files)
 
         def rows() -> Rows:
             live = self._live()
-            items = {name: _switch_state(sim.switches[name], live) for name in sorted(names)}
+            items: Rows = {}
+            for name in sorted(names):
+                items.update(self._parts(name).rows(sim.switches[name], live))
             items[FAULTS_ROW] = dumps((sim.network.faults, sim.fault_previous), live)
             if everything or not _same_files(self._workspace, workspace):
                 items[WORKSPACE_ROW] = dumps(workspace, live)
-            write: Rows = {}
-            for row, data in items.items():
-                fingerprint = digest(data)
-                if self._switch_rows.get(row) != fingerprint:
-                    write[row] = data
-                    pending[row] = fingerprint
-            return write
+            return self._changed(items, pending)
 
         self._commit("switches", rows)
-        self._switch_rows.update(pending)
+        self._switch_committed(pending, names)
         self._workspace = workspace
+
+    def _parts(self, name: str) -> SwitchRows:
+        parts = self._switch_parts.get(name)
+        if parts is None:
+            parts = self._switch_parts[name] = SwitchRows(name)
+        return parts
+
+    def _changed(self, items: Rows, pending: dict[str, bytes | None]) -> Rows:
+        """`items` less the rows whose text the store holds; `pending` gets the digests."""
+        write: Rows = {}
+        for row, data in items.items():
+            if data is None:
+                write[row] = pending[row] = None
+                continue
+            fingerprint = digest(data)
+            if self._switch_rows.get(row) != fingerprint:
+                write[row] = data
+                pending[row] = fingerprint
+        return write
+
+    def _switch_committed(self, pending: dict[str, bytes | None], names: set[str]) -> None:
+        # Only after a commit that went through (a failed one raised before this).
+        for row, fingerprint in pending.items():
+            if fingerprint is None:
+                self._switch_rows.pop(row, None)
+            else:
+                self._switch_rows[row] = fingerprint
+        for name in names:
+            self._parts(name).committed()
 
     def save_changes(self) -> None:
         """Commit whatever events, replies and commands changed since the last commit; with
@@ -217,18 +216,13 @@ class Persistence:
 
     def save_switch(self, switch: Switch) -> None:
         # It stays marked: the event sending this message goes on (with the reply, say).
-        pending: dict[str, bytes] = {}
+        pending: dict[str, bytes | None] = {}
 
         def rows() -> Rows:
-            data = _switch_state(switch, self._live())
-            fingerprint = digest(data)
-            if self._switch_rows.get(switch.name) == fingerprint:
-                return {}
-            pending[switch.name] = fingerprint
-            return {switch.name: data}
+            return self._changed(self._parts(switch.name).rows(switch, self._live()), pending)
 
         self._commit("switches", rows)
-        self._switch_rows.update(pending)
+        self._switch_committed(pending, {switch.name})
 
     def watch(self) -> None:
         """Save each switch before any message of its leaves; hear of every event."""
@@ -304,10 +298,21 @@ class Persistence:
         if faults is not None:
             saved_faults, previous = loads(faults, live)
             sim.restore_faults(dict(saved_faults), dict(previous))
-        for name, data in items.items():
-            switch = sim.switches.get(name)
-            if switch is not None:
-                restore_switch(switch, loads(data, live))
+        parts: dict[str, dict[str, Stored]] = {}
+        mains: dict[str, Stored] = {}
+        for row, data in items.items():
+            if row in sim.switches:
+                mains[row] = data
+                continue
+            name, sep, part = row.rpartition(PART_SEP)
+            if sep and name in sim.switches:
+                parts.setdefault(name, {})[part] = data
+        for name in parts:
+            if name not in mains:
+                raise StateError(f"switches.sqlite holds parts of {name!r} but not the switch")
+        for name, data in mains.items():
+            state = self._parts(name).restore(data, parts.get(name, {}), live)
+            restore_switch(sim.switches[name], state)
 
 
 def _nothing() -> Rows:
@@ -323,6 +328,7 @@ def _same_files(before: Mapping[str, object] | None, now: Mapping[str, object]) 
 
 
 def _switch_state(switch: Switch, live: Mapping[str, object]) -> bytes:
+    """A switch's whole state in one value (what a schema-3 state dir holds in its row)."""
     return dumps({attr: getattr(switch, attr) for attr in SWITCH_STATE}, live)
 
 

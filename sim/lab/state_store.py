@@ -40,8 +40,10 @@ from sim.lab.state_codec import CodecError, dump_text, load_text
 
 # 1: pickled values; 2: JSON values (state_codec) and a lab id in every database;
 # 3: a back end's model in rows (model fields, one row per entry). 2 reads as 3 does.
-SCHEMA_VERSION = 3
-MIGRATES = ("2",)  # read as they are; a back end's model is split into rows at its next save
+# 4: a switch in rows (its logs in chunks, its interfaces: sim/lab/switch_rows.py).
+SCHEMA_VERSION = 4
+# Read as they are: a back end's model, a switch, is split into rows at its next save.
+MIGRATES = ("2", "3")
 BACKEND_FILES = ("cssm", "cslu", "onprem")
 DATABASES = (*BACKEND_FILES, "switches")
 NEW_STATE_DIR = "use a new --state-dir"
@@ -78,13 +80,16 @@ def digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def dumps(obj: object, live: Mapping[str, object], where: str = "saved state") -> bytes:
+def dumps(
+    obj: object, live: Mapping[str, object], where: str = "saved state", *, keep_logs: bool = True
+) -> bytes:
     """`obj` as UTF-8 JSON; `live` objects (clock, back ends ...) are saved by name.
 
     A value that cannot be written back exactly raises StateError naming its attribute path.
+    `keep_logs`: see `dump_text` (False for a list written once, a log's chunk).
     """
     try:
-        return dump_text(obj, live).encode()
+        return dump_text(obj, live, keep_logs=keep_logs).encode()
     except CodecError as exc:
         raise StateError(f"{where}{exc.path} cannot be saved: {exc.reason}") from None
 
