@@ -78,6 +78,14 @@ MOVED_TYPES = {
     "sim.switch.switch:NtpServer": "sim.switch.ntp_dns.state:NtpServer",
     "sim.switch.switch:LoggingServer": "sim.switch.logging.state:LoggingServer",
     "sim.switch.switch:CallhomeConfig": "sim.switch.callhome.state:CallhomeConfig",
+    "sim.agent.machine:CallhomeProblem": "sim.agent.config:CallhomeProblem",
+    "sim.agent.machine:CallhomeDestination": "sim.agent.config:CallhomeDestination",
+    "sim.agent.machine:LicensingConfig": "sim.agent.config:LicensingConfig",
+    "sim.agent.machine:RumReport": "sim.agent.records:RumReport",
+    "sim.agent.machine:TrustCode": "sim.agent.records:TrustCode",
+    "sim.agent.machine:HistoryEntry": "sim.agent.records:HistoryEntry",
+    "sim.agent.machine:ImportEntry": "sim.agent.records:ImportEntry",
+    "sim.agent.machine:_Pending": "sim.agent.records:Pending",
 }
 
 _MODULE = re.compile(r"(?:sim|cssm_mock|cslu_mock|onprem_mock)(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
