@@ -557,8 +557,18 @@ def _root_threads(roots: Sequence[_Node]) -> list[_Thread]:
     return [(node, args) for node in cached[2]]
 
 
+# The same holds for where a first keyword leads (`show`: to every show command), the bulk of
+# matching a short line; kept only for words that are keywords, so the cache stays bounded.
+_FIRST_STEPS: dict[tuple[int, str], tuple[Sequence[_Node], int, list[_Thread]]] = {}
+
+
 def _walk(roots: Sequence[_Node], tokens: Sequence[_Tok], line: str) -> _Walk | _Failure:
-    threads = _root_threads(roots)
+    first = _FIRST_STEPS.get((id(roots), tokens[0].value.lower())) if tokens else None
+    if first is not None and first[0] is roots and first[1] == len(roots):
+        threads, tokens = list(first[2]), tokens[1:]
+    else:
+        first = None
+        threads = _root_threads(roots)
     for i, tok in enumerate(tokens):
         chosen = _choose_keyword(threads, tok)
         if isinstance(chosen, _Failure):
@@ -570,6 +580,8 @@ def _walk(roots: Sequence[_Node], tokens: Sequence[_Tok], line: str) -> _Walk | 
                 if node.kind == "kw" and node.word == chosen
                 for step in _advance(node, args, chosen)
             )
+            if i == 0 and first is None:
+                _FIRST_STEPS[(id(roots), tok.value.lower())] = (roots, len(roots), list(threads))
             continue
         arg_nodes = [(node, args) for node, args in threads if node.arg is not None]
         steps: list[_Thread] = []
@@ -797,7 +809,8 @@ def _match(
     for node, args in walk.threads:
         if node.kind == "end" and node.command is not None:
             text = line[tokens[0].start : tokens[-1].end] if tokens else ""
-            return _Resolved(mode, node.command, args, node.negated, text)
+            # A copy: the threads of a first keyword are kept for later lines.
+            return _Resolved(mode, node.command, dict(args), node.negated, text)
     return _Failure(end, INCOMPLETE_COMMAND)
 
 
