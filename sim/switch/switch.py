@@ -162,7 +162,7 @@ class Switch:
 
     def now(self) -> datetime:
         """The switch's own clock: simulation time plus its offset."""
-        return self.ctx.clock.now() + self.clock_offset
+        return self.ctx.clock.now() + self._clock_offset
 
     def set_clock(self, when: datetime) -> None:
         """`clock set`: the switch clock jumps; NTP, if it can, pulls it back."""
@@ -498,16 +498,24 @@ class Switch:
         self.pump()
 
     def _rearm(self) -> None:
+        # Runs after every event of this switch: the usual case (a wake-up ahead, the timer
+        # already there or moved once) reads no property and calls nothing it can skip.
         if self.retired:
             return
-        wake = self.agent.next_wakeup()
-        at = wake - self.clock_offset if wake is not None else None
+        at = self.agent.next_wakeup()
         if at is not None:
-            at = self._unless_stalled(at)
-        if self._timer is not None and self._timer.active and self._timer.at == at:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
+            offset = self._clock_offset
+            if offset:
+                at -= offset
+            if at > self.ctx.clock.now():
+                self._timer_stalled = False
+            else:
+                at = self._unless_stalled(at)
+        timer = self._timer
+        if timer is not None:
+            if not timer.cancelled and timer.at == at:
+                return
+            timer.cancel()
         self._timer = (
             self.ctx.scheduler.schedule(at, self._on_timer, owner=self.name) if at else None
         )
