@@ -10,6 +10,7 @@ name (`ssh -F FILE leaf1`), and, when it has an address of its own, one under th
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 from collections.abc import Sequence
@@ -77,7 +78,12 @@ def render(switches: Sequence[SwitchAddress], username: str) -> str:
 
 
 def write(path: Path, switches: Sequence[SwitchAddress], username: str) -> None:
-    """Replace `path` in one step, so a client never reads half a file."""
+    """Replace `path` in one step, so a client never reads half a file; readable by its owner
+    alone, as everything else in a state dir (and as OpenSSH likes its config files)."""
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(render(switches, username), encoding="utf-8")
+    with contextlib.suppress(FileNotFoundError):
+        partial.unlink()
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(render(switches, username))
     os.replace(partial, path)
