@@ -20,7 +20,9 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from cssm_mock.models import DEFAULT_SMART_ACCOUNT, TrustRecord, epoch_ms
+from cssm_mock.accounts import DEFAULT_SMART_ACCOUNT
+from cssm_mock.timestamps import epoch_ms
+from cssm_mock.trust import TrustRecord
 from sim.clock import Clock
 from sim.protocol.errors import Refusal
 from sim.protocol.files import (

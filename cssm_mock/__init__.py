@@ -1,20 +1,17 @@
 """Mock of Cisco Smart Software Manager (CSSM), its Smart Receiver and its automation API."""
 
+from cssm_mock.accounts import UnknownAccountError
 from cssm_mock.app import create_app
-from cssm_mock.models import (
+from cssm_mock.automation_api import (
     DEFAULT_API_CLIENT_ID,
     DEFAULT_API_CLIENT_SECRET,
-    CssmModel,
-    DeviceUsage,
     InvalidAccessTokenError,
     InvalidClientError,
-    UnknownAccountError,
-    UnknownUploadError,
-    UploadFailedError,
     UsageBatchState,
-    UsageFileError,
-    UsageUpload,
 )
+from cssm_mock.models import CssmModel
+from cssm_mock.reports import DeviceUsage
+from cssm_mock.usage_files import UnknownUploadError, UploadFailedError, UsageFileError, UsageUpload
 
 __all__ = [
     "DEFAULT_API_CLIENT_ID",

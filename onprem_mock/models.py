@@ -32,7 +32,9 @@ from cslu_mock.models import (
     udi_in_braces,
     udi_key,
 )
-from cssm_mock.models import DEFAULT_SMART_ACCOUNT, IdToken, TrustRecord, clock_skewed, epoch_ms
+from cssm_mock.accounts import DEFAULT_SMART_ACCOUNT, IdToken
+from cssm_mock.timestamps import clock_skewed, epoch_ms
+from cssm_mock.trust import TrustRecord
 from sim.clock import Clock
 from sim.protocol.errors import Refusal
 from sim.protocol.files import UsageReceiver

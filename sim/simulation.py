@@ -19,7 +19,8 @@ from fastapi import FastAPI
 from cslu_mock.app import create_app as create_cslu_app
 from cslu_mock.models import CsluModel
 from cssm_mock.app import create_app as create_cssm_app
-from cssm_mock.models import CssmModel, UploadFailedError
+from cssm_mock.models import CssmModel
+from cssm_mock.usage_files import UploadFailedError
 from onprem_mock.app import create_app as create_onprem_app
 from onprem_mock.models import OnPremModel
 from sim.clock import VirtualClock

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from cssm_mock.models import epoch_ms
+from cssm_mock.timestamps import epoch_ms
 from sim.clock import VirtualClock
 from sim.protocol.messages import (
     AckBody,

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cslu_mock import CsluModel, RelayModeError, create_app
-from cssm_mock.models import epoch_ms
+from cssm_mock.timestamps import epoch_ms
 from sim.clock import VirtualClock
 from sim.protocol.errors import Refusal
 from sim.protocol.files import (

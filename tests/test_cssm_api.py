@@ -16,7 +16,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from cssm_mock import DEFAULT_API_CLIENT_ID, DEFAULT_API_CLIENT_SECRET, CssmModel, create_app
-from cssm_mock.models import epoch_ms
+from cssm_mock.timestamps import epoch_ms
 from sim.clock import VirtualClock
 from sim.protocol.errors import Refusal
 from sim.protocol.files import read_import_file

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from cssm_mock import CssmModel, UploadFailedError, UsageFileError, create_app
-from cssm_mock.models import epoch_ms
+from cssm_mock.timestamps import epoch_ms
 from sim.clock import VirtualClock
 from sim.protocol.errors import Refusal
 from sim.protocol.files import (

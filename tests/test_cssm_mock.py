@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cssm_mock import CssmModel, create_app
-from cssm_mock.models import INFO_PAGE, epoch_ms
+from cssm_mock.smart_receiver import INFO_PAGE
+from cssm_mock.timestamps import epoch_ms
 from sim.clock import VirtualClock
 from sim.protocol.errors import Refusal
 from sim.protocol.messages import (

@@ -23,7 +23,11 @@ import pytest
 from fastapi import FastAPI
 
 import cslu_mock.models
-import cssm_mock.models
+import cssm_mock.accounts
+import cssm_mock.automation_api
+import cssm_mock.trust
+import cssm_mock.usage
+import cssm_mock.usage_files
 import onprem_mock.models
 import sim.simulation as simulation_module
 from cslu_mock.app import PI_PATH
@@ -82,7 +86,15 @@ class SeededSecrets:
 @pytest.fixture
 def seeded(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     def reseed() -> None:
-        for module in (cssm_mock.models, cslu_mock.models, onprem_mock.models):
+        for module in (
+            cssm_mock.accounts,
+            cssm_mock.trust,
+            cssm_mock.usage,
+            cssm_mock.usage_files,
+            cssm_mock.automation_api,
+            cslu_mock.models,
+            onprem_mock.models,
+        ):
             monkeypatch.setattr(module, "secrets", SeededSecrets(12))
 
     return reseed

@@ -8,7 +8,7 @@ key naming its kind:
     {"$bytes": "<base64>"}   {"$tuple": [...]}   {"$set": [...]}   {"$frozenset": [...]}
     {"$dict": [[key, value], ...]}   (keys that are not strings, or strings starting with $)
     {"$enum": ["sim.agent.states:ReportState", "ACKED"]}
-    {"$object": {"type": "cssm_mock.models:IdToken", "fields": {...}, "id": 3}}
+    {"$object": {"type": "cssm_mock.accounts:IdToken", "fields": {...}, "id": 3}}
     {"$model": {"type": "sim.protocol.messages:Sudi", "data": {...}}}
     {"$shared": {"id": 4, "value": [...]}}   (a container reachable more than once)
     {"$ref": 3}     (an object or container written earlier in the same value)
@@ -69,6 +69,13 @@ DATA_MODULES = (
     "sim.incidents",
     "sim.timing",
     "cssm_mock.models",
+    "cssm_mock.accounts",
+    "cssm_mock.trust",
+    "cssm_mock.reports",
+    "cssm_mock.inventory",
+    "cssm_mock.counters",
+    "cssm_mock.usage_files",
+    "cssm_mock.automation_api",
     "cslu_mock.models",
     "onprem_mock.models",
 )
@@ -78,6 +85,24 @@ MOVED_TYPES = {
     "sim.switch.switch:NtpServer": "sim.switch.ntp_dns.state:NtpServer",
     "sim.switch.switch:LoggingServer": "sim.switch.logging.state:LoggingServer",
     "sim.switch.switch:CallhomeConfig": "sim.switch.callhome.state:CallhomeConfig",
+    "cssm_mock.models:VaPolicy": "cssm_mock.accounts:VaPolicy",
+    "cssm_mock.models:VirtualAccount": "cssm_mock.accounts:VirtualAccount",
+    "cssm_mock.models:SmartAccount": "cssm_mock.accounts:SmartAccount",
+    "cssm_mock.models:IdToken": "cssm_mock.accounts:IdToken",
+    "cssm_mock.models:TrustRecord": "cssm_mock.trust:TrustRecord",
+    "cssm_mock.models:ReceivedReport": "cssm_mock.reports:ReceivedReport",
+    "cssm_mock.models:DeviceUsage": "cssm_mock.reports:DeviceUsage",
+    "cssm_mock.models:ProductInstance": "cssm_mock.inventory:ProductInstance",
+    "cssm_mock.models:PendingAck": "cssm_mock.inventory:PendingAck",
+    "cssm_mock.models:Counters": "cssm_mock.counters:Counters",
+    "cssm_mock.models:_UploadedDevice": "cssm_mock.usage_files:_UploadedDevice",
+    "cssm_mock.models:_Upload": "cssm_mock.usage_files:_Upload",
+    "cssm_mock.models:UploadedDevice": "cssm_mock.usage_files:UploadedDevice",
+    "cssm_mock.models:UsageUpload": "cssm_mock.usage_files:UsageUpload",
+    "cssm_mock.models:AccessToken": "cssm_mock.automation_api:AccessToken",
+    "cssm_mock.models:_UsageBatch": "cssm_mock.automation_api:_UsageBatch",
+    "cssm_mock.models:UsageAcknowledgement": "cssm_mock.automation_api:UsageAcknowledgement",
+    "cssm_mock.models:UsageBatchState": "cssm_mock.automation_api:UsageBatchState",
     "sim.agent.machine:CallhomeProblem": "sim.agent.config:CallhomeProblem",
     "sim.agent.machine:CallhomeDestination": "sim.agent.config:CallhomeDestination",
     "sim.agent.machine:LicensingConfig": "sim.agent.config:LicensingConfig",
