@@ -509,7 +509,10 @@ def _shard_collector() -> Iterator[Callable[[], None]]:
     A shard's switches and back ends live as long as it does: the collector stays off while
     they are built, then they are frozen out of its passes, and full passes are made rare,
     since each walks everything the period added (on 5,000 switches they cost more than
-    any other part of the run). The caller's settings are restored afterwards.
+    any other part of the run). What a slice leaves behind is frozen too (`_run_period`):
+    a year of switch traffic makes no reference cycles, so passes over the records it keeps
+    (reports, ACKs, history) find nothing, and on 5,000 switches cost 3 % of the run. The
+    caller's settings are restored afterwards.
     """
     enabled = gc.isenabled()
     thresholds = gc.get_threshold()
@@ -547,6 +550,7 @@ async def _run_period(
         if stop():
             break
         await sim.run_until(end if n == SLICES else start + step * n)
+        gc.freeze()  # see _shard_collector
         report(sim.clock.now())
     result = ShardResult(
         index=job.index,
