@@ -11,17 +11,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sim.agent.config import LicensingConfig
+from sim.agent.config import (
+    CALLHOME_URL,
+    CSLU_LOCAL_URL,
+    DEFAULT_SMART_URL,
+    CallhomeDestination,
+    CallhomeProblem,
+    LicensingConfig,
+)
 from sim.agent.deadline import days_left
 from sim.agent.effects import Effect
 from sim.agent.license_files import LicenseFiles
 from sim.agent.policy import NEXUS_DEFAULT_POLICY
-from sim.agent.records import Pending, ms
+from sim.agent.records import HistoryEntry, ImportEntry, Pending, RumReport, TrustCode, ms
 from sim.agent.states import Channel, PushPhase, Transport
 from sim.agent.trust import TrustInstall
 from sim.protocol.errors import CommError, Refusal
 from sim.protocol.messages import Reply, TrustSyncRequest
 from sim.syslog import Message
+
+# The agent, and the configuration and records it was imported with before they had modules.
+__all__ = [
+    "CALLHOME_URL",
+    "CSLU_LOCAL_URL",
+    "DEFAULT_SMART_URL",
+    "Agent",
+    "CallhomeDestination",
+    "CallhomeProblem",
+    "HistoryEntry",
+    "ImportEntry",
+    "LicensingConfig",
+    "RumReport",
+    "TrustCode",
+]
 
 
 @dataclass
