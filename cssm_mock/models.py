@@ -18,18 +18,77 @@ from cssm_mock.accounts import (
     DEFAULT_SMART_ACCOUNT,
     DEFAULT_VIRTUAL_ACCOUNTS,
     FIRST_ACCOUNT_ID,
+    IdToken,
+    SmartAccount,
+    UnknownAccountError,
+    VaPolicy,
+    VirtualAccount,
 )
-from cssm_mock.automation_api import DEFAULT_API_CLIENT_ID, DEFAULT_API_CLIENT_SECRET, AutomationApi
+from cssm_mock.automation_api import (
+    ACCESS_TOKEN_LIFETIME,
+    DEFAULT_API_CLIENT_ID,
+    DEFAULT_API_CLIENT_SECRET,
+    AccessToken,
+    AutomationApi,
+    InvalidAccessTokenError,
+    InvalidClientError,
+    UsageAcknowledgement,
+    UsageBatchState,
+)
 from cssm_mock.counters import Counters
+from cssm_mock.inventory import PendingAck, ProductInstance
+from cssm_mock.reports import DeviceUsage, ReceivedReport
 from cssm_mock.smart_receiver import INFO_PAGE, SmartReceiver
-from cssm_mock.timestamps import epoch_ms
-from cssm_mock.usage_files import UsageFiles
+from cssm_mock.timestamps import clock_skewed, epoch_ms
+from cssm_mock.trust import TrustRecord
+from cssm_mock.usage_files import (
+    UnknownUploadError,
+    UploadedDevice,
+    UploadFailedError,
+    UsageFileError,
+    UsageFiles,
+    UsageUpload,
+)
 from sim.clock import Clock
 from sim.protocol.signing import Signer
 from sim.timing import DEFAULT_TIMING, TimingProfile
 
-# Kept importable from here, where tests found them before the model was split by concept.
-__all__ = ["INFO_PAGE", "Counters", "CssmModel", "epoch_ms"]
+# The model, and every name this module held before it was split by concept: code written
+# against it still imports them from here.
+__all__ = [
+    "ACCESS_TOKEN_LIFETIME",
+    "DEFAULT_API_CLIENT_ID",
+    "DEFAULT_API_CLIENT_SECRET",
+    "DEFAULT_DOMAIN",
+    "DEFAULT_SMART_ACCOUNT",
+    "DEFAULT_VIRTUAL_ACCOUNTS",
+    "FIRST_ACCOUNT_ID",
+    "INFO_PAGE",
+    "AccessToken",
+    "Counters",
+    "CssmModel",
+    "DeviceUsage",
+    "IdToken",
+    "InvalidAccessTokenError",
+    "InvalidClientError",
+    "PendingAck",
+    "ProductInstance",
+    "ReceivedReport",
+    "SmartAccount",
+    "TrustRecord",
+    "UnknownAccountError",
+    "UnknownUploadError",
+    "UploadFailedError",
+    "UploadedDevice",
+    "UsageAcknowledgement",
+    "UsageBatchState",
+    "UsageFileError",
+    "UsageUpload",
+    "VaPolicy",
+    "VirtualAccount",
+    "clock_skewed",
+    "epoch_ms",
+]
 
 
 class CssmModel(UsageFiles, AutomationApi, SmartReceiver):
