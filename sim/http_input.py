@@ -61,7 +61,13 @@ def _check_shape(document: Any) -> None:
             if depth > MAX_JSON_DEPTH:
                 raise MalformedInput(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
             children = value.values() if isinstance(value, dict) else value
-            pending.extend((child, depth + 1) for child in children)
+            # Only what can fail or hold more is queued: the order of the checks is unchanged.
+            pending.extend(
+                (child, depth + 1)
+                for child in children
+                if isinstance(child, dict | list)
+                or (isinstance(child, float) and not math.isfinite(child))
+            )
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:

@@ -1,5 +1,6 @@
 """NX-API answers ``POST /ins`` past FastAPI's routing and middleware: the same answers as the
-declared route gives, and middleware added to the app still sees every request."""
+declared route gives, middleware added to the app still sees every request, and the cookie
+header it writes itself is the one Starlette writes."""
 
 from __future__ import annotations
 
@@ -8,12 +9,21 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sim.lab.access import SwitchAccess
 from sim.lab.login_guard import LoginGuard, LoginPolicy
-from sim.lab.nxapi import MAX_BODY_BYTES, create_nxapi_app, ins_api_request
+from sim.lab.nxapi import (
+    COOKIE,
+    COOKIE_LIFETIME,
+    MAX_BODY_BYTES,
+    _set_cookie,
+    create_nxapi_app,
+    ins_api_request,
+)
 from sim.simulation import Simulation, SwitchSpec
 
 HOSTNAME = "leaf-1"
@@ -116,3 +126,14 @@ def test_middleware_added_to_the_app_sees_post_ins() -> None:
         return seen
 
     assert asyncio.run(main()) == ["POST /ins"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["admin:Xy-z_09", "a.b~c|d:t", 'quo"te:t', "sp ace:t", "se;mi:t", "\u00fcber:t", ":t", ""],
+)
+def test_the_cookie_header_is_the_one_starlette_writes(value: str) -> None:
+    ours, starlettes = Response(b""), Response(b"")
+    _set_cookie(ours, value)
+    starlettes.set_cookie(COOKIE, value, max_age=int(COOKIE_LIFETIME), httponly=True)
+    assert ours.raw_headers == starlettes.raw_headers

@@ -95,12 +95,23 @@ class LoginGuard:
     ) -> Verdict:
         """Run `check` (the credential comparison) unless locked out; slow and log a failure."""
         key = (peer, username[:_SHOWN_USER])
+        if key not in self._records:
+            # No recent failure and no lockout: a right password needs neither a turn nor a
+            # record. Nothing awaits before a wrong one is recorded and holds the turn.
+            if check():
+                return Verdict(True)
+            record = self._record(key)
+            async with record.turn:
+                return await self._failed(key, record, self._monotonic(), where)
         record = self._record(key)
         async with record.turn:
             now = self._monotonic()
             locked_for = record.locked_until - now
             if locked_for <= 0:
-                return await self._check(key, record, now, where, check)
+                if check():
+                    self._records.pop(key, None)
+                    return Verdict(True)
+                return await self._failed(key, record, now, where)
         _log.warning(
             "login refused for %r from %s on %s: locked out for %.0f more seconds",
             key[1],
@@ -113,17 +124,9 @@ class LoginGuard:
         await self._sleep(min(self.policy.max_delay, locked_for))
         return Verdict(False, locked_for)
 
-    async def _check(
-        self,
-        key: tuple[str, str],
-        record: _Record,
-        now: float,
-        where: str,
-        check: Callable[[], bool],
+    async def _failed(
+        self, key: tuple[str, str], record: _Record, now: float, where: str
     ) -> Verdict:
-        if check():
-            self._records.pop(key, None)
-            return Verdict(True)
         policy = self.policy
         record.failures = [t for t in record.failures if now - t < policy.window]
         record.failures.append(now)

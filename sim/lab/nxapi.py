@@ -11,6 +11,7 @@ own shapes; an exception that is a bug is recorded as an incident and answered w
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -236,12 +237,25 @@ def create_nxapi_app(
                 status_code=415,
             )
         if request.headers.get("authorization") is not None:
-            response.set_cookie(
-                COOKIE, cookies.issue(given_user), max_age=int(COOKIE_LIFETIME), httponly=True
-            )
+            _set_cookie(response, cookies.issue(given_user))
         return response
 
     return app
+
+
+# What http.cookies leaves unquoted in a cookie value (its `_LegalChars`).
+_PLAIN_COOKIE_VALUE = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~:]+")
+
+
+def _set_cookie(response: Response, value: str) -> None:
+    """The ``nxapi_auth`` cookie, byte for byte as Starlette's `set_cookie` writes it; the
+    header is written directly when the value needs no quoting (any name of letters and digits),
+    as building a `SimpleCookie` for it costs more than the rest of the header handling."""
+    if _PLAIN_COOKIE_VALUE.fullmatch(value) is None:
+        response.set_cookie(COOKIE, value, max_age=int(COOKIE_LIFETIME), httponly=True)
+        return
+    header = f"{COOKIE}={value}; HttpOnly; Max-Age={int(COOKIE_LIFETIME)}; Path=/; SameSite=lax"
+    response.raw_headers.append((b"set-cookie", header.encode("latin-1")))
 
 
 # ---------------------------------------------------------------------- running commands

@@ -557,19 +557,25 @@ def _root_threads(roots: Sequence[_Node]) -> list[_Thread]:
     return [(node, args) for node in cached[2]]
 
 
-# The same holds for where a first keyword leads (`show`: to every show command), the bulk of
-# matching a short line; kept only for words that are keywords, so the cache stays bounded.
-_FIRST_STEPS: dict[tuple[int, str], tuple[Sequence[_Node], int, list[_Thread]]] = {}
+# The same holds for where a line's leading keywords lead (`show` to every show command, then
+# `show version` to one), the bulk of matching a short line. Only keywords are kept, never
+# arguments, so the cache is bounded by the command set, not by what is typed.
+_KEYWORD_STEPS: dict[tuple[int, tuple[str, ...]], tuple[Sequence[_Node], int, list[_Thread]]] = {}
 
 
 def _walk(roots: Sequence[_Node], tokens: Sequence[_Tok], line: str) -> _Walk | _Failure:
-    first = _FIRST_STEPS.get((id(roots), tokens[0].value.lower())) if tokens else None
-    if first is not None and first[0] is roots and first[1] == len(roots):
-        threads, tokens = list(first[2]), tokens[1:]
-    else:
-        first = None
-        threads = _root_threads(roots)
-    for i, tok in enumerate(tokens):
+    words: tuple[str, ...] = ()
+    known: list[_Thread] | None = None
+    for tok in tokens:
+        key = (id(roots), (*words, tok.value.lower()))
+        cached = _KEYWORD_STEPS.get(key)
+        if cached is None or cached[0] is not roots or cached[1] != len(roots):
+            break
+        words, known = key[1], cached[2]
+    threads = list(known) if known is not None else _root_threads(roots)
+    only_keywords = True
+    for i in range(len(words), len(tokens)):
+        tok = tokens[i]
         chosen = _choose_keyword(threads, tok)
         if isinstance(chosen, _Failure):
             return chosen
@@ -580,9 +586,11 @@ def _walk(roots: Sequence[_Node], tokens: Sequence[_Tok], line: str) -> _Walk | 
                 if node.kind == "kw" and node.word == chosen
                 for step in _advance(node, args, chosen)
             )
-            if i == 0 and first is None:
-                _FIRST_STEPS[(id(roots), tok.value.lower())] = (roots, len(roots), list(threads))
+            if only_keywords:
+                words = (*words, tok.value.lower())
+                _KEYWORD_STEPS[(id(roots), words)] = (roots, len(roots), list(threads))
             continue
+        only_keywords = False
         arg_nodes = [(node, args) for node, args in threads if node.arg is not None]
         steps: list[_Thread] = []
         ambiguous = False
@@ -809,7 +817,7 @@ def _match(
     for node, args in walk.threads:
         if node.kind == "end" and node.command is not None:
             text = line[tokens[0].start : tokens[-1].end] if tokens else ""
-            # A copy: the threads of a first keyword are kept for later lines.
+            # A copy: the threads after leading keywords are kept for later lines.
             return _Resolved(mode, node.command, dict(args), node.negated, text)
     return _Failure(end, INCOMPLETE_COMMAND)
 
