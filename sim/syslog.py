@@ -14,7 +14,35 @@ CSSM_PEER = "Cisco Smart Software Manager (CSSM)"
 CSLU_PEER = "Cisco Smart License Utility (CSLU)"
 
 
-class Message(Enum):
+class MessageCatalog(Enum):
+    """A facility's messages, each `(mnemonic, severity, text template with {} per argument)`.
+
+    Each facility's catalogue subclasses this with its own members (LICMGR's `Message` below,
+    the port manager's and the system manager's in their own modules)."""
+
+    @property
+    def mnemonic(self) -> str:
+        return str(self.value[0])
+
+    @property
+    def severity(self) -> int:
+        return int(self.value[1])
+
+    @property
+    def template(self) -> str:
+        return str(self.value[2])
+
+    @property
+    def arity(self) -> int:
+        return self.template.count("{}")
+
+    def render(self, *args: object) -> str:
+        if len(args) != self.arity:
+            raise ValueError(f"{self.mnemonic} takes {self.arity} argument(s), got {len(args)}")
+        return self.template.format(*args)
+
+
+class Message(MessageCatalog):
     """(mnemonic, severity, text template with {} for each [chars]/[dec])."""
 
     POLICY_INSTALL_FAILED = (
@@ -70,27 +98,6 @@ class Message(Enum):
         6,
         "A new licensing trust code was successfully installed on {}.",
     )
-
-    @property
-    def mnemonic(self) -> str:
-        return self.value[0]
-
-    @property
-    def severity(self) -> int:
-        return self.value[1]
-
-    @property
-    def template(self) -> str:
-        return self.value[2]
-
-    @property
-    def arity(self) -> int:
-        return self.template.count("{}")
-
-    def render(self, *args: object) -> str:
-        if len(args) != self.arity:
-            raise ValueError(f"{self.mnemonic} takes {self.arity} argument(s), got {len(args)}")
-        return self.template.format(*args)
 
 
 FACILITY = "LICMGR"

@@ -9,27 +9,13 @@ goes or comes back; NX-OS logs more around a port's own `shutdown`, which is not
 
 from __future__ import annotations
 
-from enum import Enum
+from sim.syslog import MessageCatalog
 
 FACILITY = "ETHPORT"
 
 
-class EthportMessage(Enum):
+class EthportMessage(MessageCatalog):
     """(mnemonic, severity, text template with {} for each [chars])."""
 
     IF_DOWN_LINK_FAILURE = ("IF_DOWN_LINK_FAILURE", 5, "Interface {} is down (Link failure)")
     IF_UP = ("IF_UP", 5, "Interface {} is up in {}")
-
-    @property
-    def mnemonic(self) -> str:
-        return self.value[0]
-
-    @property
-    def severity(self) -> int:
-        return self.value[1]
-
-    def render(self, *args: object) -> str:
-        template: str = self.value[2]
-        if template.count("{}") != len(args):
-            raise ValueError(f"{self.mnemonic} takes {template.count('{}')} argument(s)")
-        return template.format(*args)

@@ -7,27 +7,13 @@ was not found in a public source and is written in the reference's style (docs/f
 
 from __future__ import annotations
 
-from enum import Enum
+from sim.syslog import MessageCatalog
 
 FACILITY = "SYSMGR"
 
 
-class SystemMessage(Enum):
+class SystemMessage(MessageCatalog):
     """(mnemonic, severity, text template with {} for each [chars]/[dec])."""
 
     HASWITCHOVER_START = ("HASWITCHOVER_START", 2, "Supervisor {} is becoming active.")
     SWITCHOVER_OVER = ("SWITCHOVER_OVER", 2, "Switchover completed.")
-
-    @property
-    def mnemonic(self) -> str:
-        return self.value[0]
-
-    @property
-    def severity(self) -> int:
-        return self.value[1]
-
-    def render(self, *args: object) -> str:
-        template: str = self.value[2]
-        if template.count("{}") != len(args):
-            raise ValueError(f"{self.mnemonic} takes {template.count('{}')} argument(s)")
-        return template.format(*args)
