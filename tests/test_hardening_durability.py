@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from rich.console import Console
-from wire_lab import lab_options, nxapi_output, post_nxapi
+from wire_lab import killed_by_sigkill, lab_options, nxapi_output, post_nxapi
 
 import sim.lab.lab as lab_module
 import sim.lab.ssh as ssh_module
@@ -119,19 +119,13 @@ def test_trust_request_in_flight_at_a_crash_completes_after_restart(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        try:
+        with killed_by_sigkill(process):
             control = f"http://127.0.0.1:{port}"
             wait_for(lambda: _answers(f"{control}/sim/switches", process), "the lab to start", 60)
             (switch,) = httpx.get(f"{control}/sim/switches").json()
             token = httpx.post(f"{control}/sim/tokens", json={"issuer": issuer}).json()["token"]
             with pytest.raises(httpx.HTTPError):
                 nxapi(switch["nxapi_port"], f"license smart trust idtoken {token} all")
-            process.wait(timeout=30)
-            assert process.returncode == -signal.SIGKILL
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
 
     with BackgroundLab(options(state_dir, topology=topology)) as running:
         sim = running.lab.simulation
@@ -297,17 +291,12 @@ def test_after_sigkill_a_restart_never_resumes_earlier_than_the_clock_showed(
         process = subprocess.Popen(
             [sys.executable, "-m", "sim.command_line", *args], stdout=log, stderr=subprocess.STDOUT
         )
-        try:
+        with killed_by_sigkill(process):
             control = f"http://127.0.0.1:{port}"
             wait_for(lambda: _answers(f"{control}/sim/clock", process), "the lab to start", 60)
             time.sleep(0.5)  # an hour a second: well past the last background save
             shown = datetime.fromisoformat(httpx.get(f"{control}/sim/clock").json()["now"])
             process.send_signal(signal.SIGKILL)
-            process.wait(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
     with BackgroundLab(options(state_dir, rate=0.0)) as again:
         assert again.lab.now() >= shown
 

@@ -4,7 +4,6 @@ after the jump, and the back end's commit still made before its reply reaches th
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from test_hardening_durability import _answers, fill_the_disk, free_port, wait_for
-from wire_lab import lab_options, nxapi_output, post_nxapi
+from wire_lab import killed_by_sigkill, lab_options, nxapi_output, post_nxapi
 
 from sim.lab.background import BackgroundLab
 from sim.lab.lab import Lab
@@ -137,7 +136,7 @@ def test_a_report_committed_in_a_jump_survives_a_crash_before_its_reply(tmp_path
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        try:
+        with killed_by_sigkill(process):
             wait_for(lambda: _answers(f"{control}/sim/switches", process), "the lab to start", 60)
             (switch,) = httpx.get(f"{control}/sim/switches").json()
             token = httpx.post(f"{control}/sim/tokens", json={}).json()["token"]
@@ -145,12 +144,6 @@ def test_a_report_committed_in_a_jump_survives_a_crash_before_its_reply(tmp_path
             post_nxapi(switch["nxapi_port"], f"license smart trust idtoken {token} all")
             with pytest.raises(httpx.HTTPError):
                 httpx.post(f"{control}/sim/clock/advance", json={"seconds": 2 * 86400}, timeout=60)
-            process.wait(timeout=30)
-            assert process.returncode == -signal.SIGKILL
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
 
     options = lab_options(state_dir, start=START, switches=1, topology="direct")
     with BackgroundLab(options) as running:

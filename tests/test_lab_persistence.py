@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import httpx
 import pytest
-from wire_lab import lab_options, nxapi_output
+from wire_lab import killed_by_sigkill, lab_options, nxapi_output
 
 from sim.agent.states import ReportState
 from sim.lab.background import BackgroundLab
@@ -155,7 +155,7 @@ def crashed_lab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
     try:
         for kill in range(KILLS):
             process, control = lab_process(state_dir, topology, log)
-            try:
+            with killed_by_sigkill(process):
                 switches = httpx.get(f"{control}/sim/switches").json()
                 issuer = TRUST_ISSUER[topology]
                 for entry in switches if kill == 0 else []:
@@ -177,12 +177,6 @@ def crashed_lab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
                         timeout=rng.uniform(0.05, 0.6),
                     )
                 process.send_signal(signal.SIGKILL)
-                process.wait(timeout=30)
-                assert process.returncode == -signal.SIGKILL
-            finally:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
         yield state_dir, topology
     finally:
         log.close()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -104,3 +107,17 @@ def start_lab_process(log: Path, *args: str) -> tuple[subprocess.Popen[bytes], s
         time.sleep(0.2)
     process.kill()
     raise AssertionError(f"the lab did not start:\n{log.read_text(errors='replace')}")
+
+
+@contextmanager
+def killed_by_sigkill(process: subprocess.Popen[bytes]) -> Iterator[None]:
+    """The block must end with `process` dead of SIGKILL (its own doing or the block's); a
+    process still alive when the block fails is killed, so no lab outlives its test."""
+    try:
+        yield
+        process.wait(timeout=30)
+        assert process.returncode == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
