@@ -3,7 +3,8 @@
 Request and response shapes follow what NX-OS sends and what Ansible's httpapi plugin, NAPALM
 and pynxos parse (see docs/nxapi.md). Each request runs in a fresh CLI session of the one
 command engine, through `SwitchAccess.run`, so the simulation catches up before the answer.
-HTTP Basic auth on a first request earns an ``nxapi_auth`` cookie valid for 600 seconds.
+HTTP Basic auth earns an ``nxapi_auth`` cookie valid for 600 seconds (the caller's own cookie
+again, renewed, when it sent a valid one along).
 
 Bodies and headers are decoded by `sim.http_input`, so malformed input is a 4xx in NX-API's
 own shapes; an exception that is a bug is recorded as an incident and answered with its id.
@@ -39,6 +40,9 @@ from sim.switch.users.state import signs_in
 
 COOKIE = "nxapi_auth"
 COOKIE_LIFETIME = 600.0
+# Sessions kept at once: far more clients than a lab has, and a bound on what a client that
+# never returns its cookie can make the switch hold.
+MAX_COOKIES = 1024
 INS_API_VERSIONS = ("1.0", "1.2")
 INS_API_TYPES = ("cli_show", "cli_show_ascii", "cli_conf")
 RPC_METHODS = ("cli", "cli_ascii")
@@ -81,21 +85,47 @@ class _Outcome:
 
 @dataclass
 class _Cookies:
-    """Issued ``nxapi_auth`` values and when each stops being accepted (monotonic seconds)."""
+    """Issued ``nxapi_auth`` values and when each stops being accepted (monotonic seconds).
+
+    One session per client: a request that brings its own valid cookie along with Basic auth
+    (NAPALM sends both every time) gets that cookie back, not one more. Every value lives
+    `COOKIE_LIFETIME` from its last issue, so the insertion order of `expiry` is the order
+    they expire in: sweeping stops at the first live one, and at `limit` the oldest goes.
+    """
 
     now: Callable[[], float]
+    limit: int = MAX_COOKIES
     expiry: dict[str, float] = field(default_factory=dict)
 
-    def issue(self, username: str) -> str:
-        value = f"{username}:{secrets.token_urlsafe(24)}"
+    def issue(self, username: str, current: str | None = None) -> str:
+        """A cookie for `username`: `current` again (its lifetime renewed) if it is theirs
+        and still valid, else a new one."""
+        if current is not None and self.valid(current) and self.user(current) == username:
+            value = current
+            del self.expiry[value]  # back in at the end: it now expires last
+        else:
+            value = f"{username}:{secrets.token_urlsafe(24)}"
+            self._sweep(self.now())
+            while len(self.expiry) >= self.limit:
+                del self.expiry[next(iter(self.expiry))]
         self.expiry[value] = self.now() + COOKIE_LIFETIME
         return value
 
     def valid(self, value: str | None) -> bool:
         now = self.now()
-        for stale in [v for v, until in self.expiry.items() if until <= now]:
-            del self.expiry[stale]
-        return value is not None and value in self.expiry
+        self._sweep(now)
+        if value is None:
+            return False
+        until = self.expiry.get(value)
+        return until is not None and until > now
+
+    def _sweep(self, now: float) -> None:
+        expiry = self.expiry
+        while expiry:
+            oldest = next(iter(expiry))
+            if expiry[oldest] > now:
+                return
+            del expiry[oldest]
 
     @staticmethod
     def user(value: str) -> str:
@@ -237,7 +267,7 @@ def create_nxapi_app(
                 status_code=415,
             )
         if request.headers.get("authorization") is not None:
-            _set_cookie(response, cookies.issue(given_user))
+            _set_cookie(response, cookies.issue(given_user, request.cookies.get(COOKIE)))
         return response
 
     return app
