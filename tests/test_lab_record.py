@@ -452,3 +452,53 @@ def test_a_cancelled_jump_is_recorded_as_the_time_it_really_moved(tmp_path: Path
     asyncio.run(session())
     result = run_file(path)
     assert result.passed, result
+
+
+def test_a_jump_asked_for_as_an_event_falls_due_leaves_its_lines_before_the_jump(
+    tmp_path: Path,
+) -> None:
+    """A running clock waits at an event until the pacer runs it; a jump asked for at that
+    instant runs it first, so its lines are not counted under the jump, where a replay that
+    already ran it up to that instant would not see them."""
+    path = tmp_path / "jump-at-due.yaml"
+    installed = "%LICMGR-6-LOG_SMART_LIC_POLICY_INSTALL_SUCCESS"
+
+    async def session() -> None:
+        lab = Lab(lab_options(None, start=START, switches=1))
+        recorder = LabRecorder(lab, path)
+        await lab.start()
+        scheduler = lab.simulation.scheduler
+
+        async def jump_when_due() -> None:
+            # Where real time holds a paced clock: at the next event, not yet run. Asked in a
+            # task of its own, as each control API request is.
+            due = scheduler.peek()
+            assert due is not None
+            lab.clock.advance_to(due)
+            await lab.finish(await lab.start_jump(timedelta(minutes=1)))
+
+        try:
+            token = lab.simulation.issue_token("cssm", virtual_account=None)
+            lab.activity.add(lab.now(), "token", via="control", issuer="cssm", token=token)
+            leaf1 = SwitchAccess(lab.simulation, "leaf1", lab.lock, activity=lab.activity)
+            await leaf1.run(leaf1.new_session(), f"license smart trust idtoken {token} all")
+            for _ in range(20):  # the first report's ACK comes a few events later
+                if any(installed in r.body for r in lab.simulation.syslog("leaf1")):
+                    break
+                await asyncio.create_task(jump_when_due())
+            await leaf1.run(leaf1.new_session(), "show license status")
+        finally:
+            await lab.stop()
+        recorder.write(lab.now())
+
+    asyncio.run(session())
+    steps = yaml.safe_load(path.read_text())["steps"]
+    checked = next(
+        i
+        for i, s in enumerate(steps)
+        if s.get("expect_syslog", {}).get("text", "") == f"{installed}: *"
+    )
+    # The ACK's line goes with the time that flowed up to the jump, not with the jump.
+    assert steps[checked - 1]["note"].startswith("virtual time flowed"), path.read_text()
+    result = run_file(path)
+    assert result.passed, result.explain() + path.read_text()

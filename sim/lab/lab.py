@@ -572,6 +572,9 @@ class Lab:
                     f"a jump to {running.target.isoformat()} is already running; wait for it "
                     "or cancel it (DELETE /sim/clock/advance, Ctrl-C on `slpsim clock advance`)"
                 )
+            # As for a CLI line (sim/lab/access.py): what is due at this instant runs first, so
+            # its lines come before the jump's record, where a replay advancing here logs them.
+            await self.simulation.scheduler.settle()
             # Pinned from here: the jump, not real time, moves the clock until it ends.
             self.clock.advance_to(self.clock.now())
             start = self.clock.now()
