@@ -36,10 +36,9 @@ from sim.backend_http import (
     no_body,
     read_agent_request,
 )
+from sim.device_wire import PI_PATH as PI_PATH
 from sim.protocol.files import FileFormatError
 from sim.protocol.messages import Reply
-
-PI_PATH = "/cslu/v1/pi"
 
 
 def file_error(exc: FileFormatError) -> Response:

@@ -40,11 +40,10 @@ from sim.backend_http import (
     json_response,
     read_agent_request,
 )
+from sim.device_wire import CALL_HOME_PATH as CALL_HOME_PATH
+from sim.device_wire import SMART_RECEIVER_PATH as SMART_RECEIVER_PATH
 from sim.http_input import AsciiJSONResponse
 from sim.protocol.messages import Reply
-
-SMART_RECEIVER_PATH = "/licservice/license"
-CALL_HOME_PATH = "/its/service/oddce/services/DDCEService"
 
 
 class TokenCreate(IdTokenRequest):

@@ -8,7 +8,7 @@ surrogates and absurd nesting that `json.loads` lets through), errors are echoed
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -17,24 +17,17 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sim.device_wire import AGENT_REQUEST as AGENT_REQUEST
+from sim.device_wire import DeviceRequest as DeviceRequest
+from sim.device_wire import error_list as error_list
 from sim.http_input import BodyTooLarge, checked_json_body
 from sim.protocol.files import MAX_FILE_BYTES
-from sim.protocol.messages import (
-    AgentRequest,
-    PollRequest,
-    TrustRequest,
-    TrustSyncRequest,
-    UsageReportRequest,
-)
-
-DeviceRequest = TrustRequest | UsageReportRequest | PollRequest | TrustSyncRequest
 
 GZIP = "application/gzip"
 
-AGENT_REQUEST: TypeAdapter[DeviceRequest] = TypeAdapter(AgentRequest)
 SCHEMA_REF = "#/components/schemas/{model}"
 # Far beyond any real token, and short enough that `now + lifetime` cannot overflow datetime.
 MAX_TOKEN_LIFETIME_SECONDS = 100 * 365 * 86400
@@ -74,19 +67,6 @@ def json_response(status_code: int, content: Any) -> Response:
 
 def json_error(status_code: int, error: str, detail: Any) -> Response:
     return json_response(status_code, {"error": error, "detail": detail})
-
-
-def error_list(errors: Sequence[Any]) -> list[dict[str, Any]]:
-    # Only loc/msg/type: `input` and `ctx` may hold bytes or exception objects.
-    return [
-        {
-            "loc": [str(part) for part in error.get("loc", ())],
-            "msg": str(error.get("msg", "")),
-            "type": str(error.get("type", "")),
-        }
-        for error in errors
-        if isinstance(error, dict)
-    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -21,23 +21,29 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-import httpx
-from fastapi import FastAPI
 from pydantic import ValidationError
 
-from cslu_mock.app import PI_PATH
 from cslu_mock.models import CsluModel
-from cssm_mock.app import CALL_HOME_PATH, SMART_RECEIVER_PATH
 from cssm_mock.models import CssmModel
 from onprem_mock.models import OnPremModel, UnknownAccountError
-from sim.backend_http import AGENT_REQUEST, DeviceRequest, error_list
-from sim.http_input import MalformedInput, json_document
+from sim.device_wire import (
+    AGENT_REQUEST,
+    CALL_HOME_PATH,
+    PI_PATH,
+    SMART_RECEIVER_PATH,
+    DeviceRequest,
+    error_list,
+)
 from sim.protocol.errors import CommError
 from sim.protocol.files import MAX_FILE_BYTES
 from sim.protocol.messages import Reply
 from sim.transport import BackendEndpoint, WireReply
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 _TENANT_PATH = re.compile(re.escape(PI_PATH) + r"/([^/]+)")
 
@@ -132,6 +138,10 @@ def parse_device_message(body: bytes) -> DeviceRequest:
     except ValidationError as exc:
         invalid = exc
     if body:
+        # Only a refused body needs the shape check, and it alone imports the HTTP input
+        # module (Starlette with it).
+        from sim.http_input import MalformedInput, json_document
+
         try:
             json_document(body)
         except MalformedInput as exc:
@@ -167,6 +177,9 @@ class DirectExchange:
 
     def fallback(self) -> BackendEndpoint:
         if self._fallback is None:
+            # httpx and the app are imported only for a request no device route takes.
+            import httpx
+
             client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app()))
             self._fallback = BackendEndpoint(client)
         return self._fallback

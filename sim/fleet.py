@@ -27,7 +27,9 @@ import queue
 import resource
 import signal
 import statistics
+import sys
 import threading
+import types
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -653,6 +655,23 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Shards start without re-running the parent's main module.
+
+    A spawned process re-imports the parent's `__main__` before it runs its target, so that
+    what the target needs from it unpickles. A shard's target and job live here, and the main
+    module is `slpsim` (the whole command line, FastAPI and the lab with it), a benchmark or a
+    test runner: a stand-in without a file or a spec is what the shards are told to import.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def _in_processes(
     jobs: list[ShardJob], watcher: FleetWatcher, stop: threading.Event
 ) -> list[ShardResult]:
@@ -671,7 +690,7 @@ def _in_processes(
     ]
     results: dict[int, ShardResult] = {}
     try:
-        with _sigint_blocked():
+        with _sigint_blocked(), _main_module_hidden():
             for process in processes:
                 process.start()
         while len(results) < len(jobs):

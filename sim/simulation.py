@@ -11,17 +11,11 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
-from fastapi import FastAPI
-
-from cslu_mock.app import create_app as create_cslu_app
 from cslu_mock.models import CsluModel
-from cssm_mock.app import create_app as create_cssm_app
 from cssm_mock.models import CssmModel
 from cssm_mock.usage_files import UploadFailedError
-from onprem_mock.app import create_app as create_onprem_app
 from onprem_mock.models import OnPremModel
 from sim.clock import VirtualClock
 from sim.exchange import DirectExchange, cslu_routes, cssm_routes, onprem_routes
@@ -43,6 +37,9 @@ from sim.switch.system.replacement import replacement
 from sim.syslog import SyslogRecord
 from sim.timing import DEFAULT_TIMING, TimingProfile, parse_duration, parse_signed_duration
 from sim.transport import BackendEndpoint, Exchange, NetworkTransport
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 DEFAULT_START = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
 TOPOLOGIES = ("direct", "cslu", "onprem", "cslu-disconnected", "offline", "onprem-disconnected")
@@ -118,6 +115,26 @@ RelayMode = Literal["connected", "disconnected"]
 ExchangeMode = Literal["direct", "asgi"]
 EXCHANGE_MODES: tuple[ExchangeMode, ...] = ("direct", "asgi")
 EXCHANGE_ENV = "SLPSIM_EXCHANGE"
+
+
+# The apps are imported when one is built: importing FastAPI costs a simulation that reaches
+# its back ends in-process (sim/exchange.py) more than the rest of its set-up.
+def create_cssm_app(model: CssmModel) -> FastAPI:
+    from cssm_mock.app import create_app
+
+    return create_app(model)
+
+
+def create_cslu_app(model: CsluModel) -> FastAPI:
+    from cslu_mock.app import create_app
+
+    return create_app(model)
+
+
+def create_onprem_app(model: OnPremModel) -> FastAPI:
+    from onprem_mock.app import create_app
+
+    return create_app(model)
 
 
 @dataclass
@@ -201,6 +218,8 @@ class Simulation:
             if self.exchange_mode == "direct":
                 self._exchanges[name] = DirectExchange(routes, partial(self.app, name))
             else:
+                import httpx  # only the asgi exchange and labs need it (and FastAPI)
+
                 client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.apps[name]))
                 self._exchanges[name] = BackendEndpoint(client)
         endpoints = dict(self._exchanges)
@@ -353,6 +372,8 @@ class Simulation:
 
     async def use_http(self, base_urls: dict[str, str]) -> None:
         """Reach the back ends over real HTTP (a lab serving `apps` under uvicorn)."""
+        import httpx
+
         for name, base_url in base_urls.items():
             old = self._exchanges.get(name)
             if old is not None:
