@@ -23,6 +23,17 @@ PURE = [
     "cslu_mock/models.py",
     "onprem_mock/models.py",
     "sim/switch/cli.py",
+    "sim/switch/modes.py",
+    "sim/switch/arg_types.py",
+    "sim/switch/line_filter.py",
+    "sim/switch/patterns.py",
+    "sim/switch/matcher.py",
+    "sim/switch/command_set.py",
+    "sim/switch/terminal.py",
+    "sim/switch/questions.py",
+    "sim/switch/pipes.py",
+    "sim/switch/completion.py",
+    "sim/switch/result.py",
 ]
 FORBIDDEN = {"asyncio", "socket", "httpx", "fastapi", "starlette", "uvicorn", "asyncssh", "time"}
 

@@ -1,4 +1,4 @@
-"""Where a line's leading keywords lead is worked out once per command set (sim/switch/cli.py):
+"""Where a line's leading keywords lead is worked out once per command set (sim/switch/matcher.py):
 commands added later are still found, and what a handler does to its arguments stays in its line."""
 
 from __future__ import annotations
