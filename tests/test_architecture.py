@@ -26,14 +26,14 @@ PURE = [
     "sim/switch/modes.py",
     "sim/switch/arg_types.py",
     "sim/switch/line_filter.py",
-    "sim/switch/patterns.py",
+    "sim/switch/command_patterns.py",
     "sim/switch/matcher.py",
     "sim/switch/command_set.py",
     "sim/switch/terminal.py",
     "sim/switch/questions.py",
     "sim/switch/pipes.py",
     "sim/switch/completion.py",
-    "sim/switch/result.py",
+    "sim/switch/cli_result.py",
 ]
 FORBIDDEN = {"asyncio", "socket", "httpx", "fastapi", "starlette", "uvicorn", "asyncssh", "time"}
 

@@ -11,14 +11,14 @@ The engine's parts, each its own module in sim/switch/:
     modes.py        EXEC, CONFIG and config sub-modes
     arg_types.py    argument types (word, int, ipv4, ...) and how ``?`` shows them
     line_filter.py  RE2 filter expressions
-    patterns.py     the pattern language, compiled to a matching automaton
+    command_patterns.py  the pattern language, compiled to a matching automaton
     matcher.py      tokens, walking the automaton, the caret and its error texts
     command_set.py  registered commands, their ``no`` forms and the handler's context
     terminal.py     terminal settings and the ``terminal`` commands
     questions.py    ``(y/n)`` questions before destructive commands
     pipes.py        output filters after ``|``
     completion.py   ``?`` help and Tab completion
-    result.py       what one line gives back
+    cli_result.py   what one line gives back
 
 Modes
 -----
@@ -44,6 +44,8 @@ from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from sim.switch.arg_types import AmbiguousValue, ArgType
+from sim.switch.cli_result import CliResult, CommandError, as_text
+from sim.switch.command_patterns import PatternError
 from sim.switch.command_set import ENTER_CONFIG, Command, CommandContext, CommandSet
 from sim.switch.completion import complete_line, line_help
 from sim.switch.matcher import (
@@ -61,10 +63,8 @@ from sim.switch.matcher import (
     tokenize,
 )
 from sim.switch.modes import Mode
-from sim.switch.patterns import PatternError
 from sim.switch.pipes import PIPE_MODE, PIPE_ROOTS, apply_pipe
 from sim.switch.questions import Question
-from sim.switch.result import CliResult, CommandError, as_text
 from sim.switch.terminal import TerminalSettings
 
 # What code outside the engine imports from it: the engine's one front door.

@@ -1,8 +1,8 @@
 """The commands of every mode of one switch, and what a handler is given when one runs.
 
-The code that owns a behaviour registers its commands here (`CommandSet.add`) with a pattern
-(sim/switch/patterns.py); every command outside EXEC gets a ``no`` form unless registered with
-``negatable=False``. ``| json`` calls the ``json=`` renderer given to `CommandSet.add` instead of
+The code that owns a behaviour registers its commands here (`CommandSet.add`) with a
+pattern (sim/switch/command_patterns.py); every command outside EXEC gets a ``no`` form unless
+registered with ``negatable=False``. ``| json`` calls the ``json=`` renderer given to `CommandSet.add` instead of
 the handler.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sim.switch.arg_types import BUILTIN_TYPES, ArgType
+from sim.switch.command_patterns import Node, PatternParser, compile_pattern
 from sim.switch.modes import Mode
-from sim.switch.patterns import Node, PatternParser, compile_pattern
 from sim.switch.questions import Question
 from sim.switch.terminal import add_terminal_commands
 

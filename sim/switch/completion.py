@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from sim.switch.cli_result import CliResult
 from sim.switch.matcher import INVALID_COMMAND, Failure, Token, Walk, caret, tokenize, walk_tokens
 from sim.switch.modes import Mode
 from sim.switch.pipes import PIPE_HELP, PIPE_MODE, PIPE_ROOTS
-from sim.switch.result import CliResult
 
 if TYPE_CHECKING:
     from sim.switch.cli import CliSession

@@ -1,6 +1,6 @@
 """Matching a typed line against the compiled command patterns of a mode.
 
-A line is split into tokens, then walked through the automaton (sim/switch/patterns.py) one
+A line is split into tokens, then walked through the automaton (sim/switch/command_patterns.py) one
 token at a time, keywords by unique prefix; the first token that fits nowhere is where the
 caret goes. Where a mode's roots and a line's leading keywords lead is cached per command set,
 as that is the bulk of matching a short line.
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sim.switch.arg_types import AmbiguousValue
+from sim.switch.command_patterns import Node
 from sim.switch.modes import Mode
-from sim.switch.patterns import Node
 
 if TYPE_CHECKING:
     from sim.switch.command_set import Command

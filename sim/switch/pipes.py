@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.switch.arg_types import BUILTIN_TYPES, DIGITS, parse_regex
+from sim.switch.command_patterns import Node, PatternParser, compile_pattern
 from sim.switch.command_set import Command
 from sim.switch.line_filter import LineFilter, line_filter
 from sim.switch.modes import Mode
-from sim.switch.patterns import Node, PatternParser, compile_pattern
 
 PIPE_HELP = "Pipe command output to filter"
 PIPE_MODE = Mode("pipe", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sim.switch.result import CliResult, CommandError, as_text
+from sim.switch.cli_result import CliResult, CommandError, as_text
 
 
 @dataclass(frozen=True)
