@@ -2,8 +2,8 @@
 
 The code that owns a behaviour registers its commands here (`CommandSet.add`) with a
 pattern (sim/switch/command_patterns.py); every command outside EXEC gets a ``no`` form unless
-registered with ``negatable=False``. ``| json`` calls the ``json=`` renderer given to `CommandSet.add` instead of
-the handler.
+registered with ``negatable=False``. ``| json`` calls the ``json=`` renderer given to
+`CommandSet.add` instead of the handler.
 """
 
 from __future__ import annotations
