@@ -56,6 +56,8 @@ class Traffic:
     cleared_at: datetime | None
     """When `clear counters` last ran on this interface; None: never since boot."""
     since_clear: timedelta
+    at: datetime
+    """The moment they were counted at (a `show` prints other ages from it too)."""
 
 
 def _share(interface: Interface, direction: str) -> tuple[float, int]:
@@ -146,7 +148,7 @@ def traffic(
         received, sent = _idle(received), _idle(sent)
     elif far_end is not None and not far_end.oper_up:
         received = _idle(received)
-    return Traffic(received, sent, cleared_at, elapsed)
+    return Traffic(received, sent, cleared_at, elapsed, now)
 
 
 def rate_text(bits_per_second: int) -> str:
