@@ -281,7 +281,7 @@ def test_a_state_dir_from_an_older_slpsim_is_refused(tmp_path: Path) -> None:
     query(state_dir, "UPDATE meta SET value='1' WHERE key='schema'")
     with pytest.raises(
         StateError,
-        match=r"switches\.sqlite was written by a different slpsim \(schema 1, expected 4\); "
+        match=r"switches\.sqlite was written by a different slpsim \(schema 1, expected 5\); "
         r"use a new --state-dir",
     ):
         StateStore(state_dir)

@@ -138,7 +138,7 @@ def test_a_schema_3_state_dir_opens_as_it_is_and_is_split_at_the_next_save(
     for name in DATABASES:
         with sqlite3.connect(state_dir / f"{name}.sqlite") as db:
             (schema,) = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        assert schema == str(SCHEMA_VERSION) == "4"
+        assert schema == str(SCHEMA_VERSION) == "5"
 
 
 def test_a_log_that_shrinks_and_changes_reads_back_as_it_is(

@@ -45,6 +45,8 @@ Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 # CSSM first: see the module docstring.
 COMMIT_ORDER = ("cssm", "cslu", "onprem")
 RELAYS = ("cslu", "onprem")
+# A relay's device holds every report and ACK it relays: rows of their own (model_rows.py).
+ENTRY_PARTS = {relay: {"inventory": ("reports", "acks")} for relay in RELAYS}
 
 
 class CommitFailed(Halt):
@@ -74,7 +76,10 @@ class Persistence:
         self.failure: CommitFailed | None = None
         self.committed_at: datetime | None = None  # virtual time of the last commit
         self.saves = 0
-        self.models = {name: ModelRows(model, name) for name, model in simulation.models.items()}
+        self.models = {
+            name: ModelRows(model, name, ENTRY_PARTS.get(name))
+            for name, model in simulation.models.items()
+        }
         self.dirty_switches: set[str] = set()
         self.dirty_backends: set[str] = set()
         self._switch_rows: dict[str, bytes] = {}  # row -> digest of what switches.sqlite holds

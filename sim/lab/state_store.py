@@ -41,9 +41,10 @@ from sim.lab.state_codec import CodecError, dump_text, load_text
 # 1: pickled values; 2: JSON values (state_codec) and a lab id in every database;
 # 3: a back end's model in rows (model fields, one row per entry). 2 reads as 3 does.
 # 4: a switch in rows (its logs in chunks, its interfaces: sim/lab/switch_rows.py).
-SCHEMA_VERSION = 4
-# Read as they are: a back end's model, a switch, is split into rows at its next save.
-MIGRATES = ("2", "3")
+# 5: a relay's device in rows (its reports and ACKs apart: sim/lab/model_rows.py).
+SCHEMA_VERSION = 5
+# Read as they are: a back end's model, a switch, a device is split into rows at its next save.
+MIGRATES = ("2", "3", "4")
 BACKEND_FILES = ("cssm", "cslu", "onprem")
 DATABASES = (*BACKEND_FILES, "switches")
 NEW_STATE_DIR = "use a new --state-dir"
