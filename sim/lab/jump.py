@@ -37,6 +37,14 @@ class SliceBudget:
     seconds: float = 0.005
 
 
+# Event-loop turns between two slices: enough for a request read from its socket in the
+# first to reach the lab's lock in the last (uvicorn parses it and starts the app's task, the
+# app reads its body and asks for the lock, each step a turn or more), so it is served before
+# the next slice rather than after several. Measured with 100 switches jumping a year:
+# `show clock` over NX-API waited p50 34 ms with one turn, 13 ms with 16; a turn with nothing
+# to do costs a few microseconds against a slice's 5 ms.
+YIELDS_BETWEEN_SLICES = 16
+
 # For comparisons and tests: the whole jump in one slice, as `run_until` would run it.
 UNSLICED = SliceBudget(events=sys.maxsize, seconds=math.inf)
 
@@ -105,8 +113,13 @@ class Jump:
                     self.slices += 1
                 if done:
                     return
-                # asyncio.Lock hands itself to a queued waiter on release; this lets it run.
-                await asyncio.sleep(0)
+                # asyncio.Lock hands itself to a queued waiter on release, but a request that
+                # has only just arrived is not queued yet: its bytes wait for the loop to poll
+                # the sockets, and its handler for a turn or two more to reach the lock. A
+                # slice makes no I/O of its own (the back ends are reached in-process), so
+                # give the loop those turns here.
+                for _ in range(YIELDS_BETWEEN_SLICES):
+                    await asyncio.sleep(0)
         finally:
             self.scheduler.end_run()
 
