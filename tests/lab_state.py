@@ -6,9 +6,13 @@ lab's own saves refer to, so a component added to those is compared too.
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from sim.lab.lab import Lab
 from sim.lab.persistence import SWITCH_STATE
 from sim.lab.state_codec import dump_text
+from sim.lab.state_store import DATABASES
 
 
 def saved_state(lab: Lab) -> dict[str, str]:
@@ -23,3 +27,20 @@ def saved_state(lab: Lab) -> dict[str, str]:
     state["faults"] = dump_text((sim.network.faults, sim.fault_previous), live)
     state["files"] = dump_text(sim.operator.files, live)
     return state
+
+
+def as_older_schema(
+    state_dir: Path, db_name: str, parts_like: str, rows: dict[str, bytes], schema: int
+) -> None:
+    """Rewrite a stopped lab's state dir as an older slpsim left it: `db_name` loses the rows
+    named like `parts_like` (SQL LIKE) and holds `rows` whole instead, and every database says
+    `schema`."""
+    with sqlite3.connect(state_dir / f"{db_name}.sqlite") as db:
+        db.execute("DELETE FROM state WHERE name LIKE ?", (parts_like,))
+        db.executemany(
+            "UPDATE state SET data=? WHERE name=?",
+            [(data.decode(), name) for name, data in rows.items()],
+        )
+    for name in DATABASES:
+        with sqlite3.connect(state_dir / f"{name}.sqlite") as db:
+            db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(schema),))

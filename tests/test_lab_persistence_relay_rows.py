@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lab_state import saved_state
+from lab_state import as_older_schema, saved_state
 from wire_lab import lab_options
 
 from cslu_mock.models import ProductInstance
@@ -108,15 +108,7 @@ def test_a_schema_4_state_dir_opens_as_it_is_and_is_split_at_the_next_save(
         return before, old
 
     before, old = asyncio.run(write_schema_4())
-    with sqlite3.connect(state_dir / "cslu.sqlite") as db:
-        db.execute("DELETE FROM state WHERE name LIKE 'inventory.%'")
-        db.executemany(
-            "UPDATE state SET data=? WHERE name=?",
-            [(data.decode(), name) for name, data in old.items()],
-        )
-    for name in DATABASES:
-        with sqlite3.connect(state_dir / f"{name}.sqlite") as db:
-            db.execute("UPDATE meta SET value='4' WHERE key='schema'")
+    as_older_schema(state_dir, "cslu", "inventory.%", old, schema=4)
     assert not [row for row in cslu_rows(state_dir) if row.startswith("inventory.")]
 
     async def resume(days: int) -> tuple[dict[str, str], dict[str, str]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_state import saved_state
+from lab_state import as_older_schema, saved_state
 from wire_lab import lab_options
 
 import sim.lab.switch_rows as switch_rows_module
@@ -109,15 +109,7 @@ def test_a_schema_3_state_dir_opens_as_it_is_and_is_split_at_the_next_save(
         return before, old
 
     before, old = asyncio.run(write_schema_3())
-    with sqlite3.connect(state_dir / "switches.sqlite") as db:
-        db.execute("DELETE FROM state WHERE name LIKE '%/%'")
-        db.executemany(
-            "UPDATE state SET data=? WHERE name=?",
-            [(data.decode(), name) for name, data in old.items()],
-        )
-    for name in DATABASES:
-        with sqlite3.connect(state_dir / f"{name}.sqlite") as db:
-            db.execute("UPDATE meta SET value='3' WHERE key='schema'")
+    as_older_schema(state_dir, "switches", "%/%", old, schema=3)
     assert not [row for row in switch_rows(state_dir) if "/" in row]
 
     async def resume() -> None:
