@@ -117,9 +117,17 @@ def onprem_routes(model: OnPremModel) -> tuple[DeviceRoute, ...]:
 
 
 @functools.lru_cache(maxsize=256)
-def _path(url: str) -> str:
+def device_route(
+    routes: tuple[DeviceRoute, ...], url: str
+) -> tuple[DeviceRoute, dict[str, str]] | None:
+    """The device route `url` reaches and its path parameters; None: not a device message."""
     # Routes match the percent-decoded path, as Starlette matches scope["path"].
-    return unquote(urlsplit(url).path)
+    path = unquote(urlsplit(url).path)
+    for route in routes:
+        params = route.match(path)
+        if params is not None:
+            return route, params
+    return None
 
 
 def parse_device_message(body: bytes) -> DeviceRequest:
@@ -159,11 +167,9 @@ class DirectExchange:
         self._fallback: BackendEndpoint | None = None
 
     async def post(self, url: str, body: bytes, netloc: str) -> WireReply | CommError:
-        path = _path(url)
-        for route in self.routes:
-            params = route.match(path)
-            if params is not None:
-                return self.answer(route, params, body)
+        found = device_route(self.routes, url)
+        if found is not None:
+            return self.answer(*found, body)
         return await self.fallback().post(url, body, netloc)
 
     @staticmethod

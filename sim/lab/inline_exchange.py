@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from urllib.parse import unquote, urlsplit
 
-from sim.exchange import DeviceRoute, DirectExchange
+from sim.exchange import DeviceRoute, DirectExchange, device_route
 from sim.lab.persistence import CommitFailed
 from sim.protocol.errors import CommError
 from sim.transport import Exchange, WireReply
@@ -50,22 +49,19 @@ class InlineExchange:
         self.refusal = refusal
 
     async def post(self, url: str, body: bytes, netloc: str) -> WireReply | CommError:
-        path = unquote(urlsplit(url).path)  # as the routes match it (sim/exchange.py)
-        for route in self.routes:
-            params = route.match(path)
-            if params is None:
-                continue
-            reason = self.refusal()
-            if reason is not None:
-                return _unavailable(reason)
-            reply = DirectExchange.answer(route, params, body)
-            try:
-                self.commit()
-            except CommitFailed:
-                # The reply must not leave: the lab stops, and says why, as over HTTP.
-                return _unavailable(self.refusal() or "the lab could not save its state")
-            return reply
-        return await self.wire.post(url, body, netloc)
+        found = device_route(self.routes, url)
+        if found is None:
+            return await self.wire.post(url, body, netloc)
+        reason = self.refusal()
+        if reason is not None:
+            return _unavailable(reason)
+        reply = DirectExchange.answer(*found, body)
+        try:
+            self.commit()
+        except CommitFailed:
+            # The reply must not leave: the lab stops, and says why, as over HTTP.
+            return _unavailable(self.refusal() or "the lab could not save its state")
+        return reply
 
     async def aclose(self) -> None:
         """The wire endpoint belongs to the simulation, which closes it."""
