@@ -7,7 +7,9 @@ lab's own saves refer to, so a component added to those is compared too.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sim.lab.lab import Lab
 from sim.lab.persistence import SWITCH_STATE
@@ -44,3 +46,25 @@ def as_older_schema(
     for name in DATABASES:
         with sqlite3.connect(state_dir / f"{name}.sqlite") as db:
             db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(schema),))
+
+
+class Writes:
+    """Every commit the lab's store makes: (database, {row: bytes or None})."""
+
+    def __init__(self, lab: Lab) -> None:
+        assert lab.store is not None
+        self.commits: list[tuple[str, dict[str, bytes | None]]] = []
+        save = lab.store.save
+
+        def recording(db_name: str, items: Any, now: datetime) -> None:
+            save(db_name, items, now)
+            self.commits.append((db_name, dict(items)))
+
+        lab.store.save = recording  # type: ignore[method-assign]
+
+    def rows(self, db_name: str, since: int = 0) -> list[str]:
+        return [row for db, items in self.commits[since:] if db == db_name for row in items]
+
+    def of(self, db_name: str) -> list[dict[str, bytes | None]]:
+        """The rows of each commit to `db_name`, in order."""
+        return [items for db, items in self.commits if db == db_name]

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from lab_state import saved_state
+from lab_state import Writes, saved_state
 from wire_lab import lab_options, nxapi_output
 
 import sim.lab.lab as lab_module
@@ -36,24 +36,6 @@ nxapi = nxapi_output
 
 def options(state_dir: Path, **changes: Any) -> LabOptions:
     return lab_options(state_dir, start=START, **changes)
-
-
-class Writes:
-    """Every commit the lab's store makes: (database, {row: bytes or None})."""
-
-    def __init__(self, lab: Lab) -> None:
-        assert lab.store is not None
-        self.commits: list[tuple[str, dict[str, bytes | None]]] = []
-        save = lab.store.save
-
-        def recording(db_name: str, items: Any, now: datetime) -> None:
-            save(db_name, items, now)
-            self.commits.append((db_name, dict(items)))
-
-        lab.store.save = recording  # type: ignore[method-assign]
-
-    def rows(self, db_name: str, since: int = 0) -> list[str]:
-        return [row for db, items in self.commits[since:] if db == db_name for row in items]
 
 
 def control_url(lab: BackgroundLab) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lab_state import as_older_schema, saved_state
+from lab_state import Writes, as_older_schema, saved_state
 from wire_lab import lab_options
 
 from cslu_mock.models import ProductInstance
@@ -48,18 +48,9 @@ def test_a_reply_writes_the_reports_and_acks_it_changed_not_the_whole_device(
         await running.start()
         try:
             await running.advance(timedelta(days=30))
-            store = running.store
-            assert store is not None
-            written: list[dict[str, bytes | None]] = []
-            save = store.save
-
-            def recording(db_name: str, items: Any, now: datetime) -> None:
-                save(db_name, items, now)
-                if db_name == "cslu":
-                    written.append(dict(items))
-
-            store.save = recording  # type: ignore[method-assign]
+            writes = Writes(running)
             await running.advance(timedelta(days=5))
+            written = writes.of("cslu")
             reports = [row for items in written for row in items if ".reports/" in row]
             acks = [row for items in written for row, data in items.items() if ".acks/" in row]
             assert reports and acks, "the days' reports and ACKs were saved"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_state import as_older_schema, saved_state
+from lab_state import Writes, as_older_schema, saved_state
 from wire_lab import lab_options
 
 import sim.lab.switch_rows as switch_rows_module
@@ -39,18 +39,9 @@ def test_a_switch_is_saved_in_parts_and_a_jump_writes_only_new_log_chunks(tmp_pa
         await running.start()
         try:
             await running.advance(timedelta(days=200))  # the agent's history is full: trimmed
-            store = running.store
-            assert store is not None
-            written: list[dict[str, bytes | None]] = []
-            save = store.save
-
-            def recording(db_name: str, items: Any, now: datetime) -> None:
-                save(db_name, items, now)
-                if db_name == "switches":
-                    written.append(dict(items))
-
-            store.save = recording  # type: ignore[method-assign]
+            writes = Writes(running)
             await running.advance(timedelta(days=90))
+            written = writes.of("switches")
             history = [
                 row for items in written for row in items if row.startswith("leaf1/agent.history#")
             ]
@@ -72,7 +63,8 @@ def test_a_switch_is_saved_in_parts_and_a_jump_writes_only_new_log_chunks(tmp_pa
             assert dropped, "chunks whose entries were all dropped are deleted"
             # What the rows hold is the switch, exactly.
             live = running.persistence._live()  # type: ignore[union-attr]
-            rows = store.load("switches")
+            assert running.store is not None
+            rows = running.store.load("switches")
             for name, switch in running.simulation.switches.items():
                 parts = {
                     row.removeprefix(f"{name}/"): data
