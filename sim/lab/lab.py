@@ -201,9 +201,8 @@ class Lab:
         # The clock jump running now (one at a time), and how it slices its events.
         self.jump: Jump | None = None
         self.jump_budget = SliceBudget()
-        # How switches reach the back ends during a jump: in-process (sim/lab/inline_exchange.py)
-        # or over the lab's HTTP ports as in real time.
-        self.jump_inline = not options.jump_over_http
+        # The back ends as switches reach them during a jump (sim/lab/inline_exchange.py), and
+        # over the lab's HTTP ports as in real time.
         self._inline: dict[str, InlineExchange] = {}
         self._wire: dict[str, Exchange] = {}
 
@@ -580,7 +579,7 @@ class Lab:
             start = self.clock.now()
             jump = Jump(self.simulation.scheduler, start, start + delta, self.jump_budget)
             self.jump = jump
-            if self.jump_inline:
+            if not self.options.jump_over_http:
                 self.simulation.transport.endpoints.update(self._inline)
             self.activity.add(start, "advance", via="control", seconds=delta.total_seconds())
         jump.task = asyncio.create_task(self._run_jump(jump))
