@@ -8,7 +8,8 @@ from agent_loop import AgentLoop
 
 from sim.agent.config import CALLHOME_URL, CallhomeDestination, LicensingConfig
 from sim.agent.states import Transport
-from sim.lab.state_codec import dump_text, load_text
+from sim.lab.state_codec import dump_text
+from sim.lab.state_decoding import load_text
 from sim.protocol.files import ImportFile
 
 # Where each class the agent keeps was defined before sim/agent/machine.py was split.

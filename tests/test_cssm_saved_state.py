@@ -14,7 +14,8 @@ from cssm_mock.models import CssmModel
 from cssm_mock.reports import DeviceUsage
 from cssm_mock.timestamps import epoch_ms
 from sim.clock import VirtualClock
-from sim.lab.state_codec import dump_text, load_text
+from sim.lab.state_codec import dump_text
+from sim.lab.state_decoding import load_text
 from sim.protocol.files import SystemInfo, write_usage_file
 from sim.protocol.messages import (
     PollRequest,

@@ -23,7 +23,8 @@ from wire_lab import lab_options, nxapi_output
 from cssm_mock.counters import Counters
 from sim.lab.background import BackgroundLab
 from sim.lab.lab import Lab, LabOptions
-from sim.lab.state_codec import CodecError, dump_text, load_text
+from sim.lab.state_codec import CodecError, dump_text
+from sim.lab.state_decoding import load_text
 from sim.lab.state_store import DATABASES, StateError, StateStore, dumps, loads
 from sim.simulation import Simulation
 

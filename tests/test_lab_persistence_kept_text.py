@@ -17,7 +17,8 @@ from sim.agent.records import HistoryEntry, RumReport
 from sim.agent.states import Channel, ReportState
 from sim.lab.lab import Lab
 from sim.lab.persistence import SWITCH_STATE
-from sim.lab.state_codec import dump_text, load_text
+from sim.lab.state_codec import dump_text
+from sim.lab.state_decoding import load_text
 from sim.lab.switch_rows import SwitchRows
 
 START = datetime.fromisoformat("2026-04-06T08:00:00+00:00")

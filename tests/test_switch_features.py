@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.lab.state_codec import dump_text, load_text
+from sim.lab.state_codec import dump_text
+from sim.lab.state_decoding import load_text
 from sim.simulation import Simulation, SwitchSpec
 from sim.switch.callhome.state import CallhomeConfig
 from sim.switch.features import FEATURES

@@ -17,10 +17,11 @@ and deletes only the rows that changed, and `commits` / `rows_written` count the
 updated row keeps its place, so rows read back in the order they were first written.
 
 A state dir is data a user copies, inspects and may receive from others: values are JSON
-(sim/lab/state_codec.py), loading one never runs code, the dir is private to its owner (0700,
-files 0600: it holds the back ends' signing keys and OAuth secrets), and opening it checks
-every database (SQLite integrity, schema version, one lab id shared by all, none missing,
-every value readable) and refuses a damaged one with a message naming the file.
+(written by sim/lab/state_codec.py, read by sim/lab/state_decoding.py), loading one never runs
+code, the dir is private to its owner (0700, files 0600: it holds the back ends' signing keys
+and OAuth secrets), and opening it checks every database (SQLite integrity, schema version,
+one lab id shared by all, none missing, every value readable) and refuses a damaged one with a
+message naming the file.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sim.lab.state_codec import CodecError, dump_text, load_text
+from sim.lab.state_codec import CodecError, dump_text
+from sim.lab.state_decoding import load_text
 
 # 1: pickled values; 2: JSON values (state_codec) and a lab id in every database;
 # 3: a back end's model in rows (model fields, one row per entry). 2 reads as 3 does.
